@@ -1,0 +1,142 @@
+"""Key performance indicators of one run, computed from its records.
+
+Every KPI is a number under a dotted name, so replications can be averaged
+key by key. Daily KPIs count the measured days only (after ``warmup_days``);
+``time_in_system`` and ``same_day_share`` concern trucks that arrived in the
+measured days (not the initial backlog).
+
+=====================================  =============================================
+cleared_per_day                        trucks that crossed the border, per day
+cleared_per_day.<direction>            ... by direction
+cleared_per_day.<crossing>             ... by crossing
+arrived_per_day                        trucks that arrived, per day
+gave_up_per_day                        trucks that gave up and returned inland
+backlog_midnight.mean / .max           trucks in the system at each midnight
+backlog_growth_per_day                 slope of the midnight backlog (trucks/day)
+time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared trucks, hours
+same_day_share                         share of arrivals cleared on their arrival day
+perishable_delayed_share               perishable arrivals longer than the threshold
+utilisation.<stage>                    busy lane-time / open lane-time
+road_queue_peak.<crossing>             most trucks waiting on the road at once
+road_queue_peak_km.<crossing>          ... as road length in km
+=====================================  =============================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.hours import MINUTES_PER_DAY
+from sim.run import RunResult
+
+CLEARED, GAVE_UP = 1, 2
+
+
+def kpis(result: RunResult) -> dict[str, float]:
+    """All KPIs of one run, in a stable order."""
+    s = result.scenario
+    t = result.trucks
+    w0, h = result.warmup_min, result.horizon_min
+    days = s.horizon_days - s.warmup_days
+    out: dict[str, float] = {}
+
+    cleared = (t["outcome"] == CLEARED) & (t["t_out"] >= w0)
+    out["cleared_per_day"] = cleared.sum() / days
+    for di, d in enumerate(result.directions):
+        out[f"cleared_per_day.{d}"] = (cleared & (t["direction"] == di)).sum() / days
+    for xi, x in enumerate(result.crossings):
+        out[f"cleared_per_day.{x}"] = (cleared & (t["crossing"] == xi)).sum() / days
+    arrived = ~t["initial"] & (t["t_arrive"] >= w0)
+    out["arrived_per_day"] = arrived.sum() / days
+    out["gave_up_per_day"] = ((t["outcome"] == GAVE_UP) & (t["t_out"] >= w0)).sum() / days
+
+    midnights = np.arange(s.warmup_days + 1, s.horizon_days + 1) * MINUTES_PER_DAY
+    backlog = in_system_at(result, midnights)
+    out["backlog_midnight.mean"] = float(backlog.mean())
+    out["backlog_midnight.max"] = float(backlog.max())
+    out["backlog_growth_per_day"] = (
+        float(np.polyfit(np.arange(backlog.size), backlog, 1)[0]) if backlog.size > 1 else 0.0
+    )
+
+    done = arrived & (t["outcome"] == CLEARED)
+    tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
+    for name, value in _summary(tis).items():
+        out[f"time_in_system_h.{name}"] = value
+    same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(t["t_arrive"] / MINUTES_PER_DAY))
+    out["same_day_share"] = same_day.sum() / arrived.sum() if arrived.any() else np.nan
+
+    perishable = np.array([s.cargo[c].perishable for c in result.cargo], bool)[t["cargo"]] & arrived
+    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    late = perishable & ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0)
+    out["perishable_delayed_share"] = late.sum() / perishable.sum() if perishable.any() else np.nan
+
+    for sid, name in enumerate(result.stage_names):
+        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h)
+    m_per_truck = [s.crossings[x].road_m_per_truck for x in result.crossings]
+    peaks = road_queue_peaks(result)
+    for xi, x in enumerate(result.crossings):
+        out[f"road_queue_peak.{x}"] = float(peaks[xi])
+        out[f"road_queue_peak_km.{x}"] = peaks[xi] * m_per_truck[xi] / 1000.0
+    return {k: float(v) for k, v in out.items()}
+
+
+def conservation(result: RunResult) -> dict[str, int]:
+    """arrived + initial backlog = cleared + gave up + still in system."""
+    t = result.trucks
+    return {
+        "arrived": int((~t["initial"]).sum()),
+        "initial_backlog": int(t["initial"].sum()),
+        "cleared": int((t["outcome"] == CLEARED).sum()),
+        "gave_up": int((t["outcome"] == GAVE_UP).sum()),
+        "in_system": int((t["outcome"] == 0).sum()),
+    }
+
+
+def in_system_at(result: RunResult, times: np.ndarray) -> np.ndarray:
+    """Trucks in the system (arrived, not yet out) at each time."""
+    t = result.trucks
+    arrive = np.sort(t["t_arrive"])
+    out = np.sort(t["t_out"][~np.isnan(t["t_out"])])
+    return np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")
+
+
+def road_queue_peaks(result: RunResult) -> np.ndarray:
+    """Most trucks on the road at once, per crossing, over the measured days."""
+    t = result.trucks
+    w0, h = result.warmup_min, result.horizon_min
+    # A truck is on the road from arrival until it enters the yard (or gives up).
+    leave = np.where(np.isnan(t["t_yard"]), np.where(np.isnan(t["t_out"]), h, t["t_out"]), t["t_yard"])
+    peaks = np.zeros(len(result.crossings))
+    for xi in range(len(result.crossings)):
+        mine = (t["crossing"] == xi) & (leave > t["t_arrive"])
+        if not mine.any():
+            continue
+        times = np.concatenate([t["t_arrive"][mine], leave[mine]])
+        step = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
+        order = np.lexsort((step, times))  # leaving before arriving at the same instant
+        count = np.cumsum(step[order])
+        in_window = times[order] >= w0
+        before = count[~in_window][-1] if (~in_window).any() else 0
+        peaks[xi] = max(before, count[in_window].max() if in_window.any() else 0)
+    return peaks
+
+
+def _summary(values: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {"mean": np.nan, "p50": np.nan, "p95": np.nan, "max": np.nan}
+    return {
+        "mean": float(values.mean()),
+        "p50": float(np.percentile(values, 50)),
+        "p95": float(np.percentile(values, 95)),
+        "max": float(values.max()),
+    }
+
+
+def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
+    rows = result.stages
+    mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
+    start = np.clip(rows["t_start"][mine], w0, h)
+    end = np.clip(np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine]), w0, h)
+    busy = float((end - start).sum())
+    open_min = sum(max(0.0, min(e, h) - max(s, w0)) for s, e in result.stage_intervals[sid])
+    return busy / (open_min * result.stage_lanes[sid]) if open_min > 0 else np.nan

@@ -1,0 +1,70 @@
+"""Routing policies that decide a truck's crossing when it arrives.
+
+Fixed shares are drawn up front for a whole stream (see ``Model``); the
+least-expected-wait policy needs the state of the yards at the moment of
+arrival and lives here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.scenario import DIRECTIONS, LeastExpectedWait, Scenario
+
+if TYPE_CHECKING:
+    from sim.model import Model
+
+
+class LeastWaitChooser:
+    """Pick the eligible crossing with the fewest trucks ahead per unit of capacity.
+
+    A crossing's capacity for a class is its bottleneck stage's rate when open:
+    ``min(lanes / mean service time)`` over the stages the class passes. The
+    expected wait is the trucks in its yard and on its road divided by that
+    rate. Ties go to the crossing listed first.
+    """
+
+    def __init__(self, scenario: Scenario, model: Model):
+        self.model = model
+        x_index = {c: i for i, c in enumerate(model.crossing_names)}
+        self.candidates: list[list[int]] = []
+        for stream in scenario.demand.streams.values():
+            if isinstance(stream.routing, LeastExpectedWait):
+                self.candidates.append([x_index[c] for c in stream.routing.crossings])
+            else:
+                self.candidates.append([])
+        # rate[crossing][direction][class] in trucks per minute
+        self.rate: list[list[list[float]]] = []
+        for _xi, cid in enumerate(model.crossing_names):
+            crossing = scenario.crossings[cid]
+            per_dir = []
+            for direction in DIRECTIONS:
+                route = crossing.routes.get(direction)
+                per_class = []
+                for cname in model.class_names:
+                    if route is None or cname not in crossing.accepts:
+                        per_class.append(0.0)
+                        continue
+                    rates = []
+                    for st in route.stages:
+                        if st.applies_to is not None and cname not in st.applies_to:
+                            continue
+                        if st.trucks_per_hour is not None:
+                            rates.append(st.trucks_per_hour / 60.0)
+                        else:
+                            dist = st.service.get(cname, st.service.get("default"))
+                            rates.append(st.lanes / max(dist.mean_min, 1e-9))
+                    per_class.append(min(rates) if rates else float("inf"))
+                per_dir.append(per_class)
+            self.rate.append(per_dir)
+
+    def choose(self, truck: int) -> int:
+        m = self.model
+        di, ci = m.direction[truck], m.cargo[truck]
+        best, best_wait = -1, float("inf")
+        for xi in self.candidates[m.stream[truck]]:
+            yard = m.yards[xi][di]
+            wait = (yard.inside + yard.on_road) / self.rate[xi][di][ci]
+            if wait < best_wait:
+                best, best_wait = xi, wait
+        return best

@@ -1,0 +1,353 @@
+"""The scenario schema: everything a run depends on, validated and frozen.
+
+Every number the source documents do not give is a field here with a
+documented default, so that a planner can change it in a scenario file.
+Field descriptions feed the JSON Schema (``bordersim schema``).
+Cross-references between parts (a stage's hours, a stream's crossing...) are
+checked in one place, :func:`reference_problems`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.distributions import Distribution
+from sim.hours import Hours, check_timezone
+from sim.spec import Spec
+
+Direction = Literal["export", "import"]
+DIRECTIONS: tuple[Direction, ...] = ("export", "import")
+DEFAULT_SERVICE = "default"
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class CargoClass(Spec):
+    """A kind of load with its own service times, routing and patience."""
+
+    description: str = Field("", description="What the class carries.")
+    perishable: bool = Field(
+        False, description="Farm produce and other loads that spoil: counted in perishable KPIs."
+    )
+    patience: Distribution | None = Field(
+        None,
+        description="Time a truck waits for its first clearance stage before giving up and "
+        "returning inland; omitted = never gives up.",
+    )
+
+
+class Stage(Spec):
+    """One clearance step: a pool of identical lanes or teams, open on a calendar."""
+
+    name: Key = Field(description="Short id, unique within its route, e.g. 'vn_customs'.")
+    description: str = Field("", description="What happens at this stage.")
+    side: Literal["VN", "CN"] = Field("VN", description="Which country's agency runs the stage.")
+    hours: Key = Field(description="Name of the opening calendar in [hours].")
+    lanes: int = Field(1, ge=1, description="Trucks served at the same time (lanes, teams).")
+    service: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="Service time by cargo class; the key 'default' covers classes not listed. "
+        "Leave empty when `trucks_per_hour` is given.",
+    )
+    trucks_per_hour: float | None = Field(
+        None,
+        gt=0,
+        description="A paced stage (e.g. the Chinese side's acceptance): each lane takes one "
+        "truck every lanes*60/trucks_per_hour minutes. Replaces `service`.",
+    )
+    max_per_day: int | None = Field(
+        None,
+        ge=0,
+        description="At most this many trucks start the stage per local day of its calendar "
+        "(an acceptance quota); omitted = no quota.",
+    )
+    applies_to: list[Key] | None = Field(
+        None,
+        description="Cargo classes that pass this stage (e.g. plant quarantine for farm "
+        "produce); omitted = every class.",
+    )
+
+    @model_validator(mode="after")
+    def _one_service_rule(self) -> Stage:
+        if self.trucks_per_hour is None and not self.service:
+            raise ValueError("give either `service` (times by cargo class) or `trucks_per_hour`")
+        if self.trucks_per_hour is not None and self.service:
+            raise ValueError("give `service` or `trucks_per_hour`, not both")
+        return self
+
+
+class Route(Spec):
+    """The stages one direction of a crossing passes, in order, and its yard."""
+
+    stages: list[Stage] = Field(min_length=1, description="Clearance stages in the order passed.")
+    yard_capacity: int | None = Field(
+        None,
+        ge=0,
+        description="Trucks the yard holds from arrival until they cross; the rest wait on the "
+        "road. Omitted = unlimited.",
+    )
+
+    @field_validator("stages")
+    @classmethod
+    def _unique_names(cls, stages: list[Stage]) -> list[Stage]:
+        names = [s.name for s in stages]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"stage names must be unique within a route, repeated: {dupes}")
+        return stages
+
+
+class Crossing(Spec):
+    """A border gate or dedicated freight road."""
+
+    name: str = Field(description="Display name, e.g. 'Hữu Nghị'.")
+    kind: Literal[
+        "international_road_gate", "railway_gate", "main_gate", "auxiliary_gate", "dedicated_road"
+    ] = Field(description="Legal kind of the crossing.")
+    pair: str = Field("", description="The paired crossing on the Chinese side.")
+    enabled: bool = Field(True, description="False removes the crossing from the run.")
+    accepts: list[Key] = Field(min_length=1, description="Cargo classes the crossing clears.")
+    road_m_per_truck: float = Field(
+        20.0, gt=0, description="Road length one queueing truck takes, in metres (with its gap)."
+    )
+    routes: dict[Direction, Route] = Field(
+        description="The route for each direction the crossing serves ('export', 'import')."
+    )
+
+
+class ClassShares(Spec):
+    """Split demand among crossings in fixed shares."""
+
+    policy: Literal["shares"]
+    shares: dict[Key, float] = Field(
+        min_length=1, description="Crossing -> share of the stream's trucks; shares sum to 1."
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in shares.values()):
+            raise ValueError("shares must not be negative")
+        total = sum(shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1, got {total:g}")
+        return shares
+
+
+class LeastExpectedWait(Spec):
+    """Send each truck to the eligible crossing where it expects the shortest wait."""
+
+    policy: Literal["least_expected_wait"]
+    crossings: list[Key] = Field(min_length=1, description="Crossings to choose among.")
+
+
+Routing = Annotated[ClassShares | LeastExpectedWait, Field(discriminator="policy")]
+
+
+class Stream(Spec):
+    """A flow of trucks of one direction and cargo class."""
+
+    direction: Direction = Field(description="'export' (VN to CN) or 'import' (CN to VN).")
+    cargo: Key = Field(description="Cargo class, a key of [cargo].")
+    trucks_per_day: float = Field(ge=0, description="Mean arrivals per day before shaping.")
+    routing: Routing = Field(description="How trucks of this stream choose a crossing.")
+
+
+class DemandWindow(Spec):
+    """Dated multiplier of arrivals: a surge (> 1), a dip (< 1) or an intake ban (0)."""
+
+    name: str = Field("", description="What the window stands for, e.g. 'March harvest'.")
+    start: date = Field(description="First day (local, model time zone).")
+    end: date = Field(description="Last day, inclusive.")
+    factor: float = Field(ge=0, description="Multiplier of the arrival rate in the window.")
+    cargo: list[Key] | None = Field(None, description="Classes affected; omitted = all.")
+    directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DemandWindow:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+def _flat(n: int) -> list[float]:
+    return [1.0] * n
+
+
+class Demand(Spec):
+    """Non-homogeneous Poisson arrivals: base rates shaped by hour, weekday, month, windows."""
+
+    hour_of_day: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: _flat(24),
+        min_length=24,
+        max_length=24,
+        description="Relative arrival intensity for each local hour 0..23 (rescaled to mean 1).",
+    )
+    weekday: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: _flat(7),
+        min_length=7,
+        max_length=7,
+        description="Relative intensity Monday..Sunday (rescaled to mean 1).",
+    )
+    month: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: _flat(12),
+        min_length=12,
+        max_length=12,
+        description="Multiplier of each calendar month January..December (not rescaled).",
+    )
+    growth_per_year: float = Field(
+        0.0, gt=-1, description="Compound growth of all rates per year from start_date (0.24 = +24%)."
+    )
+    windows: list[DemandWindow] = Field(default_factory=list, description="Dated multipliers.")
+    streams: dict[Key, Stream] = Field(min_length=1, description="The flows of trucks.")
+
+    @field_validator("hour_of_day", "weekday")
+    @classmethod
+    def _some_intensity(cls, values: list[float]) -> list[float]:
+        if sum(values) <= 0:
+            raise ValueError("at least one value must be positive")
+        return values
+
+
+class Backlog(Spec):
+    """Trucks already waiting at a crossing when the run starts."""
+
+    crossing: Key = Field(description="Crossing where they wait.")
+    direction: Direction = Field(description="Their direction.")
+    cargo: Key = Field(description="Their cargo class.")
+    trucks: int = Field(ge=0, description="How many.")
+
+
+class Reporting(Spec):
+    """Settings of the KPIs read out of a run."""
+
+    perishable_delay_h: float = Field(
+        24.0, gt=0, description="A perishable truck longer than this in the system counts as delayed."
+    )
+    queue_sample_min: float = Field(
+        60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."
+    )
+
+
+class Scenario(Spec):
+    """A complete, validated scenario."""
+
+    name: str = Field(description="Short name of the scenario.")
+    description: str = Field("", description="The question the scenario answers.")
+    extends: str | None = Field(
+        None,
+        description="Parent scenario this file changes: a path relative to this file or the "
+        "name of a packaged scenario (e.g. 'baseline.toml'). Tables merge key by key.",
+    )
+    rng_seed: int = Field(20230101, ge=0, description="Seed of all random streams of the run.")
+    start_date: date = Field(description="First simulated day (local, model time zone).")
+    horizon_days: int = Field(ge=1, le=3660, description="Simulated days.")
+    warmup_days: int = Field(0, ge=0, description="Days discarded from daily KPIs.")
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh", description="Time zone of the model clock, days and 'same day'."
+    )
+    hours: dict[Key, Hours] = Field(min_length=1, description="Named opening calendars.")
+    cargo: dict[Key, CargoClass] = Field(min_length=1, description="Cargo classes.")
+    crossings: dict[Key, Crossing] = Field(min_length=1, description="Gates and freight roads.")
+    demand: Demand = Field(description="Arrivals.")
+    initial_backlog: list[Backlog] = Field(default_factory=list, description="Trucks waiting at time zero.")
+    reporting: Reporting = Field(default_factory=Reporting, description="KPI settings.")
+
+    _validate_tz = field_validator("timezone")(check_timezone)
+
+    @model_validator(mode="after")
+    def _warmup_shorter(self) -> Scenario:
+        if self.warmup_days >= self.horizon_days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be less than horizon_days ({self.horizon_days})"
+            )
+        return self
+
+
+FieldPath = tuple[str | int, ...]
+
+
+def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
+    """Every broken cross-reference, as ``(field path, value, what was expected)``."""
+    problems: list[tuple[FieldPath, object, str]] = []
+    classes = set(s.cargo)
+
+    def need(path: FieldPath, value: str, known: set[str] | dict, what: str) -> bool:
+        if value in known:
+            return True
+        problems.append((path, value, f"expected one of the {what}: {', '.join(sorted(known))}"))
+        return False
+
+    for cid, crossing in s.crossings.items():
+        for i, cls in enumerate(crossing.accepts):
+            need(("crossings", cid, "accepts", i), cls, classes, "cargo classes")
+        for direction, route in crossing.routes.items():
+            for j, stage in enumerate(route.stages):
+                here: FieldPath = ("crossings", cid, "routes", direction, "stages", j)
+                need((*here, "hours"), stage.hours, s.hours, "calendars in [hours]")
+                for k, cls in enumerate(stage.applies_to or []):
+                    need((*here, "applies_to", k), cls, classes, "cargo classes")
+                for key in stage.service:
+                    if key != DEFAULT_SERVICE:
+                        need(
+                            (*here, "service", key),
+                            key,
+                            classes | {DEFAULT_SERVICE},
+                            "cargo classes or 'default'",
+                        )
+                if stage.trucks_per_hour is None and DEFAULT_SERVICE not in stage.service:
+                    served = [c for c in crossing.accepts if c in classes]
+                    served = [c for c in served if stage.applies_to is None or c in stage.applies_to]
+                    missing = [c for c in served if c not in stage.service]
+                    if missing:
+                        problems.append(
+                            (
+                                (*here, "service"),
+                                sorted(stage.service),
+                                f"expected a time for {', '.join(missing)} or a 'default'",
+                            )
+                        )
+
+    usable = {c for c, x in s.crossings.items() if x.enabled}
+    for name, stream in s.demand.streams.items():
+        here = ("demand", "streams", name)
+        need((*here, "cargo"), stream.cargo, classes, "cargo classes")
+        targets = (
+            [(("routing", "shares", c), c) for c in stream.routing.shares if stream.routing.shares[c] > 0]
+            if isinstance(stream.routing, ClassShares)
+            else [(("routing", "crossings", i), c) for i, c in enumerate(stream.routing.crossings)]
+        )
+        for sub, cid in targets:
+            path = (*here, *sub)
+            if not need(path, cid, s.crossings, "crossings"):
+                continue
+            crossing = s.crossings[cid]
+            if cid not in usable:
+                problems.append((path, cid, "expected an enabled crossing (this one has enabled = false)"))
+            elif stream.direction not in crossing.routes:
+                problems.append((path, cid, f"expected a crossing with a '{stream.direction}' route"))
+            elif stream.cargo not in crossing.accepts:
+                problems.append((path, cid, f"expected a crossing that accepts '{stream.cargo}'"))
+    for i, window in enumerate(s.demand.windows):
+        for k, cls in enumerate(window.cargo or []):
+            need(("demand", "windows", i, "cargo", k), cls, classes, "cargo classes")
+    for i, b in enumerate(s.initial_backlog):
+        here = ("initial_backlog", i)
+        need((*here, "cargo"), b.cargo, classes, "cargo classes")
+        if need((*here, "crossing"), b.crossing, s.crossings, "crossings"):
+            crossing = s.crossings[b.crossing]
+            if b.crossing not in usable:
+                problems.append(((*here, "crossing"), b.crossing, "expected an enabled crossing"))
+            elif b.direction not in crossing.routes:
+                problems.append(
+                    (
+                        (*here, "direction"),
+                        b.direction,
+                        f"expected a direction that {b.crossing} serves: {sorted(crossing.routes)}",
+                    )
+                )
+            elif b.cargo not in crossing.accepts:
+                problems.append(((*here, "cargo"), b.cargo, f"expected a class that {b.crossing} accepts"))
+    return problems

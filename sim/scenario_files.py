@@ -1,0 +1,321 @@
+"""Scenario files: TOML in, a validated :class:`~sim.scenario.Scenario` out.
+
+This is the one place scenario files enter the program. A file may
+``extends`` a parent (a path relative to itself, or the name of a packaged
+scenario); tables merge key by key, anything else in the child replaces the
+parent's value. Every problem becomes one line naming the file, the field,
+the value and what was expected::
+
+    scenarios/harvest.toml: crossings.tan_thanh.routes.export.stages[0].lanes = 0: expected at least 1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.scenario import FieldPath, Scenario, reference_problems
+
+_TAGS = ("kind", "policy")
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def packaged_dir() -> Path:
+    """Folder of the scenarios shipped with the package (or the repository's in a checkout)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "scenarios"
+    return installed if installed.is_dir() else here.parent / "scenarios"
+
+
+def packaged_names() -> list[str]:
+    return sorted(p.name for p in packaged_dir().glob("*.toml"))
+
+
+def default_scenario_path() -> Path:
+    """The embedded default scenario: the Lạng Sơn baseline."""
+    return packaged_dir() / "baseline.toml"
+
+
+def resolve(reference: str, relative_to: Path | None = None) -> Path:
+    """Find a scenario file by path (relative to ``relative_to``) or by packaged name."""
+    candidates = []
+    if relative_to is not None:
+        candidates.append(relative_to / reference)
+    candidates.append(Path(reference))
+    name = reference if reference.endswith(".toml") else f"{reference}.toml"
+    candidates.append(packaged_dir() / name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[0]
+
+
+def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, merge and validate a scenario file.
+
+    Parameters
+    ----------
+    source
+        A path, the name of a packaged scenario (``"baseline"``), or None for the default.
+    overrides
+        Top-level fields to replace after merging (e.g. ``{"horizon_days": 7}``), validated too.
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem.
+    """
+    path = default_scenario_path() if source is None else resolve(str(source))
+    chain = _read_chain(path, seen=())
+    merged = _merge_chain(chain)
+    if overrides:
+        merged = deep_merge(merged, dict(overrides))
+        chain = [(Path("<overrides>"), dict(overrides)), *chain]
+    return _validate(merged, chain)
+
+
+def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as TOML text (no ``extends`` relative paths)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([f"{name}: not valid TOML: {err}"]) from None
+    path = Path(name)
+    chain = [(path, raw)]
+    if "extends" in raw:
+        chain += _read_chain(_parent_path(path, raw["extends"]), seen=(path,))
+    return _validate(_merge_chain(chain), chain)
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
+    """The file and its ancestors, child first."""
+    if not path.is_file():
+        raise ScenarioError([f"{path}: no such scenario file (packaged: {', '.join(packaged_names())})"])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError([f"{path}: cannot be read: {err}"]) from None
+    chain = [(path, raw)]
+    if "extends" in raw:
+        parent = _parent_path(path, raw["extends"])
+        if parent.resolve() in {p.resolve() for p in (*seen, path)}:
+            cycle = " -> ".join(str(p) for p in (*seen, path, parent))
+            raise ScenarioError([f"{path}: extends = {raw['extends']!r}: cycle ({cycle})"])
+        chain += _read_chain(parent, (*seen, path))
+    return chain
+
+
+def _parent_path(child: Path, reference: object) -> Path:
+    if not isinstance(reference, str) or not reference:
+        raise ScenarioError([f"{child}: extends = {_show(reference)}: expected a file name"])
+    parent = resolve(reference, relative_to=child.parent)
+    if not parent.is_file():
+        raise ScenarioError(
+            [
+                f"{child}: extends = {reference!r}: no such file next to it and no packaged scenario "
+                f"of that name (packaged: {', '.join(packaged_names())})"
+            ]
+        )
+    return parent
+
+
+def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """Merge a child-first chain, checking first that every parent is a scenario of its own."""
+    for i in range(1, len(chain)):
+        try:
+            _validate(_merged(chain[i:]), chain[i:])
+        except ScenarioError as err:
+            child, raw = chain[i - 1]
+            raise ScenarioError(
+                [
+                    f"{child}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
+                    *err.problems,
+                ]
+            ) from None
+    return _merged(chain)
+
+
+def _merged(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for _, raw in reversed(chain):
+        merged = deep_merge(merged, raw)
+    merged.pop("extends", None)
+    return merged
+
+
+def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``: tables merge key by key, other values are replaced."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(merged)
+    except ValidationError as err:
+        raise ScenarioError([_pydantic_line(e, merged, chain) for e in err.errors()]) from None
+    problems = reference_problems(scenario)
+    if problems:
+        raise ScenarioError(
+            [_line(_file_of(path, chain), path, value, what) for path, value, what in problems]
+        )
+    return scenario
+
+
+def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) -> str:
+    path = _clean_loc(error["loc"], data)
+    kind, ctx = error["type"], error.get("ctx", {})
+    value: object = error.get("input")
+    if kind == "missing":
+        value, what = "(missing)", "a value is required"
+    elif kind == "extra_forbidden":
+        what = "unknown key" + _hint(path)
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        word = {
+            "greater_than_equal": "at least",
+            "greater_than": "more than",
+            "less_than_equal": "at most",
+            "less_than": "less than",
+        }[kind]
+        bound = next(iter(ctx.values()))
+        what = f"expected {word} {bound}"
+    elif kind == "union_tag_invalid":
+        what = f"expected {ctx.get('discriminator', 'kind')} to be one of {ctx.get('expected_tags')}"
+    elif kind == "union_tag_not_found":
+        what = f"expected a table with a {ctx.get('discriminator', 'kind')!s} key"
+    elif kind == "value_error":
+        what = str(ctx.get("error", error["msg"]))
+    else:
+        what = error["msg"].replace("Input should be", "expected").replace("Input", "value")
+    return _line(_file_of(path, chain), path, value, what)
+
+
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
+    """Drop the union tags pydantic adds to locations (``service.default.lognormal.sd_min``)."""
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(data, Mapping) and part not in data and any(data.get(t) == part for t in _TAGS):
+            continue
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        out.append(part)
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            data = None
+    return tuple(out)
+
+
+def _hint(path: FieldPath) -> str:
+    """Allowed keys at the place of an unknown key, when the schema says them plainly."""
+    from difflib import get_close_matches
+
+    fields = _fields_at(path[:-1])
+    if not fields:
+        return ""
+    close = get_close_matches(str(path[-1]), fields, n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; expected one of: {', '.join(sorted(fields))}"
+
+
+def _fields_at(path: FieldPath) -> list[str]:
+    import typing
+
+    from pydantic import BaseModel
+
+    model: Any = Scenario
+    for part in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(str(part))
+        if field is None:
+            # Inside a dict or list: descend into its value type.
+            return []
+        annotation = field.annotation
+        while True:
+            origin = typing.get_origin(annotation)
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if origin in (dict, list) or (origin is not None and len(args) == 1):
+                annotation = args[-1]
+                if typing.get_origin(annotation) is typing.Annotated:
+                    annotation = typing.get_args(annotation)[0]
+                continue
+            break
+        model = annotation
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
+    """The file in the extends chain that sets the deepest part of ``path``."""
+    best, depth = chain[0][0], -1
+    for file, raw in chain:
+        node: Any = raw
+        d = 0
+        for part in path:
+            if isinstance(node, Mapping) and part in node:
+                node, d = node[part], d + 1
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node, d = node[part], d + 1
+            else:
+                break
+        if d > depth:
+            best, depth = file, d
+    return best
+
+
+def _dotted(path: FieldPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value) if value != "(missing)" else value
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _line(file: Path, path: FieldPath, value: object, what: str) -> str:
+    return f"{file}: {_dotted(path)} = {_show(value)}: {what}"
+
+
+def normalised(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain JSON data, every default filled in."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """A short, stable fingerprint of the normalised scenario."""
+    text = json.dumps(normalised(scenario), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def json_schema() -> dict[str, Any]:
+    return Scenario.model_json_schema()

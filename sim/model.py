@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import URGENT, Timeout
 
 from sim.demand import Arrivals, sample_demand
 from sim.distributions import Deterministic, sampler
@@ -283,24 +283,30 @@ class Model:
             self.routes.append(by_dir)
             self.yards.append(yards)
 
+    def _at(self, when: float) -> simpy.Event:
+        """An urgent event at ``when``: at equal times, opening, closing and quota changes come
+        before the trucks' events, so no service starts at the instant a stage closes."""
+        event = simpy.Event(self.env)
+        event._ok, event._value = True, None
+        self.env.schedule(event, URGENT, max(0.0, when - self.env.now))
+        return event
+
     def _keep_hours(self, stage: Stage, intervals: list[tuple[float, float]]):
-        env = self.env
         for start, end in intervals:
-            if start > env.now:
-                yield env.timeout(start - env.now)
+            yield self._at(start)
             stage.set_open_lanes(stage.lanes)
-            yield env.timeout(end - env.now)
+            yield self._at(end)
             stage.set_open_lanes(0)
 
     def _reset_quota(self, stage: Stage, timezone: str):
-        env, tz = self.env, ZoneInfo(timezone)
+        tz = ZoneInfo(timezone)
         day = self.epoch.astimezone(tz).date()
         while True:
             day += timedelta(days=1)
             midnight = to_model_minutes(datetime.combine(day, time()), tz, self.epoch)
             if midnight >= self.horizon:
                 return
-            yield env.timeout(midnight - env.now)
+            yield self._at(midnight)
             stage.new_quota_day()
 
     # -- the truck path -------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     merged = _merge_chain(chain)
     if overrides:
         merged = deep_merge(merged, dict(overrides))
-        chain = [(Path("<overrides>"), dict(overrides)), *chain]
+        chain = [(Path("command-line options"), dict(overrides)), *chain]
     return _validate(merged, chain)
 
 
@@ -159,10 +159,16 @@ def _merged(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    """``top`` over ``base``: tables merge key by key, other values are replaced."""
+    """``top`` over ``base``: tables merge key by key, other values are replaced.
+
+    A table with a ``kind`` or ``policy`` key (a distribution, a routing rule) is one
+    choice and replaces the parent's table whole: mixing two distributions' parameters
+    or two routings' shares would make a value nobody wrote.
+    """
     out = dict(base)
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        tagged = isinstance(value, Mapping) and any(t in value for t in _TAGS)
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and not tagged:
             out[key] = deep_merge(dict(out[key]), value)
         else:
             out[key] = value
@@ -200,7 +206,9 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         bound = next(iter(ctx.values()))
         what = f"expected {word} {bound}"
     elif kind == "union_tag_invalid":
-        what = f"expected {ctx.get('discriminator', 'kind')} to be one of {ctx.get('expected_tags')}"
+        tag = str(ctx.get("discriminator", "kind")).strip("'")
+        path, value = (*path, tag), ctx.get("tag")
+        what = f"expected one of {ctx.get('expected_tags')}"
     elif kind == "union_tag_not_found":
         what = f"expected a table with a {ctx.get('discriminator', 'kind')!s} key"
     elif kind == "value_error":
@@ -214,8 +222,8 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
     """Drop the union tags pydantic adds to locations (``service.default.lognormal.sd_min``)."""
     out: list[str | int] = []
     for part in loc:
-        if isinstance(data, Mapping) and part not in data and any(data.get(t) == part for t in _TAGS):
-            continue
+        if isinstance(data, Mapping) and any(data.get(t) == part for t in _TAGS):
+            continue  # pydantic names the member of a tagged union; the file does not
         if isinstance(part, str) and part.startswith("function-"):
             continue
         out.append(part)
@@ -303,6 +311,8 @@ def _show(value: object) -> str:
 
 
 def _line(file: Path, path: FieldPath, value: object, what: str) -> str:
+    if isinstance(value, Mapping):  # a rule about a whole table: the message names the values
+        return f"{file}: {_dotted(path) + ': ' if path else ''}{what}"
     return f"{file}: {_dotted(path)} = {_show(value)}: {what}"
 
 

@@ -1,0 +1,101 @@
+"""The command line: exit codes, one-line errors, no tracebacks, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+
+
+def bordersim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_run_default_scenario_prints_the_table():
+    done = bordersim("run", "--days", "5")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for text in (
+        "baseline",
+        "Vehicles cleared per day",
+        "Backlog at midnight",
+        "Time in system",
+        "Share cleared the same day",
+        "Utilisation",
+        "Peak road queue",
+        "Hữu Nghị",
+    ):
+        assert text in out
+
+
+def test_no_arguments_runs_the_default(capsys):
+    assert main(["run", "--days", "4"]) == 0
+    assert "Vehicles cleared per day" in capsys.readouterr().out
+
+
+def test_validate_bad_file_one_line_per_problem_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "baseline"\nname = "bad"\nhorizon_days = 0\nfoo = 1\n')
+    done = bordersim("validate", str(bad))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"{bad}: horizon_days = 0: expected at least 1",
+        f"{bad}: foo = 1: unknown key; expected one of: cargo, crossings, demand, description, extends, "
+        "horizon_days, hours, initial_backlog, name, reporting, rng_seed, start_date, timezone, warmup_days",
+    ]
+
+
+def test_run_bad_file_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = \n")
+    done = bordersim("run", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"{bad}: not valid TOML")
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_validate_good_files(capsys):
+    assert main(["validate", "baseline", "office_hours"]) == 0
+    assert capsys.readouterr().out.count(": ok (") == 2
+
+
+def test_schema_is_json(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "crossings" in schema["properties"]
+
+
+@pytest.mark.parametrize("option", [["--replications", "0"], ["--days", "x"]])
+def test_bad_options_exit_2(option):
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", *option])
+    assert exit_.value.code == 2
+
+
+def test_json_output_is_written_atomically_and_rerunnable(tmp_path, capsys):
+    out = tmp_path / "kpis.json"
+    assert main(["run", "--days", "4", "--replications", "2", "--workers", "1", "--json", str(out)]) == 0
+    payload = json.loads(out.read_text())
+    assert payload["provenance"]["rng_seed"] == payload["scenario"]["rng_seed"]
+    assert len(payload["replications"]) == 2
+    assert not list(tmp_path.glob(".*.tmp"))
+    # The same command gives the same numbers.
+    first = payload["kpis"]["cleared_per_day"]["mean"]
+    assert main(["run", "--days", "4", "--replications", "2", "--workers", "2", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["kpis"]["cleared_per_day"]["mean"] == first
+
+
+def test_failed_write_keeps_previous_output(tmp_path, capsys):
+    out = tmp_path / "kpis.json"
+    out.write_text("previous")
+    folder_as_file = tmp_path / "kpis.json" / "x.json"  # parent is a file: cannot be created
+    assert main(["run", "--days", "4", "--json", str(folder_as_file)]) == 1
+    assert out.read_text() == "previous"
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("bordersim: ")

@@ -1,0 +1,170 @@
+"""Scenario files: extends, and the one-line messages planners act on (pinned)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import ScenarioError, load_scenario
+from sim.scenario_files import deep_merge, json_schema, packaged_dir, scenario_hash
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    return err.value.problems
+
+
+def test_every_packaged_scenario_validates():
+    names = sorted(p.name for p in packaged_dir().glob("*.toml"))
+    assert "baseline.toml" in names
+    for name in names:
+        assert load_scenario(name).name == name.removesuffix(".toml")
+
+
+def test_extends_is_a_short_diff(tmp_path):
+    path = write(tmp_path, "short.toml", 'extends = "baseline.toml"\nname = "short"\nhorizon_days = 5\n')
+    child, parent = load_scenario(path), load_scenario("baseline")
+    assert child.horizon_days == 5 and child.name == "short"
+    assert child.crossings == parent.crossings and child.demand == parent.demand
+
+
+def test_extends_relative_path_chain(tmp_path):
+    write(tmp_path, "a.toml", 'extends = "baseline"\nname = "a"\nhorizon_days = 6\n')
+    path = write(tmp_path, "b.toml", 'extends = "a.toml"\nname = "b"\nwarmup_days = 1\n')
+    s = load_scenario(path)
+    assert (s.name, s.horizon_days, s.warmup_days) == ("b", 6, 1)
+
+
+def test_tagged_tables_replace_whole():
+    base = {"routing": {"policy": "shares", "shares": {"a": 0.5, "b": 0.5}}, "x": {"y": 1, "z": 2}}
+    top = {"routing": {"policy": "shares", "shares": {"c": 1.0}}, "x": {"z": 3}}
+    merged = deep_merge(base, top)
+    assert merged["routing"]["shares"] == {"c": 1.0}
+    assert merged["x"] == {"y": 1, "z": 3}
+
+
+def test_unknown_key_with_suggestion(tmp_path):
+    path = write(tmp_path, "typo.toml", 'extends = "baseline"\nname = "t"\nhorizon_dayz = 3\n')
+    assert problems(path) == [f"{path}: horizon_dayz = 3: unknown key; did you mean 'horizon_days'?"]
+
+
+def test_value_out_of_range_names_file_field_value_and_expectation(tmp_path):
+    path = write(
+        tmp_path,
+        "lanes.toml",
+        'extends = "baseline"\nname = "l"\n'
+        "[[crossings.tan_thanh.routes.export.stages]]\n"
+        'name = "vn_customs"\nhours = "vn"\nlanes = 0\n'
+        'service.default = { kind = "exponential", mean_min = 10 }\n',
+    )
+    assert problems(path) == [
+        f"{path}: crossings.tan_thanh.routes.export.stages[0].lanes = 0: expected at least 1"
+    ]
+
+
+def test_bad_distribution_kind(tmp_path):
+    path = write(
+        tmp_path,
+        "kind.toml",
+        'extends = "baseline"\nname = "k"\n[cargo.general]\npatience = { kind = "lognorm", mean_min = 3 }\n',
+    )
+    (line,) = problems(path)
+    expected = f"{path}: cargo.general.patience.kind = 'lognorm': expected one of 'deterministic'"
+    assert line.startswith(expected)
+
+
+def test_bad_local_time(tmp_path):
+    path = write(
+        tmp_path,
+        "time.toml",
+        'extends = "baseline"\nname = "t"\n[hours.vn]\nwindows = [{ open = "7:00", close = "23:00" }]\n',
+    )
+    assert problems(path) == [
+        f"{path}: hours.vn.windows[0].open = '7:00': expected a local time 'HH:MM' between 00:00 and 24:00"
+    ]
+
+
+def test_broken_references_each_reported(tmp_path):
+    path = write(
+        tmp_path,
+        "refs.toml",
+        'extends = "baseline"\nname = "r"\n'
+        "[[crossings.chi_ma.routes.export.stages]]\n"
+        'name = "x"\nhours = "nowhere"\ntrucks_per_hour = 3\n'
+        "[demand.streams.export_general]\n"
+        'routing = { policy = "shares", shares = { chi_ma = 0.5, atlantis = 0.5 } }\n',
+    )
+    assert problems(path) == [
+        f"{path}: crossings.chi_ma.routes.export.stages[0].hours = 'nowhere': "
+        "expected one of the calendars in [hours]: cn, vn",
+        f"{path}: demand.streams.export_general.routing.shares.atlantis = 'atlantis': expected one of the "
+        "crossings: chi_ma, coc_nam, dong_dang, huu_nghi, road_1088_1089, road_1119_1120, tan_thanh",
+    ]
+
+
+def test_error_in_parent_names_the_parent(tmp_path):
+    write(tmp_path, "parent.toml", 'extends = "baseline"\nname = "p"\nwarmup_days = -1\n')
+    child = write(tmp_path, "child.toml", 'extends = "parent.toml"\nname = "c"\n')
+    lines = problems(child)
+    assert lines[0] == f"{child}: extends = 'parent.toml': the parent is not a valid scenario"
+    assert lines[1] == f"{tmp_path / 'parent.toml'}: warmup_days = -1: expected at least 0"
+
+
+def test_parent_that_is_not_a_scenario(tmp_path):
+    write(tmp_path, "notes.toml", "foo = 1\n")
+    child = write(tmp_path, "child.toml", 'extends = "notes.toml"\nname = "c"\n')
+    lines = problems(child)
+    assert lines[0] == f"{child}: extends = 'notes.toml': the parent is not a valid scenario"
+    assert f"{tmp_path / 'notes.toml'}: name = (missing): a value is required" in lines
+
+
+def test_missing_parent(tmp_path):
+    child = write(tmp_path, "child.toml", 'extends = "nowhere.toml"\nname = "c"\n')
+    (line,) = problems(child)
+    assert line.startswith(f"{child}: extends = 'nowhere.toml': no such file next to it")
+
+
+def test_cycle(tmp_path):
+    a = write(tmp_path, "a.toml", 'extends = "b.toml"\nname = "a"\n')
+    write(tmp_path, "b.toml", 'extends = "a.toml"\nname = "b"\n')
+    (line,) = problems(a)
+    assert "cycle" in line and "a.toml -> " in line
+
+
+def test_not_toml(tmp_path):
+    path = write(tmp_path, "broken.toml", 'name = "x\n')
+    (line,) = problems(path)
+    assert line.startswith(f"{path}: not valid TOML: ")
+
+
+def test_missing_file(tmp_path):
+    (line,) = problems(tmp_path / "absent.toml")
+    assert line.startswith(f"{tmp_path / 'absent.toml'}: no such scenario file")
+
+
+def test_cross_field_rule_names_the_table(tmp_path):
+    path = write(tmp_path, "w.toml", 'extends = "baseline"\nname = "w"\nwarmup_days = 40\n')
+    assert problems(path) == [f"{path}: warmup_days (40) must be less than horizon_days (28)"]
+
+
+def test_json_schema_documents_fields():
+    schema = json_schema()
+    assert schema["title"] == "Scenario"
+    assert schema["additionalProperties"] is False
+    props = schema["properties"]
+    assert "description" in props["horizon_days"] and "rng_seed" in props
+
+
+def test_hash_is_stable_and_sensitive():
+    a, b = load_scenario("baseline"), load_scenario("baseline")
+    assert scenario_hash(a) == scenario_hash(b)
+    c = load_scenario("baseline", overrides={"rng_seed": 7})
+    assert scenario_hash(c) != scenario_hash(a)

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 
 
 class LeastWaitChooser:
-    """Pick the eligible crossing with the fewest trucks ahead per unit of capacity.
+    """Pick the crossing where the truck expects to be through soonest.
 
     A crossing's capacity for a class is its bottleneck stage's rate when open:
     ``min(lanes / mean service time)`` over the stages the class passes. The
-    expected wait is the trucks in its yard and on its road divided by that
-    rate. Ties go to the crossing listed first.
+    expected time is that of clearing the trucks ahead (in its yard and on its
+    road) and the truck itself at that rate: ``(ahead + 1) / rate``, so an
+    empty slow crossing does not beat a fast one with a truck in service.
+    Opening hours are not looked ahead. Ties go to the crossing listed first.
     """
 
     def __init__(self, scenario: Scenario, model: Model):
@@ -64,7 +66,7 @@ class LeastWaitChooser:
         best, best_wait = -1, float("inf")
         for xi in self.candidates[m.stream[truck]]:
             yard = m.yards[xi][di]
-            wait = (yard.inside + yard.on_road) / self.rate[xi][di][ci]
+            wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
             if wait < best_wait:
                 best, best_wait = xi, wait
         return best

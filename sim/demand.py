@@ -32,7 +32,8 @@ def hourly_rates(scenario: Scenario, stream: Stream) -> np.ndarray:
 
     dates = [scenario.start_date + timedelta(days=k) for k in range(days)]
     day_factor = np.array([weekday[x.weekday()] * month[x.month - 1] for x in dates])
-    day_factor *= (1.0 + d.growth_per_year) ** (np.arange(days) / 365.25)
+    since = ((d.growth_from or scenario.start_date) - scenario.start_date).days
+    day_factor *= (1.0 + d.growth_per_year) ** ((np.arange(days) - since) / 365.25)
     for w in d.windows:
         if w.cargo is not None and stream.cargo not in w.cargo:
             continue

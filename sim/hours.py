@@ -99,6 +99,23 @@ class Closure(Spec):
         return self
 
 
+class Special(Spec):
+    """Other windows on some dates: holiday hours, a restart after a closure, a cap."""
+
+    start: date = Field(description="First day the special windows apply (local date).")
+    end: date = Field(description="Last day, inclusive.")
+    windows: list[Window] = Field(
+        default_factory=list, description="The windows on those days (empty: closed all day)."
+    )
+    reason: str = Field("", description="Why, for the reader.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Special:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
 class Hours(Spec):
     """A named opening calendar."""
 
@@ -110,6 +127,10 @@ class Hours(Spec):
     )
     windows: list[Window] = Field(min_length=1, description="Weekly opening windows.")
     closures: list[Closure] = Field(default_factory=list, description="Dated closures.")
+    special: list[Special] = Field(
+        default_factory=list,
+        description="Dated windows that replace the weekly ones on their days (later entries win).",
+    )
 
     _validate_tz = field_validator("timezone")(check_timezone)
 
@@ -140,14 +161,17 @@ def open_intervals(hours: Hours, epoch: datetime, horizon_min: float) -> list[tu
     first_day = epoch.astimezone(tz).date() - timedelta(days=1)
     n_days = int(horizon_min // MINUTES_PER_DAY) + 3
     raw: list[tuple[float, float]] = []
-    for w in hours.windows:
-        weekdays = parse_weekdays(w.days)
-        opens, closes = parse_clock(w.open), parse_clock(w.close)
-        length = (closes - opens) % 1440 or 1440
-        for k in range(n_days):
-            day = first_day + timedelta(days=k)
-            if day.weekday() not in weekdays:
+    for k in range(n_days):
+        day = first_day + timedelta(days=k)
+        windows = hours.windows
+        for special in hours.special:
+            if special.start <= day <= special.end:
+                windows = special.windows
+        for w in windows:
+            if day.weekday() not in parse_weekdays(w.days):
                 continue
+            opens, closes = parse_clock(w.open), parse_clock(w.close)
+            length = (closes - opens) % 1440 or 1440
             start = datetime.combine(day, time()) + timedelta(minutes=opens)
             end = start + timedelta(minutes=length)
             raw.append((to_model_minutes(start, tz, epoch), to_model_minutes(end, tz, epoch)))
@@ -156,6 +180,22 @@ def open_intervals(hours: Hours, epoch: datetime, horizon_min: float) -> list[tu
         for c in hours.closures
     ]
     return _clip(_subtract(_merge(raw), _merge(closed)), 0.0, horizon_min)
+
+
+def departure_times(hours: Hours, clocks: list[str], epoch: datetime, horizon_min: float) -> list[float]:
+    """Model minutes of a daily timetable's departures that fall while ``hours`` is open."""
+    tz = ZoneInfo(hours.timezone)
+    intervals = open_intervals(hours, epoch, horizon_min)
+    first_day = epoch.astimezone(tz).date()
+    times = []
+    for k in range(int(horizon_min // MINUTES_PER_DAY) + 2):
+        day = first_day + timedelta(days=k)
+        for clock in clocks:
+            local = datetime.combine(day, time()) + timedelta(minutes=parse_clock(clock))
+            t = to_model_minutes(local, tz, epoch)
+            if 0 <= t < horizon_min and any(s <= t < e for s, e in intervals):
+                times.append(t)
+    return sorted(times)
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -13,10 +13,17 @@ arrived_per_day                        trucks that arrived, per day
 gave_up_per_day                        trucks that gave up and returned inland
 backlog_midnight.mean / .max           trucks in the system at each midnight
 backlog_growth_per_day                 slope of the midnight backlog (trucks/day)
+backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
+days_to_recover                        days from the peak midnight backlog until it is back
+                                       under recovery_factor x its median before the peak
+                                       (NaN: not within the horizon)
 time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared trucks, hours
+time_in_system_h.mean.<cargo class>    ... by cargo class
+time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
 perishable_delayed_share               perishable arrivals longer than the threshold
-utilisation.<stage>                    busy lane-time / open lane-time
+utilisation.<stage>                    busy lane-time / open lane-time; for a timetabled
+                                       stage, loads carried / wagons offered
 road_queue_peak.<crossing>             most trucks waiting on the road at once
 road_queue_peak_km.<crossing>          ... as road length in km
 =====================================  =============================================
@@ -54,14 +61,23 @@ def kpis(result: RunResult) -> dict[str, float]:
     backlog = in_system_at(result, midnights)
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
-    out["backlog_growth_per_day"] = (
-        float(np.polyfit(np.arange(backlog.size), backlog, 1)[0]) if backlog.size > 1 else 0.0
-    )
+    out["backlog_growth_per_day"] = _slope(backlog)
+    for xi, x in enumerate(result.crossings):
+        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, t["crossing"] == xi))
+    out["days_to_recover"] = _days_to_recover(backlog, s.reporting.recovery_factor)
 
     done = arrived & (t["outcome"] == CLEARED)
     tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
     for name, value in _summary(tis).items():
         out[f"time_in_system_h.{name}"] = value
+    hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    for ci, c in enumerate(result.cargo):
+        mine = done & (t["cargo"] == ci)
+        out[f"time_in_system_h.mean.{c}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    if any(x.equipped_share > 0 for x in s.demand.streams.values()):
+        for label, flag in (("equipped", True), ("conventional", False)):
+            mine = done & (t["equipped"] == flag)
+            out[f"time_in_system_h.mean.{label}"] = hours_in_system[mine].mean() if mine.any() else np.nan
     same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(t["t_arrive"] / MINUTES_PER_DAY))
     out["same_day_share"] = same_day.sum() / arrived.sum() if arrived.any() else np.nan
 
@@ -92,11 +108,12 @@ def conservation(result: RunResult) -> dict[str, int]:
     }
 
 
-def in_system_at(result: RunResult, times: np.ndarray) -> np.ndarray:
-    """Trucks in the system (arrived, not yet out) at each time."""
+def in_system_at(result: RunResult, times: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+    """Trucks in the system (arrived, not yet out) at each time; ``which`` selects trucks."""
     t = result.trucks
-    arrive = np.sort(t["t_arrive"])
-    out = np.sort(t["t_out"][~np.isnan(t["t_out"])])
+    keep = np.ones(t["t_arrive"].size, bool) if which is None else which
+    arrive = np.sort(t["t_arrive"][keep])
+    out = np.sort(t["t_out"][keep & ~np.isnan(t["t_out"])])
     return np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")
 
 
@@ -132,8 +149,27 @@ def _summary(values: np.ndarray) -> dict[str, float]:
     }
 
 
+def _slope(values: np.ndarray) -> float:
+    return float(np.polyfit(np.arange(values.size), values, 1)[0]) if values.size > 1 else 0.0
+
+
+def _days_to_recover(backlog: np.ndarray, factor: float) -> float:
+    peak = int(np.argmax(backlog))
+    if peak == 0:
+        return 0.0
+    threshold = factor * float(np.median(backlog[:peak]))
+    after = np.nonzero(backlog[peak:] <= threshold)[0]
+    return float(after[0]) if after.size else np.nan
+
+
 def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
     rows = result.stages
+    departures = result.stage_departures[sid]
+    if departures is not None:  # a timetable: loads carried / wagons offered
+        offered = sum(w0 <= d < h for d in departures) * result.stage_lanes[sid]
+        starts = rows["t_start"][rows["stage"] == sid]
+        carried = int(((starts >= w0) & (starts < h)).sum())
+        return carried / offered if offered else np.nan
     mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
     start = np.clip(rows["t_start"][mine], w0, h)
     end = np.clip(np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine]), w0, h)

@@ -19,7 +19,7 @@ This module never reads files, prints or touches global random state.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,11 +29,18 @@ from simpy.events import URGENT, Timeout
 
 from sim.demand import Arrivals, sample_demand
 from sim.distributions import Deterministic, sampler
-from sim.hours import MINUTES_PER_DAY, model_epoch, open_intervals, to_model_minutes
+from sim.hours import (
+    MINUTES_PER_DAY,
+    departure_times,
+    model_epoch,
+    open_intervals,
+    to_model_minutes,
+)
 from sim.randomness import Streams
 from sim.records import Records
 from sim.routing import LeastWaitChooser
 from sim.scenario import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
+from sim.scenario import Stage as StageSpec
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 INF = float("inf")
@@ -124,6 +131,69 @@ class Stage:
         self.quota_left = self.quota
         self.set_open_lanes(self.open_lanes)
 
+    def queued(self) -> Iterable[int]:
+        """Trucks in the queue (including, lazily, some that gave up)."""
+        return self.queue
+
+
+class PriorityStage(Stage):
+    """A stage that serves some cargo classes first (a green lane), FIFO within a class."""
+
+    __slots__ = ("queues", "rank")
+
+    def __init__(self, *args, rank: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rank = rank  # per cargo class: 0 is served first
+        self.queues: list[deque[int]] = [deque() for _ in range(max(rank) + 1)]
+
+    def join(self, truck: int) -> None:
+        self.q_in[truck] = self.env._now
+        if self.busy < self.capacity and not self.waiting:
+            self._start(truck)
+        else:
+            self.queues[self.rank[self.cargo[truck]]].append(truck)
+            self.waiting += 1
+
+    def _fill(self) -> None:
+        outcome = self.outcome
+        for queue in self.queues:
+            while queue and self.waiting and self.busy < self.capacity:
+                truck = queue.popleft()
+                if outcome[truck] == IN_SYSTEM:
+                    self.waiting -= 1
+                    self._start(truck)
+
+    def queued(self) -> Iterable[int]:
+        return (truck for queue in self.queues for truck in queue)
+
+
+class TrainStage(Stage):
+    """A timetabled stage: each departure takes up to ``lanes`` waiting loads (one per wagon).
+
+    Nothing starts between departures; a load's service is its time from departure to
+    handover. Departures are driven by :meth:`Model._run_timetable`.
+    """
+
+    __slots__ = ()
+
+    def join(self, truck: int) -> None:
+        self.q_in[truck] = self.env._now
+        self.queue.append(truck)
+        self.waiting += 1
+
+    def set_open_lanes(self, lanes: int) -> None:
+        self.open_lanes = lanes  # the calendar decides which departures run, not who starts
+
+    def depart(self) -> None:
+        queue, outcome = self.queue, self.outcome
+        loaded = 0
+        while self.waiting and loaded < self.lanes:
+            truck = queue.popleft()
+            if outcome[truck] == IN_SYSTEM:
+                self.waiting -= 1
+                loaded += 1
+                self._start(truck)
+
 
 class Yard:
     """The holding area of one direction of a crossing; overflow waits on the road."""
@@ -194,6 +264,7 @@ class Model:
             direction_of[i] for i in arrivals.stream.tolist()
         ]
         self.crossing = [x_index[b.crossing] for b in backlog] + self._route_by_shares(arrivals)
+        self.equipped = [0] * n0 + self._draw_equipped(arrivals)
         self.t_yard = [np.nan] * n
         self.t_out = [np.nan] * n
         self.q_in = [0.0] * n
@@ -228,8 +299,18 @@ class Model:
             out[mask] = np.array([x_index[c] for c in targets])[picks]
         return out.tolist()
 
+    def _draw_equipped(self, arrivals: Arrivals) -> list[int]:
+        """1 for trucks equipped for automated (smart-gate) clearance."""
+        out = np.zeros(arrivals.time.size, dtype=np.int64)
+        for i, (name, stream) in enumerate(self.scenario.demand.streams.items()):
+            if stream.equipped_share > 0:
+                mask = arrivals.stream == i
+                rng = self.streams.get(f"equipped/{name}")
+                out[mask] = rng.random(int(mask.sum())) < stream.equipped_share
+        return out.tolist()
+
     def _build_network(self, cls_index: dict[str, int]) -> None:
-        s, env = self.scenario, self.env
+        s = self.scenario
         self.stages: list[Stage] = []
         self.stage_names: list[str] = []
         self.stage_lanes: list[int] = []
@@ -237,6 +318,8 @@ class Model:
         self.stage_crossing: list[int] = []
         self.stage_direction: list[int] = []
         # routes[crossing][direction][class] -> the stages that class passes
+        self.stage_departures: list[list[float] | None] = []
+        # routes[crossing][direction][2 * class + equipped] -> the stages such a truck passes
         self.routes: list[list[list[list[Stage]] | None]] = []
         self.yards: list[list[Yard | None]] = []
         n_classes = len(self.class_names)
@@ -250,38 +333,62 @@ class Model:
                     continue
                 cap = INF if route.yard_capacity is None else route.yard_capacity
                 yards[di] = Yard(cap, self)
-                per_class: list[list[Stage]] = [[] for _ in range(n_classes)]
+                per_variant: list[list[Stage]] = [[] for _ in range(2 * n_classes)]
                 for st in route.stages:
-                    draw: list[Callable[[], float] | None] = [None] * n_classes
-                    for cname in crossing.accepts:
-                        if st.applies_to is not None and cname not in st.applies_to:
-                            continue
-                        if st.trucks_per_hour is not None:
-                            dist = Deterministic(
-                                kind="deterministic", value_min=60.0 * st.lanes / st.trucks_per_hour
-                            )
-                        else:
-                            dist = st.service.get(cname, st.service.get(DEFAULT_SERVICE))
-                        rng = self.streams.get(f"service/{cid}/{direction}/{st.name}/{cname}")
-                        draw[cls_index[cname]] = sampler(dist, rng)
-                    stage = Stage(env, len(self.stages), st.lanes, draw, st.max_per_day, self)
-                    self.stages.append(stage)
-                    self.stage_names.append(f"{cid}/{direction}/{st.name}")
-                    self.stage_lanes.append(st.lanes)
+                    stage = self._build_stage(cid, direction, st, crossing.accepts, cls_index)
                     self.stage_crossing.append(xi)
                     self.stage_direction.append(di)
-                    hours = s.hours[st.hours]
-                    intervals = open_intervals(hours, self.epoch, self.horizon)
-                    self.stage_intervals.append(intervals)
-                    env.process(self._keep_hours(stage, intervals))
-                    if st.max_per_day is not None:
-                        env.process(self._reset_quota(stage, hours.timezone))
                     for cname in crossing.accepts:
-                        if draw[cls_index[cname]] is not None:
-                            per_class[cls_index[cname]].append(stage)
-                by_dir[di] = per_class
+                        ci = cls_index[cname]
+                        if stage.draw[ci] is None:
+                            continue
+                        if st.serves != "equipped":
+                            per_variant[2 * ci].append(stage)
+                        if st.serves != "conventional":
+                            per_variant[2 * ci + 1].append(stage)
+                by_dir[di] = per_variant
             self.routes.append(by_dir)
             self.yards.append(yards)
+
+    def _build_stage(
+        self, cid: str, direction: str, st: StageSpec, accepts: list[str], cls_index: dict[str, int]
+    ) -> Stage:
+        s, env = self.scenario, self.env
+        n_classes = len(self.class_names)
+        draw: list[Callable[[], float] | None] = [None] * n_classes
+        for cname in accepts:
+            if st.applies_to is not None and cname not in st.applies_to:
+                continue
+            if st.trucks_per_hour is not None:
+                dist = Deterministic(kind="deterministic", value_min=60.0 * st.lanes / st.trucks_per_hour)
+            else:
+                dist = st.service.get(cname, st.service.get(DEFAULT_SERVICE))
+            rng = self.streams.get(f"service/{cid}/{direction}/{st.name}/{cname}")
+            draw[cls_index[cname]] = sampler(dist, rng)
+        sid = len(self.stages)
+        hours = s.hours[st.hours]
+        intervals = open_intervals(hours, self.epoch, self.horizon)
+        departures = None
+        if st.departures is not None:
+            stage: Stage = TrainStage(env, sid, st.wagons_per_train, draw, None, self)
+            departures = departure_times(hours, st.departures, self.epoch, self.horizon)
+            env.process(self._run_timetable(stage, departures))
+        elif st.priority:
+            rank = [len(st.priority)] * n_classes
+            for r, cname in enumerate(st.priority):
+                rank[cls_index[cname]] = r
+            stage = PriorityStage(env, sid, st.lanes, draw, st.max_per_day, self, rank=rank)
+        else:
+            stage = Stage(env, sid, st.lanes, draw, st.max_per_day, self)
+        self.stages.append(stage)
+        self.stage_names.append(f"{cid}/{direction}/{st.name}")
+        self.stage_lanes.append(stage.lanes)
+        self.stage_intervals.append(intervals)
+        self.stage_departures.append(departures)
+        env.process(self._keep_hours(stage, intervals))
+        if st.max_per_day is not None:
+            env.process(self._reset_quota(stage, hours.timezone))
+        return stage
 
     def _at(self, when: float) -> simpy.Event:
         """An urgent event at ``when``: at equal times, opening, closing and quota changes come
@@ -297,6 +404,11 @@ class Model:
             stage.set_open_lanes(stage.lanes)
             yield self._at(end)
             stage.set_open_lanes(0)
+
+    def _run_timetable(self, stage: TrainStage, departures: list[float]):
+        for t in departures:
+            yield self._at(t)
+            stage.depart()
 
     def _reset_quota(self, stage: Stage, timezone: str):
         tz = ZoneInfo(timezone)
@@ -316,7 +428,7 @@ class Model:
         if xi < 0:
             xi = self.crossing[truck] = self._chooser.choose(truck)
         di = self.direction[truck]
-        self.route_of[truck] = self.routes[xi][di][self.cargo[truck]]
+        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
         self.yard_of[truck] = yard = self.yards[xi][di]
         patience = self._patience[self.cargo[truck]]
         if patience is not None:
@@ -352,6 +464,9 @@ class Model:
 
     def _next_arrival(self, event: Timeout) -> None:
         truck = event._value
+        # The clock reaches t as now + (t - now), which can differ from t in the last bit:
+        # record the instant the model saw, so that no later time precedes the arrival.
+        self.t_arr[truck] = self.env._now
         self.admit(truck)
         nxt = truck + 1
         if nxt < len(self.t_arr):
@@ -374,7 +489,7 @@ class Model:
     def _close_records(self) -> None:
         """Rows for the trucks still in the system at the end of the horizon."""
         r = self.records
-        queued = {t for stage in self.stages for t in stage.queue}
+        queued = {t for stage in self.stages for t in stage.queued()}
         for truck in range(len(self.t_arr)):
             if self.outcome[truck] != IN_SYSTEM or self.t_yard[truck] != self.t_yard[truck]:
                 continue  # done, or still on the road (never reached a stage)
@@ -390,5 +505,6 @@ class Model:
             direction=self.direction,
             cargo=self.cargo,
             stream=self.stream,
+            equipped=self.equipped,
             initial=[i < self.n_backlog for i in range(len(self.t_arr))],
         )

@@ -13,6 +13,7 @@ crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)
 cargo        index into ``RunResult.cargo``
 stream       index into ``RunResult.streams`` (-1: initial backlog)
+equipped     True for trucks equipped for automated (smart-gate) clearance
 initial      True for trucks of the initial backlog
 ===========  =====================================================================
 
@@ -66,6 +67,7 @@ class Records:
             "direction": np.asarray(columns["direction"], np.int8),
             "cargo": np.asarray(columns["cargo"], np.int8),
             "stream": np.asarray(columns["stream"], np.int16),
+            "equipped": np.asarray(columns["equipped"], bool),
             "initial": np.asarray(columns["initial"], bool),
         }
 

@@ -51,7 +51,9 @@ class LeastWaitChooser:
                     for st in route.stages:
                         if st.applies_to is not None and cname not in st.applies_to:
                             continue
-                        if st.trucks_per_hour is not None:
+                        if st.departures is not None:
+                            rates.append(st.wagons_per_train * len(st.departures) / 1440.0)
+                        elif st.trucks_per_hour is not None:
                             rates.append(st.trucks_per_hour / 60.0)
                         else:
                             dist = st.service.get(cname, st.service.get("default"))

@@ -37,6 +37,7 @@ class RunResult:
     stage_crossing: list[int]
     stage_direction: list[int]
     stage_intervals: list[list[tuple[float, float]]]
+    stage_departures: list[list[float] | None]  # departure times of timetabled (train) stages
     wall_s: float
     directions: tuple[str, ...] = field(default=DIRECTIONS)
 
@@ -93,5 +94,6 @@ def run_once(scenario: Scenario, replication: int = 0, rng_seed: int | None = No
         stage_crossing=model.stage_crossing,
         stage_direction=model.stage_direction,
         stage_intervals=model.stage_intervals,
+        stage_departures=model.stage_departures,
         wall_s=time.perf_counter() - start,
     )

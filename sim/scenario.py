@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.distributions import Distribution
-from sim.hours import Hours, check_timezone
+from sim.hours import Hours, check_timezone, parse_clock
 from sim.spec import Spec
 
 Direction = Literal["export", "import"]
@@ -68,6 +68,26 @@ class Stage(Spec):
         description="Cargo classes that pass this stage (e.g. plant quarantine for farm "
         "produce); omitted = every class.",
     )
+    serves: Literal["all", "equipped", "conventional"] = Field(
+        "all",
+        description="Which trucks pass this stage: 'equipped' ones (for automated smart-gate "
+        "lanes, see a stream's `equipped_share`), 'conventional' ones, or 'all'.",
+    )
+    priority: list[Key] = Field(
+        default_factory=list,
+        description="Cargo classes served ahead of the others at this stage, first listed first "
+        "(a green lane for farm produce); within a class, first come first served.",
+    )
+    departures: list[str] | None = Field(
+        None,
+        description="A timetabled stage (trains): daily departure times 'HH:MM' in the local time "
+        "of the stage's calendar; a departure runs when the calendar is open at that moment and "
+        "takes up to `wagons_per_train` waiting trucks' loads. `service` is then the time from "
+        "departure until the loads are handed over.",
+    )
+    wagons_per_train: int | None = Field(
+        None, ge=1, description="Truck loads (one per wagon) a departure takes; with `departures`."
+    )
 
     @model_validator(mode="after")
     def _one_service_rule(self) -> Stage:
@@ -75,6 +95,12 @@ class Stage(Spec):
             raise ValueError("give either `service` (times by cargo class) or `trucks_per_hour`")
         if self.trucks_per_hour is not None and self.service:
             raise ValueError("give `service` or `trucks_per_hour`, not both")
+        if (self.departures is None) != (self.wagons_per_train is None):
+            raise ValueError("a timetabled stage needs both `departures` and `wagons_per_train`")
+        if self.departures is not None and self.trucks_per_hour is not None:
+            raise ValueError("a timetabled stage takes `service`, not `trucks_per_hour`")
+        for clock in self.departures or []:
+            parse_clock(clock)
         return self
 
 
@@ -153,6 +179,13 @@ class Stream(Spec):
     cargo: Key = Field(description="Cargo class, a key of [cargo].")
     trucks_per_day: float = Field(ge=0, description="Mean arrivals per day before shaping.")
     routing: Routing = Field(description="How trucks of this stream choose a crossing.")
+    equipped_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of the stream's trucks equipped for automated (smart-gate) clearance; "
+        "they pass stages with serves = 'equipped' and skip those with serves = 'conventional'.",
+    )
 
 
 class DemandWindow(Spec):
@@ -198,7 +231,12 @@ class Demand(Spec):
         description="Multiplier of each calendar month January..December (not rescaled).",
     )
     growth_per_year: float = Field(
-        0.0, gt=-1, description="Compound growth of all rates per year from start_date (0.24 = +24%)."
+        0.0, gt=-1, description="Compound growth of all rates per year (0.24 = +24%) from `growth_from`."
+    )
+    growth_from: date | None = Field(
+        None,
+        description="Date at which the streams' trucks_per_day hold; growth compounds from it "
+        "(omitted = start_date). A run starting years later sees the grown demand.",
     )
     windows: list[DemandWindow] = Field(default_factory=list, description="Dated multipliers.")
     streams: dict[Key, Stream] = Field(min_length=1, description="The flows of trucks.")
@@ -225,6 +263,12 @@ class Reporting(Spec):
 
     perishable_delay_h: float = Field(
         24.0, gt=0, description="A perishable truck longer than this in the system counts as delayed."
+    )
+    recovery_factor: float = Field(
+        1.2,
+        gt=1,
+        description="After its peak, the midnight backlog has recovered once it is back under this "
+        "factor times its median before the peak (for `days_to_recover`).",
     )
     queue_sample_min: float = Field(
         60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."
@@ -297,6 +341,8 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                             classes | {DEFAULT_SERVICE},
                             "cargo classes or 'default'",
                         )
+                for k, cls in enumerate(stage.priority):
+                    need((*here, "priority", k), cls, classes, "cargo classes")
                 if stage.trucks_per_hour is None and DEFAULT_SERVICE not in stage.service:
                     served = [c for c in crossing.accepts if c in classes]
                     served = [c for c in served if stage.applies_to is None or c in stage.applies_to]
@@ -307,6 +353,18 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                                 (*here, "service"),
                                 sorted(stage.service),
                                 f"expected a time for {', '.join(missing)} or a 'default'",
+                            )
+                        )
+
+            for cls in crossing.accepts:
+                passes = [st for st in route.stages if st.applies_to is None or cls in st.applies_to]
+                for kind in ("conventional", "equipped"):
+                    if not any(st.serves in ("all", kind) for st in passes):
+                        problems.append(
+                            (
+                                ("crossings", cid, "routes", direction, "stages"),
+                                [st.name for st in route.stages],
+                                f"expected at least one stage for {kind} '{cls}' trucks",
                             )
                         )
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 from sim import load_scenario, replicate, run_once
 
 
 def test_replications_identical_serial_and_parallel():
     s = load_scenario("baseline", overrides={"horizon_days": 5, "warmup_days": 1})
-    assert replicate(s, 3, workers=1) == replicate(s, 3, workers=2)
+    # Compared as text: some KPIs are NaN (no truck of a class), and NaN != NaN.
+    serial = json.dumps(replicate(s, 3, workers=1))
+    assert serial == json.dumps(replicate(s, 3, workers=2))
 
 
 def test_streams_are_independent_of_each_other():

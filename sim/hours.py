@@ -155,8 +155,13 @@ def to_model_minutes(local: datetime, tz: ZoneInfo, epoch: datetime) -> float:
     return (local.replace(tzinfo=tz).astimezone(UTC) - epoch).total_seconds() / 60.0
 
 
-def open_intervals(hours: Hours, epoch: datetime, horizon_min: float) -> list[tuple[float, float]]:
-    """Sorted, disjoint ``(open, close)`` intervals in model minutes within ``[0, horizon_min]``."""
+def open_intervals(
+    hours: Hours, epoch: datetime, horizon_min: float, also_closed: list[tuple[float, float]] = ()
+) -> list[tuple[float, float]]:
+    """Sorted, disjoint ``(open, close)`` intervals in model minutes within ``[0, horizon_min]``.
+
+    ``also_closed`` are further closed intervals in model minutes (see :func:`closed_intervals`).
+    """
     tz = ZoneInfo(hours.timezone)
     first_day = epoch.astimezone(tz).date() - timedelta(days=1)
     n_days = int(horizon_min // MINUTES_PER_DAY) + 3
@@ -175,17 +180,29 @@ def open_intervals(hours: Hours, epoch: datetime, horizon_min: float) -> list[tu
             start = datetime.combine(day, time()) + timedelta(minutes=opens)
             end = start + timedelta(minutes=length)
             raw.append((to_model_minutes(start, tz, epoch), to_model_minutes(end, tz, epoch)))
-    closed = [
-        (to_model_minutes(_as_start(c.start), tz, epoch), to_model_minutes(_as_end(c.end), tz, epoch))
-        for c in hours.closures
-    ]
+    closed = closed_intervals(hours.closures, hours.timezone, epoch) + list(also_closed)
     return _clip(_subtract(_merge(raw), _merge(closed)), 0.0, horizon_min)
 
 
-def departure_times(hours: Hours, clocks: list[str], epoch: datetime, horizon_min: float) -> list[float]:
-    """Model minutes of a daily timetable's departures that fall while ``hours`` is open."""
-    tz = ZoneInfo(hours.timezone)
-    intervals = open_intervals(hours, epoch, horizon_min)
+def closed_intervals(closures: list[Closure], timezone: str, epoch: datetime) -> list[tuple[float, float]]:
+    """Closures as model-minute intervals, their dates read in ``timezone``."""
+    tz = ZoneInfo(timezone)
+    return [
+        (to_model_minutes(_as_start(c.start), tz, epoch), to_model_minutes(_as_end(c.end), tz, epoch))
+        for c in closures
+    ]
+
+
+def departure_times(
+    clocks: list[str],
+    timezone: str,
+    intervals: list[tuple[float, float]],
+    epoch: datetime,
+    horizon_min: float,
+) -> list[float]:
+    """Model minutes of a daily timetable's departures (local ``clocks`` in ``timezone``) that
+    fall inside the open ``intervals``."""
+    tz = ZoneInfo(timezone)
     first_day = epoch.astimezone(tz).date()
     times = []
     for k in range(int(horizon_min // MINUTES_PER_DAY) + 2):

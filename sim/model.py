@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from simpy.events import URGENT, Timeout
+from simpy.events import NORMAL, URGENT, Timeout
 
 from sim.demand import Arrivals, sample_demand
 from sim.distributions import Deterministic, sampler
 from sim.hours import (
     MINUTES_PER_DAY,
+    closed_intervals,
     departure_times,
     model_epoch,
     open_intervals,
@@ -367,11 +368,12 @@ class Model:
             draw[cls_index[cname]] = sampler(dist, rng)
         sid = len(self.stages)
         hours = s.hours[st.hours]
-        intervals = open_intervals(hours, self.epoch, self.horizon)
+        crossing_closed = closed_intervals(s.crossings[cid].closures, s.timezone, self.epoch)
+        intervals = open_intervals(hours, self.epoch, self.horizon, crossing_closed)
         departures = None
         if st.departures is not None:
             stage: Stage = TrainStage(env, sid, st.wagons_per_train, draw, None, self)
-            departures = departure_times(hours, st.departures, self.epoch, self.horizon)
+            departures = departure_times(st.departures, hours.timezone, intervals, self.epoch, self.horizon)
             env.process(self._run_timetable(stage, departures))
         elif st.priority:
             rank = [len(st.priority)] * n_classes
@@ -390,12 +392,12 @@ class Model:
             env.process(self._reset_quota(stage, hours.timezone))
         return stage
 
-    def _at(self, when: float) -> simpy.Event:
-        """An urgent event at ``when``: at equal times, opening, closing and quota changes come
-        before the trucks' events, so no service starts at the instant a stage closes."""
+    def _at(self, when: float, priority: int = URGENT) -> simpy.Event:
+        """An event at ``when``. Opening, closing and departures are urgent: at equal times they
+        come before the trucks' events, so no service starts at the instant a stage closes."""
         event = simpy.Event(self.env)
         event._ok, event._value = True, None
-        self.env.schedule(event, URGENT, max(0.0, when - self.env.now))
+        self.env.schedule(event, priority, max(0.0, when - self.env.now))
         return event
 
     def _keep_hours(self, stage: Stage, intervals: list[tuple[float, float]]):
@@ -418,7 +420,9 @@ class Model:
             midnight = to_model_minutes(datetime.combine(day, time()), tz, self.epoch)
             if midnight >= self.horizon:
                 return
-            yield self._at(midnight)
+            # After any opening or closing at the same instant: a new quota must not
+            # start a truck at the moment its stage closes.
+            yield self._at(midnight, NORMAL)
             stage.new_quota_day()
 
     # -- the truck path -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.distributions import Distribution
-from sim.hours import Hours, check_timezone, parse_clock
+from sim.hours import Closure, Hours, check_timezone, parse_clock
 from sim.spec import Spec
 
 Direction = Literal["export", "import"]
@@ -140,6 +140,11 @@ class Crossing(Spec):
     )
     routes: dict[Direction, Route] = Field(
         description="The route for each direction the crossing serves ('export', 'import')."
+    )
+    closures: list[Closure] = Field(
+        default_factory=list,
+        description="Dated closures of the whole crossing (every stage, both directions), in the "
+        "model's time zone: a storm, an accident, a policy pause.",
     )
 
 

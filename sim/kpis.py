@@ -15,9 +15,10 @@ backlog_midnight.mean / .max           trucks in the system at each midnight
 backlog_growth_per_day                 slope of the midnight backlog (trucks/day)
 backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
 days_to_recover                        days from the peak midnight backlog until it is back
-                                       under recovery_factor x its median before the peak
-                                       (NaN: not within the horizon)
+                                       under recovery_factor x its median over the first
+                                       measured week (NaN: not within the horizon)
 time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared trucks, hours
+time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
@@ -71,6 +72,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     for name, value in _summary(tis).items():
         out[f"time_in_system_h.{name}"] = value
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    for xi, x in enumerate(result.crossings):
+        mine = done & (t["crossing"] == xi)
+        out[f"time_in_system_h.mean.{x}"] = hours_in_system[mine].mean() if mine.any() else np.nan
     for ci, c in enumerate(result.cargo):
         mine = done & (t["cargo"] == ci)
         out[f"time_in_system_h.mean.{c}"] = hours_in_system[mine].mean() if mine.any() else np.nan
@@ -153,11 +157,16 @@ def _slope(values: np.ndarray) -> float:
     return float(np.polyfit(np.arange(values.size), values, 1)[0]) if values.size > 1 else 0.0
 
 
-def _days_to_recover(backlog: np.ndarray, factor: float) -> float:
+def _days_to_recover(backlog: np.ndarray, factor: float, normal_days: int = 7) -> float:
+    """Days from the peak until the backlog is back under ``factor`` x its normal level.
+
+    The normal level is the median over the first ``normal_days`` measured midnights
+    (those before the peak, if it comes sooner).
+    """
     peak = int(np.argmax(backlog))
     if peak == 0:
         return 0.0
-    threshold = factor * float(np.median(backlog[:peak]))
+    threshold = factor * float(np.median(backlog[: min(peak, normal_days)]))
     after = np.nonzero(backlog[peak:] <= threshold)[0]
     return float(after[0]) if after.size else np.nan
 

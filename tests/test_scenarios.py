@@ -1,0 +1,141 @@
+"""The scenario library: every file validates and runs, and each effect has the
+direction the question expects.
+
+Comparisons are paired: the same replications (rng_seed, r) give both scenarios the
+same arrivals and the same service draws where they share them (common random numbers),
+so differences come from the change, not from noise. Horizons are shortened for CI.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import conservation, load_scenario, replicate, run_once
+from sim.experiment import estimate
+from sim.kpis import in_system_at
+from sim.scenario_files import packaged_dir
+
+REPS = 4
+
+
+def runs(name: str, **overrides) -> list[dict[str, float]]:
+    return replicate(load_scenario(name, overrides=overrides or None), REPS, workers=2)
+
+
+def paired(a: list[dict], b: list[dict], key: str):
+    """Estimate of b - a for ``key`` over paired replications."""
+    return estimate(y[key] - x[key] for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("path", sorted(packaged_dir().glob("*.toml")), ids=lambda p: p.stem)
+def test_every_scenario_runs_and_conserves_trucks(path):
+    scenario = load_scenario(path, overrides={"horizon_days": 4, "warmup_days": 1})
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# "), f"{path.name} must open with a comment stating its question"
+    text = path.read_text(encoding="utf-8")
+    assert "ASSUMPTION" in text or path.stem == "office_hours", f"{path.name} must mark its assumptions"
+    result = run_once(scenario)
+    c, t = conservation(result), result.trucks
+    assert c["initial_backlog"] == sum(b.trucks for b in scenario.initial_backlog)
+    # Outcome codes against times: trucks still in the system by their timestamps.
+    assert in_system_at(result, np.array([result.horizon_min]))[0] == c["in_system"]
+    left = t["outcome"] > 0
+    assert np.all(t["t_out"][left] >= t["t_arrive"][left])
+
+
+def test_office_hours_clear_less_than_extended_hours():
+    base, office = runs("baseline", horizon_days=14), runs("office_hours", horizon_days=14)
+    d = paired(base, office, "cleared_per_day")
+    assert d.high < 0, (
+        f"office hours should clear fewer trucks a day; difference {d.mean:.0f} ± {d.half_width:.0f}"
+    )
+
+
+def test_round_the_clock_shortens_time_in_system():
+    base, always = runs("baseline", horizon_days=10), runs("round_the_clock", horizon_days=10)
+    d = paired(base, always, "time_in_system_h.mean")
+    assert d.high < 0, f"24 h clearance should shorten the time in system; difference {d.mean:.2f} h"
+
+
+def test_surge_lengthens_waits_and_delays_perishables():
+    no_surge = runs("harvest_surge", horizon_days=21, demand={"windows": []})
+    surge = runs("harvest_surge", horizon_days=21)
+    d = paired(no_surge, surge, "time_in_system_h.mean")
+    assert d.low > 0, f"the March surge should lengthen the time in system; difference {d.mean:.2f} h"
+
+
+def test_extended_hours_absorb_the_surge_better_than_office_hours():
+    ext, office = runs("harvest_surge", horizon_days=14), runs("harvest_surge_office_hours", horizon_days=14)
+    d = paired(ext, office, "perishable_delayed_share")
+    assert d.low > 0, f"office hours should delay more perishables in the surge; difference {d.mean:.2f}"
+
+
+def test_green_lane_speeds_perishables_at_the_cost_of_general_goods():
+    surge, green = runs("harvest_surge", horizon_days=21), runs("green_lane", horizon_days=21)
+    perishable = paired(surge, green, "time_in_system_h.mean.perishable")
+    general = paired(surge, green, "time_in_system_h.mean.general")
+    assert perishable.mean < 0, (
+        f"priority should shorten perishables' time; difference {perishable.mean:.2f} h"
+    )
+    assert general.mean > 0, f"priority costs general goods some time; difference {general.mean:.2f} h"
+
+
+@pytest.mark.parametrize("road", ["road_1119_1120", "road_1088_1089"])
+def test_smart_gate_shortens_time_through_the_dedicated_roads(road):
+    base, smart = runs("baseline", horizon_days=10), runs("smart_gate", horizon_days=10)
+    d = paired(base, smart, f"time_in_system_h.mean.{road}")
+    assert d.high < 0, f"the smart gate should shorten the time through {road}; difference {d.mean:.2f} h"
+
+
+def test_more_equipped_trucks_shorten_the_average_time():
+    pilot, full = runs("smart_gate_pilot", horizon_days=10), runs("smart_gate_full", horizon_days=10)
+    d = paired(pilot, full, "time_in_system_h.mean")
+    assert d.high < 0, f"a larger equipped share should shorten the mean time; difference {d.mean:.2f} h"
+
+
+def test_growth_raises_backlog_and_smart_gate_relieves_it():
+    base = runs("baseline", horizon_days=14)
+    grown = runs("demand_growth_2024", horizon_days=14)
+    smart = runs("demand_growth_2024_smart_gate", horizon_days=14)
+    up = paired(base, grown, "backlog_midnight.mean")
+    assert up.low > 0, f"30% more demand should raise the midnight backlog; difference {up.mean:.0f}"
+    relief = paired(grown, smart, "backlog_midnight.mean")
+    assert relief.high < 0, f"the smart gate should relieve the grown backlog; difference {relief.mean:.0f}"
+
+
+def test_rail_shift_relieves_road_1119_1120():
+    base, rail = runs("baseline", horizon_days=10), runs("rail_shift", horizon_days=10)
+    d = paired(base, rail, "cleared_per_day.road_1119_1120")
+    assert d.high < 0, "moving containers to rail should take trucks off road 1119–1120"
+    util = paired(base, rail, "utilisation.road_1119_1120/import/vn_customs")
+    assert util.high < 0, f"its import customs should be less busy; difference {util.mean:.3f}"
+
+
+def test_smaller_yards_push_the_queue_onto_the_road():
+    small, large = runs("yard_small", horizon_days=14), runs("yard_large", horizon_days=14)
+    d = paired(large, small, "road_queue_peak_km.road_1119_1120")
+    assert d.low > 0, f"smaller yards should lengthen the road queue; difference {d.mean:.2f} km"
+
+
+@pytest.mark.parametrize("name", ["disruption_closure", "disruption_cn_cap"])
+def test_closure_creates_a_backlog_that_drains_after_reopening(name):
+    result = run_once(load_scenario(name))
+    midnights = np.arange(1, result.scenario.horizon_days + 1) * 1440.0
+    backlog = in_system_at(result, midnights)
+    # Disruption 20–24 Feb; the run starts 13 Feb: day 7 is the first disrupted day.
+    before, peak, end = backlog[3:7].mean(), backlog[7:14].max(), backlog[-5:].mean()
+    assert peak > 5 * before, f"{name}: the disruption should build a backlog ({before:.0f} -> {peak:.0f})"
+    assert end < 2 * before, (
+        f"{name}: the backlog should drain after reopening (end {end:.0f} vs {before:.0f})"
+    )
+
+
+def test_pre_tet_backlog_peaks_after_the_pause_and_recovers():
+    result = run_once(load_scenario("pre_tet"))
+    midnights = np.arange(1, result.scenario.horizon_days + 1) * 1440.0
+    backlog = in_system_at(result, midnights)
+    peak_day = int(np.argmax(backlog))
+    # The Chinese side is closed 8–14 Feb 2024, days 24–30 of a run from 15 Jan.
+    assert 24 <= peak_day <= 31, f"the backlog should peak at the end of the pause, not on day {peak_day}"
+    assert backlog[-1] < backlog[peak_day] / 5, "the backlog should drain after the restart"

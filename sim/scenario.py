@@ -270,10 +270,10 @@ class Reporting(Spec):
         24.0, gt=0, description="A perishable truck longer than this in the system counts as delayed."
     )
     recovery_factor: float = Field(
-        1.2,
+        1.5,
         gt=1,
         description="After its peak, the midnight backlog has recovered once it is back under this "
-        "factor times its median before the peak (for `days_to_recover`).",
+        "factor times its median over the first measured week (for `days_to_recover`).",
     )
     queue_sample_min: float = Field(
         60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."

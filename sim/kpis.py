@@ -16,7 +16,7 @@ backlog_growth_per_day                 slope of the midnight backlog (trucks/day
 backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
 days_to_recover                        days from the peak midnight backlog until it is back
                                        under recovery_factor x its median over the first
-                                       measured week (NaN: not within the horizon)
+                                       normal_days measured days (NaN: not within horizon)
 time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared trucks, hours
 time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class
@@ -65,7 +65,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     out["backlog_growth_per_day"] = _slope(backlog)
     for xi, x in enumerate(result.crossings):
         out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, t["crossing"] == xi))
-    out["days_to_recover"] = _days_to_recover(backlog, s.reporting.recovery_factor)
+    out["days_to_recover"] = _days_to_recover(
+        backlog, s.reporting.recovery_factor, s.reporting.normal_days
+    )
 
     done = arrived & (t["outcome"] == CLEARED)
     tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
@@ -157,7 +159,7 @@ def _slope(values: np.ndarray) -> float:
     return float(np.polyfit(np.arange(values.size), values, 1)[0]) if values.size > 1 else 0.0
 
 
-def _days_to_recover(backlog: np.ndarray, factor: float, normal_days: int = 7) -> float:
+def _days_to_recover(backlog: np.ndarray, factor: float, normal_days: int) -> float:
     """Days from the peak until the backlog is back under ``factor`` x its normal level.
 
     The normal level is the median over the first ``normal_days`` measured midnights

@@ -273,7 +273,10 @@ class Reporting(Spec):
         1.5,
         gt=1,
         description="After its peak, the midnight backlog has recovered once it is back under this "
-        "factor times its median over the first measured week (for `days_to_recover`).",
+        "factor times its median over the first `normal_days` measured days (for `days_to_recover`).",
+    )
+    normal_days: int = Field(
+        7, ge=1, description="Measured days at the start of a run that stand for normal conditions."
     )
     queue_sample_min: float = Field(
         60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."

@@ -193,12 +193,12 @@ def test_recovery_rule_on_exact_series():
 
     # Normal level: the median before the peak (within the first week) is 10; recovered
     # at <= 12, three days after the peak.
-    assert _days_to_recover(np.array([10, 9, 11, 80, 40, 20, 12, 11]), 1.2) == 3
+    assert _days_to_recover(np.array([10, 9, 11, 80, 40, 20, 12, 11]), 1.2, 7) == 3
     # Only the first week counts as normal, even when the peak comes later.
     series = np.array([10] * 7 + [30, 50, 200, 100, 40, 14, 11])
-    assert _days_to_recover(series, 1.2) == 4
-    assert np.isnan(_days_to_recover(np.array([10, 10, 80, 40, 30]), 1.2))
-    assert _days_to_recover(np.array([50, 40, 30]), 1.2) == 0
+    assert _days_to_recover(series, 1.2, 7) == 4
+    assert np.isnan(_days_to_recover(np.array([10, 10, 80, 40, 30]), 1.2, 7))
+    assert _days_to_recover(np.array([50, 40, 30]), 1.2, 7) == 0
 
 
 def test_days_to_recover_after_a_closure():

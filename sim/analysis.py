@@ -125,7 +125,7 @@ def unpaired_difference(a: Sequence[float], b: Sequence[float], confidence: floa
 
 
 def replications_needed(
-    values: Sequence[float], half_width: float, confidence: float = CONFIDENCE, limit: int = 100_000
+    values: Sequence[float], half_width: float, confidence: float = CONFIDENCE, limit: int = 10**9
 ) -> int:
     """Replications whose Student-t interval would have at most ``half_width``.
 
@@ -214,5 +214,5 @@ def mser(series: Sequence[float], batch: int = 5) -> Truncation:
         rest = z[d:]
         stat[d] = float(((rest - rest.mean()) ** 2).sum()) / (k - d) ** 2
     best = int(np.argmin(stat))
-    reliable = best < candidates[-1]
+    reliable = bool(best < candidates[-1])
     return Truncation(observations=best * batch, batch=batch, statistic=stat, reliable=reliable)

@@ -1,7 +1,7 @@
-"""The ``bordersim`` command line: run, validate, schema.
+"""The ``bordersim`` command line: run, compare, report, table, validate, schema, list.
 
-Errors in scenario files are printed as one line per problem on standard
-error, with exit status 2 and no traceback.
+Errors in scenario files, results folders and options are printed as one line
+per problem on standard error, with exit status 2 and no traceback.
 """
 
 from __future__ import annotations
@@ -9,15 +9,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
+import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from sim import __version__
-from sim.experiment import replicate, summarise
+from sim.analysis import replications_needed
+from sim.distributed import SchedulerError
+from sim.experiment import run_replications
 from sim.output import write_atomic
+from sim.replication import replication_output
+from sim.results_folder import (
+    FolderError,
+    ResultsFolder,
+    describe_warmup,
+    is_results_folder,
+    summarise_runs,
+    to_arrow,
+    warmup_suggestion,
+)
+from sim.scenario import Scenario
 from sim.scenario_files import (
     ScenarioError,
+    deep_merge,
     default_scenario_path,
     json_schema,
     load_scenario,
@@ -28,6 +45,7 @@ from sim.scenario_files import (
 from sim.tables import kpi_table
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def _positive(text: str) -> int:
@@ -38,6 +56,28 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _half_width(text: str) -> tuple[str, float]:
+    key, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not sep or not key or not number > 0:
+        raise argparse.ArgumentTypeError(f"expected KPI=HALF_WIDTH with a positive number, got {text!r}")
+    return key, number
+
+
+def _add_execution(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers", type=_positive, default=None, help="worker processes (default: cores, max replications)"
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the replications on a Dask cluster (e.g. tcp://host:8786); needs bordersim[distributed]",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,12 +95,50 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario file or packaged name (default: the embedded Lạng Sơn baseline)",
     )
     run.add_argument("--replications", type=_positive, default=1, help="replications (default 1)")
-    run.add_argument(
-        "--workers", type=_positive, default=None, help="worker processes (default: cores, max replications)"
-    )
+    _add_execution(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
     run.add_argument("--json", metavar="FILE", help="also write the KPI summary and provenance as JSON")
+    run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
+    run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    run.add_argument("--force", action="store_true", help="replace the results already in --out")
+    run.add_argument(
+        "--half-width",
+        metavar="KPI=H",
+        type=_half_width,
+        action="append",
+        default=[],
+        help="suggest the replications for a 95%% CI of half-width H on KPI (repeatable)",
+    )
+
+    cmp_ = sub.add_parser("compare", help="what does B change against A, and is it real?")
+    cmp_.add_argument("a", help="results folder or scenario A (the reference)")
+    cmp_.add_argument("b", help="results folder or scenario B")
+    cmp_.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
+    _add_execution(cmp_)
+    cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
+    cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
+    cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
+    cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
+    cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
+    cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
+
+    rep = sub.add_parser("report", help="Markdown and HTML report of a results or comparison folder")
+    rep.add_argument("folder", help="results folder (from run --out or compare --out)")
+    rep.add_argument("--out", metavar="FOLDER", help="where to write the report (default: FOLDER/report)")
+
+    tab = sub.add_parser("table", help="headline KPIs of scenarios against a baseline, as Markdown")
+    tab.add_argument("scenarios", nargs="+", help="scenario files or packaged names")
+    tab.add_argument("--baseline", default="baseline", help="the reference scenario (default: baseline)")
+    tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
+    tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
+    _add_execution(tab)
+    tab.add_argument(
+        "--out",
+        metavar="FILE",
+        help="replace the block between the markers <!-- bordersim table start --> and "
+        "<!-- bordersim table end --> in FILE",
+    )
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
@@ -71,12 +149,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
         if args.command in (None, "run"):
             if args.command is None:
                 args = _parser().parse_args(["run"])
-            return _run(args)
+            return _run(args, argv)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "table":
+            return _table(args)
         if args.command == "validate":
             return _validate(args.files)
         if args.command == "schema":
@@ -89,29 +174,146 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (FolderError, SchedulerError) as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as err:
         print(f"bordersim: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 1
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _scenario_of(reference: str | None, overrides: dict) -> tuple[Scenario, str]:
+    """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
+    if reference is not None and is_results_folder(reference):
+        stored = ResultsFolder.open(reference).scenario()
+        data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
+        try:
+            return Scenario.model_validate(data), str(Path(reference) / "manifest.json")
+        except ValueError as err:
+            raise ScenarioError([f"{reference}: {err}"]) from None
+    source = reference or default_scenario_path()
+    return load_scenario(source, overrides=overrides), str(source)
+
+
+def _overrides(args: argparse.Namespace) -> dict:
     overrides: dict = {}
     if args.days is not None:
         overrides["horizon_days"] = args.days
     if args.rng_seed is not None:
         overrides["rng_seed"] = args.rng_seed
-    source = args.scenario or default_scenario_path()
-    scenario = load_scenario(source, overrides=overrides)
+    return overrides
+
+
+def _check_days(scenario: Scenario) -> None:
     if scenario.warmup_days >= scenario.horizon_days:
         raise ScenarioError(
             [f"--days {scenario.horizon_days}: expected more days than the warm-up ({scenario.warmup_days})"]
         )
-    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+
+
+def _progress(total: int, initial: int, desc: str):
+    """A progress bar on standard error (replications done, time left); silent unless it is a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=desc,
+        unit="rep",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+        leave=False,
+    )
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (kill) handled as Ctrl-C: stop the workers, keep what is written."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    raise _Terminated()
+
+
+def execute(
+    scenario: Scenario,
+    replications: int,
+    workers: int,
+    scheduler: str | None,
+    folder: ResultsFolder | None,
+) -> tuple[list, float, int]:
+    """Run the replications not yet in ``folder`` (all without one), writing each as it finishes.
+
+    Returns the outputs kept in memory (without a folder), the wall time and how many ran.
+    Raises KeyboardInterrupt (Ctrl-C or SIGTERM) after stopping the workers.
+    """
+    done = set(folder.done()) if folder is not None else set()
+    todo = [r for r in range(replications) if r not in done]
+    outputs = []
     start = time.perf_counter()
-    runs = replicate(scenario, args.replications, workers=workers)
-    wall = time.perf_counter() - start
-    summary = summarise(runs)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    ran = 0
+    try:
+        with _progress(replications, len(done), scenario.name) as bar:
+            jobs = run_replications(
+                replication_output, scenario, todo, workers, scheduler, extra=(None, folder is not None)
+            )
+            for _, output in jobs:
+                if folder is not None:
+                    folder.write_replication(output)
+                else:
+                    outputs.append(output)
+                ran += 1
+                bar.update(1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        wall = time.perf_counter() - start
+        if folder is not None:
+            folder.record_session(wall, ran, workers, scheduler)
+    outputs.sort(key=lambda o: o.replication)
+    return outputs, wall, ran
+
+
+def _resume_command(argv: Sequence[str]) -> str:
+    words = [w for w in argv if w != "--force"]
+    if "--resume" not in words:
+        words.append("--resume")
+    return "bordersim " + shlex.join(words)
+
+
+def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    scenario, source = _scenario_of(args.scenario, _overrides(args))
+    _check_days(scenario)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    folder = None
+    if args.out:
+        folder = ResultsFolder.start(
+            args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
+        )
+    try:
+        outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
+    except KeyboardInterrupt:
+        if folder is None:
+            print("bordersim: interrupted", file=sys.stderr)
+        else:
+            print(
+                f"bordersim: interrupted; {len(folder.done())} of {args.replications} replications are saved "
+                f"in {args.out}. Continue with: {_resume_command(argv)}",
+                file=sys.stderr,
+            )
+        return EXIT_INTERRUPTED
+    if folder is not None:
+        summary = folder.finish()
+        runs = folder.kpi_runs()
+        warmup = folder.manifest()["warmup_suggestion"]
+        wall = float(folder.manifest()["wall_s"])
+    else:
+        runs = [o.kpis for o in outputs]
+        summary = summarise_runs(runs)
+        import pyarrow as pa
+
+        warmup = warmup_suggestion(pa.concat_tables([to_arrow(o.series) for o in outputs]), scenario)
     header = (
         f"bordersim {__version__} — {scenario.name}: {scenario.horizon_days} days from "
         f"{scenario.start_date} (warm-up {scenario.warmup_days}), rng_seed {scenario.rng_seed}, "
@@ -120,6 +322,12 @@ def _run(args: argparse.Namespace) -> int:
         f"{scenario_hash(scenario)}, {wall:.1f} s"
     )
     print(kpi_table(scenario, summary, header))
+    print()
+    print(describe_warmup(warmup))
+    for key, target in args.half_width:
+        print(_needed_line(runs, key, target))
+    if folder is not None:
+        print(f"Results: {args.out} (bordersim report {args.out} builds the report)")
     if args.json:
         payload = {
             "provenance": {
@@ -136,6 +344,138 @@ def _run(args: argparse.Namespace) -> int:
             "replications": runs,
         }
         write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+    return 0
+
+
+def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
+    if runs and key not in runs[0]:
+        known = ", ".join(list(runs[0])[:6])
+        raise ScenarioError(
+            [f"--half-width {key}={target:g}: unknown KPI {key!r} (KPIs are e.g. {known}, ...)"]
+        )
+    values = [r[key] for r in runs]
+    try:
+        n = replications_needed(values, target)
+    except ValueError:
+        return f"{key}: a half-width of {target:g} needs a variance estimate: run at least 2 replications."
+    return (
+        f"{key}: a 95% CI of half-width {target:g} needs about {n} replications "
+        f"(estimated from the variance of these {len(values)})."
+    )
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from sim.comparison import compare_runs, comparison_markdown, load_common, run_kpis, statements
+    from sim.headline import HEADLINE
+    from sim.report import write_comparison_manifest
+
+    folders = [is_results_folder(x) for x in (args.a, args.b)]
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    if all(folders):
+        fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
+        runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
+        ma, mb = fa.manifest(), fb.manifest()
+        name_a, name_b = ma["scenario_name"], mb["scenario_name"]
+        n = min(len(runs_a), len(runs_b))
+        runs_a, runs_b = runs_a[:n], runs_b[:n]
+        crn = ma["rng_seed"] == mb["rng_seed"]
+        seeds = (ma["rng_seed"], mb["rng_seed"])
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            write_comparison_manifest(
+                out, Path(args.a), Path(args.b), {"replications": n, "version": __version__}
+            )
+    elif any(folders):
+        raise FolderError(
+            f"{args.a if folders[0] else args.b}: is a results folder and the other is not: "
+            "compare takes two results folders or two scenarios"
+        )
+    else:
+        overrides_seed = args.rng_seed
+        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed)
+        _check_days(sa)
+        _check_days(sb)
+        name_a, name_b = sa.name, sb.name
+        n = args.replications
+        crn, seeds = True, (sa.rng_seed, sb.rng_seed)
+        if args.out:
+            out = Path(args.out)
+            runs = []
+            argv = ["compare", args.a, args.b, "--out", str(out), "--replications", str(n)]
+            for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
+                folder = ResultsFolder.start(
+                    out / label, s, n, str(src), argv, resume=args.resume, force=args.force
+                )
+                try:
+                    execute(s, n, workers, args.scheduler, folder)
+                except KeyboardInterrupt:
+                    print(
+                        f"bordersim: interrupted; continue with: bordersim {shlex.join([*argv[:]])} --resume",
+                        file=sys.stderr,
+                    )
+                    return EXIT_INTERRUPTED
+                folder.finish()
+                runs.append(folder.kpi_runs())
+            runs_a, runs_b = runs
+            write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
+        else:
+            runs_a = run_kpis(sa, n, workers, args.scheduler)
+            runs_b = run_kpis(sb, n, workers, args.scheduler)
+    keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
+    comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
+    print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
+    print(
+        f"Common random numbers: rng_seed {seeds[0]} for both."
+        if crn
+        else f"Different rng_seeds ({seeds[0]}, {seeds[1]}): no common random numbers, wider intervals."
+    )
+    print()
+    for line in statements(comparisons, name_a, name_b):
+        print(f"- {line}")
+    print()
+    print(comparison_markdown(comparisons, name_a, name_b))
+    if args.out:
+        from sim.results_folder import _csv, _num
+
+        rows = [
+            [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
+             _num(c.paired.p_value), str(c.paired.significant).lower(), _num(c.unpaired.half_width)]
+            for c in compare_runs(runs_a, runs_b, [k for k in runs_a[0] if k in runs_b[0]])
+        ]  # fmt: skip
+        header = (
+            "kpi",
+            "a_mean",
+            "b_mean",
+            "difference",
+            "half_width",
+            "p_value",
+            "significant",
+            "unpaired_half_width",
+        )
+        write_atomic(Path(args.out) / "differences.csv", _csv(header, rows))
+        print(f"\nComparison: {args.out} (bordersim report {args.out} builds the report)")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.report import build_report
+
+    target = build_report(args.folder, args.out)
+    print(f"Report: {target / 'report.html'} and {target / 'report.md'} (figures in {target / 'figures'})")
+    return 0
+
+
+def _table(args: argparse.Namespace) -> int:
+    from sim.comparison import scenario_table, update_file
+
+    workers = args.workers or (os.cpu_count() or 1)
+    text = scenario_table(
+        args.scenarios, args.baseline, args.replications, args.days, workers, args.scheduler
+    )
+    print(text, end="")
+    if args.out:
+        update_file(args.out, text)
     return 0
 
 

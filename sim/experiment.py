@@ -1,16 +1,19 @@
 """Replications of a scenario and their summary: mean and 95% confidence interval.
 
 Replication ``r`` of a scenario always uses the random streams of
-``(rng_seed, r)``, so results do not depend on how many worker processes ran
-them, nor in what order.
+``(rng_seed, r)``, so results do not depend on where they ran (this process,
+worker processes or a Dask cluster), how many workers there were, nor in what
+order they finished.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import stats
@@ -18,6 +21,8 @@ from scipy import stats
 from sim.kpis import kpis
 from sim.run import run_once
 from sim.scenario import Scenario
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,74 @@ def estimate(values: Iterable[float], confidence: float = 0.95) -> Estimate:
     return Estimate(float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(x.size)), int(x.size))
 
 
-def _kpis_of(args: tuple[Scenario, int]) -> dict[str, float]:
-    scenario, replication = args
+def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
     return kpis(run_once(scenario, replication))
+
+
+def _ignore_sigint() -> None:
+    # Workers leave Ctrl-C to the parent, which stops them and saves what is done.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_replications(
+    work: Callable[..., T],
+    scenario: Scenario,
+    replications: Sequence[int],
+    workers: int = 1,
+    scheduler: str | None = None,
+    extra: tuple[Any, ...] = (),
+) -> Iterator[tuple[int, T]]:
+    """``work(scenario, r, *extra)`` for each replication ``r``, yielded as ``(r, result)`` when done.
+
+    Parameters
+    ----------
+    work
+        A module-level function (it is sent to other processes by reference).
+    workers
+        1 runs in this process, in order; more runs in that many worker processes,
+        yielding in order of completion.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:8786``): the replications
+        run on its cluster instead (:mod:`sim.distributed`); ``workers`` is then ignored.
+    """
+    reps = list(replications)
+    if scheduler is not None:
+        from sim.distributed import dask_map
+
+        yield from dask_map(work, scenario, reps, scheduler, extra)
+        return
+    if workers <= 1 or len(reps) <= 1:
+        for r in reps:
+            yield r, work(scenario, r, *extra)
+        return
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(reps)), initializer=_ignore_sigint)
+    pending: dict[Future, int] = {}
+    try:
+        for r in reps:
+            pending[pool.submit(work, scenario, r, *extra)] = r
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=pending.__getitem__):
+                r = pending.pop(future)
+                yield r, future.result()
+    finally:
+        _stop(pool, pending)
+
+
+def _stop(pool: ProcessPoolExecutor, pending: dict[Future, int]) -> None:
+    """Shut the pool down; on an early exit, cancel what has not started and end the workers."""
+    if not pending:
+        pool.shutdown(wait=True)
+        return
+    for future in pending:
+        future.cancel()
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:  # a replication in progress would otherwise run to its end
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(timeout=5)
 
 
 def replicate(
@@ -57,23 +127,15 @@ def replicate(
     replications: int,
     workers: int = 1,
     on_done: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, float]]:
     """KPIs of replications ``0..replications-1``, in replication order."""
-    jobs = [(scenario, r) for r in range(replications)]
-    if workers <= 1 or replications == 1:
-        out = []
-        for job in jobs:
-            out.append(_kpis_of(job))
-            if on_done:
-                on_done(len(out))
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        out = []
-        for result in pool.map(_kpis_of, jobs):
-            out.append(result)
-            if on_done:
-                on_done(len(out))
-        return out
+    out: dict[int, dict[str, float]] = {}
+    for r, k in run_replications(_kpis_of, scenario, range(replications), workers, scheduler):
+        out[r] = k
+        if on_done:
+            on_done(len(out))
+    return [out[r] for r in range(replications)]
 
 
 def summarise(runs: list[dict[str, float]], confidence: float = 0.95) -> dict[str, Estimate]:

@@ -1,0 +1,229 @@
+"""Comparing scenarios with common random numbers: paired differences, plain statements, tables.
+
+Scenarios are compared replication by replication: replication ``r`` of every
+scenario uses the random streams of ``(rng_seed, r)`` with the *same*
+``rng_seed``, and each source of randomness has its own named stream
+(:mod:`sim.randomness`), so two scenarios that share demand see the same
+trucks. The difference ``b - a`` of each replication then varies much less
+than either run, and its paired Student-t interval (:func:`sim.analysis.paired_difference`)
+is narrower than the unpaired one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.analysis import Difference, paired_difference, unpaired_difference
+from sim.experiment import Estimate, estimate, run_replications
+from sim.headline import HEADLINE, Headline, with_derived
+from sim.kpis import kpis
+from sim.output import write_atomic
+from sim.run import run_once
+from sim.scenario import Scenario
+from sim.scenario_files import ScenarioError, load_scenario
+
+TABLE_START = "<!-- bordersim table start -->"
+TABLE_END = "<!-- bordersim table end -->"
+
+
+@dataclass(frozen=True)
+class KpiComparison:
+    """One KPI of two scenarios: each one's estimate and the difference ``b - a``."""
+
+    key: str
+    a: Estimate
+    b: Estimate
+    paired: Difference
+    unpaired: Difference
+
+
+def compare_runs(
+    runs_a: Sequence[dict[str, float]], runs_b: Sequence[dict[str, float]], keys: Sequence[str] | None = None
+) -> list[KpiComparison]:
+    """Compare the KPIs of paired replications (``runs_a[i]`` with ``runs_b[i]``)."""
+    if len(runs_a) != len(runs_b):
+        raise ValueError(
+            f"paired comparison needs as many replications of each, got {len(runs_a)} and {len(runs_b)}"
+        )
+    if keys is None:
+        keys = [k for k in runs_a[0] if k in runs_b[0]] if runs_a else []
+    out = []
+    for k in keys:
+        a = [r.get(k, math.nan) for r in runs_a]
+        b = [r.get(k, math.nan) for r in runs_b]
+        out.append(
+            KpiComparison(k, estimate(a), estimate(b), paired_difference(a, b), unpaired_difference(a, b))
+        )
+    return out
+
+
+def headline_kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
+    """KPIs of one replication with the derived headline KPIs (a worker's unit of work)."""
+    return with_derived(kpis(run_once(scenario, replication)))
+
+
+def run_kpis(
+    scenario: Scenario, replications: int, workers: int = 1, scheduler: str | None = None
+) -> list[dict[str, float]]:
+    """Headline-ready KPIs of replications ``0..replications-1``, in order."""
+    out = dict(run_replications(headline_kpis_of, scenario, range(replications), workers, scheduler))
+    return [out[r] for r in range(replications)]
+
+
+def load_common(
+    sources: Sequence[str | Path], days: int | None = None, rng_seed: int | None = None
+) -> list[Scenario]:
+    """Load scenarios for a paired comparison: all with the first one's ``rng_seed`` (or ``rng_seed``)."""
+    overrides: dict = {} if days is None else {"horizon_days": days}
+    if rng_seed is None:
+        first = load_scenario(sources[0], overrides=overrides)
+        rng_seed = first.rng_seed
+    overrides["rng_seed"] = rng_seed
+    return [load_scenario(src, overrides=overrides) for src in sources]
+
+
+# -- text ---------------------------------------------------------------------------------------------
+def _number(x: float, digits: int, sign: bool = False) -> str:
+    if math.isnan(x):
+        return "–"
+    if round(x, digits) == 0:
+        x = 0.0
+    return f"{x:+,.{digits}f}" if sign else f"{x:,.{digits}f}"
+
+
+def format_difference(d: Difference, h: Headline) -> str:
+    """``+12.3 ± 4.5`` in the headline's unit (the half-width omitted when unknown)."""
+    text = _number(d.mean * h.scale, h.digits, sign=True)
+    if not math.isnan(d.half_width):
+        text += f" ± {_number(d.half_width * h.scale, h.digits)}"
+    return text
+
+
+def headline_for(key: str) -> Headline:
+    for h in HEADLINE:
+        if h.key == key:
+            return h
+    digits = 1 if key.endswith("_per_day") or "backlog" in key else 2
+    scale = 100.0 if key.endswith("_share") or key.startswith("utilisation.") else 1.0
+    return Headline(key, key + (" %" if scale == 100.0 else ""), digits, scale)
+
+
+def statements(comparisons: Sequence[KpiComparison], name_a: str, name_b: str) -> list[str]:
+    """One plain sentence per KPI: what B changes against A, and whether it is real."""
+    out = []
+    for c in comparisons:
+        h = headline_for(c.key)
+        d = c.paired
+        if math.isnan(d.mean):
+            out.append(f"{h.label}: not available in both scenarios.")
+            continue
+        a_text = _number(c.a.mean * h.scale, h.digits)
+        b_text = _number(c.b.mean * h.scale, h.digits)
+        low, high = _number(d.low * h.scale, h.digits, True), _number(d.high * h.scale, h.digits, True)
+        interval = f"95% CI {low} to {high}" if not math.isnan(d.half_width) else "no CI with one replication"
+        if d.significant:
+            word = "higher" if d.mean > 0 else "lower"
+            out.append(
+                f"{h.label}: {name_b} is {word} than {name_a} by {_number(abs(d.mean) * h.scale, h.digits)} "
+                f"({b_text} against {a_text}; {interval}): a real difference."
+            )
+        elif d.mean == 0 and d.half_width == 0:
+            out.append(f"{h.label}: identical in both ({a_text}).")
+        else:
+            out.append(
+                f"{h.label}: no significant difference ({b_text} against {a_text}; "
+                f"difference {_number(d.mean * h.scale, h.digits, True)}, {interval})."
+            )
+    return out
+
+
+def comparison_markdown(comparisons: Sequence[KpiComparison], name_a: str, name_b: str) -> str:
+    """A Markdown table: A, B, the paired difference with its CI, and whether it is significant."""
+    lines = [
+        f"| KPI | {name_a} (A) | {name_b} (B) | B − A, paired 95% CI | unpaired 95% CI | significant |",
+        "|---|---:|---:|---:|---:|:---:|",
+    ]
+    for c in comparisons:
+        h = headline_for(c.key)
+        lines.append(
+            f"| {h.label} | {_estimate_text(c.a, h)} | {_estimate_text(c.b, h)} | "
+            f"{format_difference(c.paired, h)} | ± {_number(c.unpaired.half_width * h.scale, h.digits)} | "
+            f"{'yes' if c.paired.significant else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+def _estimate_text(e: Estimate, h: Headline) -> str:
+    text = _number(e.mean * h.scale, h.digits)
+    if not math.isnan(e.half_width):
+        text += f" ± {_number(e.half_width * h.scale, h.digits)}"
+    return text
+
+
+# -- the scenario table ---------------------------------------------------------------------------------
+def scenario_table(
+    paths: Sequence[str | Path],
+    baseline: str | Path = "baseline",
+    replications: int = 10,
+    days: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> str:
+    """Headline KPIs of each scenario and its paired difference against the baseline, as Markdown.
+
+    Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
+    for ``replications`` replications of ``days`` days (default: each file's
+    horizon). The text depends only on the inputs: the same inputs give a
+    byte-identical table, whatever ``workers`` or ``scheduler``.
+    """
+    scenarios = load_common([baseline, *paths], days=days)
+    base = scenarios[0]
+    runs = [run_kpis(s, replications, workers, scheduler) for s in scenarios]
+    keys = [h.key for h in HEADLINE]
+    header = "| scenario | " + " | ".join(h.label for h in HEADLINE) + " |"
+    rule = "|---|" + "---:|" * len(HEADLINE)
+    lines = [header, rule]
+    for i, (s, r) in enumerate(zip(scenarios, runs, strict=True)):
+        cells = []
+        for c, h in zip(compare_runs(runs[0], r, keys), HEADLINE, strict=True):
+            value = _number(c.b.mean * h.scale, h.digits)
+            if i > 0:
+                diff = format_difference(c.paired, h)
+                value += f" ({'**' + diff + '**' if c.paired.significant else diff})"
+            cells.append(value)
+        name = s.name + (" (baseline)" if i == 0 else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    horizon = f"{days} days" if days is not None else "each scenario's horizon"
+    lines += [
+        "",
+        f"{replications} replications of {horizon} with rng_seed {base.rng_seed}, common random numbers. "
+        f"Value: mean over replications (after each scenario's warm-up); in brackets: paired difference "
+        f"from {base.name} ± 95% CI half-width, **bold** where the interval excludes zero.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def replace_block(text: str, block: str, name: str = "file") -> str:
+    """``text`` with what lies between the table markers replaced by ``block``."""
+    pattern = re.compile(re.escape(TABLE_START) + r".*?" + re.escape(TABLE_END), re.DOTALL)
+    found = pattern.findall(text)
+    if len(found) != 1:
+        what = "missing" if not found else f"present {len(found)} times"
+        raise ScenarioError(
+            [f"{name}: the markers {TABLE_START} ... {TABLE_END} are {what}: expected exactly one pair"]
+        )
+    return pattern.sub(lambda _: f"{TABLE_START}\n{block.rstrip()}\n{TABLE_END}", text)
+
+
+def update_file(file: str | Path, block: str) -> None:
+    """Replace the block between the markers in ``file``, atomically."""
+    path = Path(file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+    write_atomic(path, replace_block(text, block, str(path)))

@@ -1,0 +1,458 @@
+"""Reports a planner can read: Markdown and a self-contained HTML page, with PNG figures.
+
+``bordersim report results/NAME`` reads a results folder (or a comparison
+folder written by ``bordersim compare ... --out``) and writes into
+``results/NAME/report/``::
+
+    report.md         Markdown, figures linked from figures/
+    report.html       one self-contained page: the figures embedded, no outside files
+    figures/*.png
+
+Everything shown is read from the folder's files; nothing is simulated again,
+and the manifest says how to rerun any number.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim import plots
+from sim.analysis import replications_needed
+from sim.comparison import (
+    KpiComparison,
+    compare_runs,
+    comparison_markdown,
+    headline_for,
+    statements,
+)
+from sim.daily import ALL
+from sim.experiment import Estimate
+from sim.headline import HEADLINE
+from sim.output import write_atomic, write_atomic_bytes
+from sim.results_folder import (
+    MANIFEST,
+    FolderError,
+    ResultsFolder,
+    describe_warmup,
+    summarise_runs,
+)
+
+PRECISION = 0.02  # replications needed for a CI half-width of 2% of the mean
+COMPARISON_FORMAT = "bordersim-comparison/1"
+
+
+# -- a report as blocks, rendered twice -------------------------------------------------------------------
+@dataclass
+class Report:
+    title: str
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+    figures: dict[str, bytes] = field(default_factory=dict)
+
+    def heading(self, text: str) -> None:
+        self.blocks.append(("h2", text))
+
+    def para(self, text: str) -> None:
+        self.blocks.append(("p", text))
+
+    def bullets(self, items: Sequence[str]) -> None:
+        self.blocks.append(("ul", list(items)))
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> None:
+        self.blocks.append(("table", (list(header), [list(r) for r in rows], align)))
+
+    def markdown_table(self, text: str) -> None:
+        header, _, *rows = [line.strip().strip("|").split("|") for line in text.splitlines()]
+        self.table([h.strip() for h in header], [[c.strip() for c in r] for r in rows])
+
+    def figure(self, name: str, png: bytes, caption: str) -> None:
+        self.figures[name] = png
+        self.blocks.append(("figure", (name, caption)))
+
+    def markdown(self) -> str:
+        out = [f"# {self.title}", ""]
+        for kind, value in self.blocks:
+            if kind == "h2":
+                out += [f"## {value}", ""]
+            elif kind == "p":
+                out += [value, ""]
+            elif kind == "ul":
+                out += [f"- {item}" for item in value] + [""]
+            elif kind == "table":
+                header, rows, align = value
+                out.append("| " + " | ".join(header) + " |")
+                out.append(
+                    "|"
+                    + "|".join("---" if i == 0 or align == "left" else "---:" for i in range(len(header)))
+                    + "|"
+                )
+                out += ["| " + " | ".join(r) + " |" for r in rows]
+                out.append("")
+            elif kind == "figure":
+                name, caption = value
+                out += [f"![{caption}](figures/{name})", "", f"*{caption}*", ""]
+        return "\n".join(out)
+
+    def html(self) -> str:
+        body = [f"<h1>{html.escape(self.title)}</h1>"]
+        for kind, value in self.blocks:
+            if kind == "h2":
+                body.append(f"<h2>{html.escape(value)}</h2>")
+            elif kind == "p":
+                body.append(f"<p>{_inline(value)}</p>")
+            elif kind == "ul":
+                body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in value) + "</ul>")
+            elif kind == "table":
+                header, rows, align = value
+                head = "".join(f"<th>{_inline(h)}</th>" for h in header)
+                cls = ' class="left"' if align == "left" else ""
+                trs = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rows)
+                body.append(f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>")
+            elif kind == "figure":
+                name, caption = value
+                data = base64.b64encode(self.figures[name]).decode("ascii")
+                body.append(
+                    f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                    f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+                )
+        return _PAGE.format(title=html.escape(self.title), body="\n".join(body))
+
+
+def _inline(text: str) -> str:
+    """Escape, then the two Markdown marks the report uses: ``code`` and **bold**."""
+    out = html.escape(text)
+    parts = out.split("`")
+    out = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    parts = out.split("**")
+    return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
+  color: #222; }}
+table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }}
+th:first-child, td:first-child, table.left td, table.left th {{ text-align: left; }}
+figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #555; font-size: 0.9em; }}
+code {{ background: #f3f3f3; padding: 0 0.2em; }}
+</style></head>
+<body>
+{body}
+</body></html>
+"""
+
+
+# -- reading a folder into figure data --------------------------------------------------------------------
+@dataclass
+class RunData:
+    """What the report needs from one results folder."""
+
+    label: str
+    folder: ResultsFolder
+    manifest: dict[str, Any]
+    runs: list[dict[str, float]]
+    summary: dict[str, Estimate]
+    daily: pa.Table
+    series: pa.Table
+    utilisation: pa.Table
+    waits: dict[str, np.ndarray]
+
+    @classmethod
+    def read(cls, folder: ResultsFolder, label: str) -> RunData:
+        manifest = folder.manifest()
+        runs = folder.kpi_runs()
+        warmup_min = float(manifest["warmup_days"]) * 1440.0
+        trucks = folder.read_table(
+            "trucks", columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
+        )
+        keep = (
+            (trucks.column("outcome").to_numpy() == 1)
+            & ~trucks.column("initial").to_numpy(zero_copy_only=False)
+            & (trucks.column("t_arrive").to_numpy() >= warmup_min)
+        )
+        wait_h = trucks.column("wait_min").to_numpy()[keep] / 60.0
+        direction = np.asarray(trucks.column("direction").to_pylist(), dtype=object)[keep]
+        waits = {"all": wait_h, **{d: wait_h[direction == d] for d in ("export", "import")}}
+        return cls(
+            label=label,
+            folder=folder,
+            manifest=manifest,
+            runs=runs,
+            summary=summarise_runs(runs),
+            daily=folder.read_table("daily"),
+            series=folder.read_table("series"),
+            utilisation=folder.read_table("utilisation"),
+            waits=waits,
+        )
+
+    @property
+    def crossings(self) -> list[str]:
+        return list(dict.fromkeys(self.daily.column("crossing").to_pylist()))
+
+    def daily_band(self, crossing: str, metric: str = "cleared") -> plots.Band:
+        return _band(self.label, self.daily, crossing, "day", metric)
+
+    def series_band(self, column: str, crossing: str = ALL) -> plots.Band:
+        return _band(self.label, self.series, crossing, "t_h", column)
+
+    def utilisation_grid(self) -> tuple[list[str], np.ndarray]:
+        u = self.utilisation
+        names = np.asarray(u.column("stage").to_pylist(), dtype=object)
+        stages = list(dict.fromkeys(names.tolist()))
+        hour = u.column("hour").to_numpy()
+        busy, open_ = u.column("busy_min").to_numpy(), u.column("open_min").to_numpy()
+        grid = np.full((len(stages), 24), np.nan)
+        for i, s in enumerate(stages):
+            mine = names == s
+            b = np.bincount(hour[mine], weights=busy[mine], minlength=24)
+            o = np.bincount(hour[mine], weights=open_[mine], minlength=24)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                grid[i] = np.where(o > 0, b / o, np.nan)
+        return stages, grid
+
+
+def _band(label: str, table: pa.Table, crossing: str, x_col: str, metric: str) -> plots.Band:
+    mask = np.asarray(table.column("crossing").to_pylist(), dtype=object) == crossing
+    x = table.column(x_col).to_numpy()[mask]
+    v = table.column(metric).to_numpy().astype(float)[mask]
+    reps = np.unique(table.column("replication").to_numpy()[mask]).size
+    width = x.size // max(reps, 1)
+    return plots.band(label, x[:width], v.reshape(reps, width))
+
+
+# -- the reports ----------------------------------------------------------------------------------------
+def build_report(path: str | Path, out: str | Path | None = None) -> Path:
+    """Write the report of a results or comparison folder; returns the report folder."""
+    path = Path(path)
+    if not path.is_dir():
+        raise FolderError(f"{path}: no such folder")
+    if not (path / MANIFEST).is_file():
+        raise FolderError(f"{path}: not a results folder (no {MANIFEST})")
+    manifest = ResultsFolder(path).manifest()
+    if manifest.get("format") == COMPARISON_FORMAT:
+        report = _comparison_report(path, manifest)
+    else:
+        folder = ResultsFolder.open(path)
+        report = _run_report(RunData.read(folder, manifest.get("scenario_name", "run")))
+    target = Path(out) if out is not None else path / "report"
+    for name, png in report.figures.items():
+        write_atomic_bytes(target / "figures" / name, png)
+    write_atomic(target / "report.md", report.markdown())
+    write_atomic(target / "report.html", report.html())
+    return target
+
+
+def _provenance_rows(m: dict[str, Any], folder: Path) -> list[list[str]]:
+    return [
+        ["scenario", f"{m['scenario_name']} (`{m.get('scenario_source', '')}`)"],
+        ["scenario hash", f"`{m['scenario_hash']}`"],
+        ["rng_seed", str(m["rng_seed"])],
+        ["replications", str(m["replications"])],
+        ["horizon / warm-up", f"{m['horizon_days']} days / {m['warmup_days']} days discarded"],
+        ["bordersim version", str(m["version"])],
+        ["wall time", f"{float(m.get('wall_s', 0.0)):.1f} s"],
+        ["results folder", f"`{folder}`"],
+    ]
+
+
+def _kpi_rows(
+    summary: dict[str, Estimate], keys: Sequence[str], needed: dict[str, str] | None = None
+) -> list[list[str]]:
+    rows = []
+    for k in keys:
+        e = summary.get(k)
+        if e is None:
+            continue
+        h = headline_for(k)
+        row = [h.label, _fmt(e.mean * h.scale, h.digits), _fmt(e.half_width * h.scale, h.digits)]
+        row.append(f"{_fmt(e.low * h.scale, h.digits)} to {_fmt(e.high * h.scale, h.digits)}")
+        if needed is not None:
+            row.append(needed.get(k, "–"))
+        rows.append(row)
+    return rows
+
+
+def _replications_for_precision(runs: list[dict[str, float]], keys: Sequence[str]) -> dict[str, str]:
+    """Replications needed for a half-width of ``PRECISION`` x the mean, from these runs' variance."""
+    out = {}
+    for k in keys:
+        finite = [v for v in (x.get(k, math.nan) for x in runs) if not math.isnan(v)]
+        mean = float(np.mean(finite)) if finite else math.nan
+        if len(finite) >= 2 and mean != 0 and not math.isnan(mean):
+            out[k] = f"{replications_needed(finite, abs(mean) * PRECISION):,}"
+    return out
+
+
+def _fmt(x: float, digits: int) -> str:
+    return "–" if math.isnan(x) else f"{x:,.{digits}f}"
+
+
+def _run_report(run: RunData) -> Report:
+    m = run.manifest
+    r = Report(f"bordersim report — {m['scenario_name']}")
+    r.para(
+        f"{m['replications']} replications of {m['horizon_days']} days of scenario **{m['scenario_name']}**; "
+        f"KPIs are means over replications with 95% Student-t confidence intervals, over the days after "
+        f"the {m['warmup_days']}-day warm-up."
+    )
+    r.heading("Provenance")
+    r.table(["", ""], _provenance_rows(m, run.folder.path), align="left")
+    r.para(
+        f"Rerun any number: `bordersim run {run.folder.path} --out NEW_FOLDER` runs the scenario stored in "
+        f"`{MANIFEST}` (hash checked) with the same seeds; replication `r` uses the random streams of "
+        f"`(rng_seed, r)`."
+    )
+    if "warmup_suggestion" in m:
+        r.para(describe_warmup(m["warmup_suggestion"]))
+    r.heading("Headline KPIs")
+    keys = [h.key for h in HEADLINE]
+    r.table(
+        ["KPI", "mean", "± 95% CI", "interval", f"replications for ± {PRECISION:.0%} of the mean"],
+        _kpi_rows(run.summary, keys, _replications_for_precision(run.runs, keys)),
+    )
+    _figures(r, [run])
+    r.heading("All KPIs")
+    r.table(["KPI", "mean", "± 95% CI", "interval"], _kpi_rows(run.summary, list(run.summary)))
+    return r
+
+
+def _figures(r: Report, runs: Sequence[RunData]) -> None:
+    first = runs[0]
+    warmup = float(first.manifest["warmup_days"])
+    r.heading("Daily throughput by crossing")
+    panels = [
+        (ALL if c == ALL else c, [x.daily_band(c) for x in runs if c in x.crossings]) for c in first.crossings
+    ]
+    panels = [(("all crossings" if t == ALL else t), b) for t, b in panels]
+    r.figure(
+        "throughput.png",
+        plots.throughput_figure(panels, warmup),
+        "Vehicles cleared per day by crossing: mean over replications and 95% CI band; grey: warm-up.",
+    )
+    r.heading("Backlog and queues over time")
+    series_panels = [
+        (label, [x.series_band(col) for x in runs])
+        for label, col in (
+            ("trucks in the system", "in_system"),
+            ("on the road", "road_queue"),
+            ("in stage queues", "stage_queue"),
+        )
+    ]
+    r.figure(
+        "backlog.png",
+        plots.backlog_figure(series_panels, warmup * 24.0),
+        "Trucks in the system (the backlog), waiting on the road, and waiting at clearance stages, "
+        "all crossings.",
+    )
+    r.heading("Waiting time")
+    if len(runs) == 1:
+        curves = [(k, v) for k, v in first.waits.items()]
+    else:
+        curves = [(x.label, x.waits["all"]) for x in runs]
+    r.figure(
+        "waiting_time_ecdf.png",
+        plots.wait_ecdf_figure(curves),
+        "Empirical distribution of the time cleared trucks spent waiting (not in service), all replications.",
+    )
+    rows = []
+    for label, v in curves:
+        if v.size:
+            q = np.quantile(v, [0.5, 0.9, 0.95, 0.99])
+            rows.append([label, f"{v.size:,}", f"{v.mean():.2f}", *(f"{x:.2f}" for x in q)])
+    r.table(["trucks", "n", "mean h", "p50 h", "p90 h", "p95 h", "p99 h"], rows)
+    r.heading("Utilisation by hour of day and stage")
+    for i, x in enumerate(runs):
+        stages, grid = x.utilisation_grid()
+        if not stages:
+            continue
+        name = "utilisation.png" if len(runs) == 1 else f"utilisation_{'ab'[i]}.png"
+        r.figure(
+            name,
+            plots.utilisation_heatmap(stages, grid, f"Utilisation by hour of day — {x.label}"),
+            f"Busy share of open lane-time by stage and hour of day, measured days, all replications "
+            f"({x.label}).",
+        )
+
+
+def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:
+    a_dir, b_dir = (path / manifest["a"]).resolve(), (path / manifest["b"]).resolve()
+    a = RunData.read(ResultsFolder.open(a_dir), "A")
+    b = RunData.read(ResultsFolder.open(b_dir), "B")
+    name_a, name_b = a.manifest["scenario_name"], b.manifest["scenario_name"]
+    a.label, b.label = f"A: {name_a}", f"B: {name_b}"
+    n = min(len(a.runs), len(b.runs))
+    r = Report(f"bordersim comparison — {name_b} against {name_a}")
+    crn = a.manifest["rng_seed"] == b.manifest["rng_seed"]
+    r.para(
+        f"A is **{name_a}**, B is **{name_b}**; {n} paired replications. "
+        + (
+            f"Both ran with rng_seed {a.manifest['rng_seed']}: replication `r` of each used the same random "
+            "streams (common random numbers), so the differences are paired replication by replication."
+            if crn
+            else "The two ran with different rng_seeds "
+            f"({a.manifest['rng_seed']}, {b.manifest['rng_seed']}): "
+            "no common random numbers; pairs are independent and the intervals are wider."
+        )
+    )
+    comparisons = compare_runs(a.runs[:n], b.runs[:n])
+    by_key = {c.key: c for c in comparisons}
+    headline = [by_key[h.key] for h in HEADLINE if h.key in by_key]
+    r.heading("What B changes, and is it real?")
+    r.bullets(statements(headline, name_a, name_b))
+    r.markdown_table(comparison_markdown(headline, name_a, name_b))
+    r.para(
+        "Paired CI: Student t on the per-replication differences B − A. Unpaired: Welch's interval, "
+        "shown for comparison; a difference is significant when its paired interval excludes zero."
+    )
+    r.figure("differences.png", _differences_png(headline), "Paired differences of the headline KPIs.")
+    r.heading("Provenance")
+    r.table(
+        ["", "A", "B"],
+        _side_by_side(_provenance_rows(a.manifest, a_dir), _provenance_rows(b.manifest, b_dir)),
+    )
+    _figures(r, [a, b])
+    r.heading("All KPIs")
+    r.markdown_table(comparison_markdown(comparisons, name_a, name_b))
+    return r
+
+
+def _side_by_side(a: list[list[str]], b: list[list[str]]) -> list[list[str]]:
+    return [[x[0], x[1], y[1]] for x, y in zip(a, b, strict=True)]
+
+
+def _differences_png(comparisons: Sequence[KpiComparison]) -> bytes:
+    labels, rows = [], []
+    for c in comparisons:
+        base = c.a.mean
+        if math.isnan(c.paired.mean) or math.isnan(base) or base == 0:
+            continue
+        labels.append(headline_for(c.key).label)
+        rows.append(
+            (100 * c.paired.mean / abs(base), 100 * c.paired.half_width / abs(base), c.paired.significant)
+        )
+    return plots.differences_figure(labels, rows, "B − A, headline KPIs")
+
+
+def write_comparison_manifest(path: Path, a: Path, b: Path, extra: dict[str, Any]) -> None:
+    """The manifest of a comparison folder: where its two results folders are (relative paths)."""
+    import os
+
+    manifest = {
+        "format": COMPARISON_FORMAT,
+        "kind": "comparison",
+        "a": os.path.relpath(a, path),
+        "b": os.path.relpath(b, path),
+        **extra,
+    }
+    write_atomic(path / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")

@@ -420,8 +420,9 @@ def _compare(args: argparse.Namespace) -> int:
             runs_a, runs_b = runs
             write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
         else:
-            runs_a = run_kpis(sa, n, workers, args.scheduler)
-            runs_b = run_kpis(sb, n, workers, args.scheduler)
+            with _progress(2 * n, 0, "compare") as bar:
+                runs_a = run_kpis(sa, n, workers, args.scheduler, bar.update)
+                runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
     comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
     print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
@@ -470,9 +471,11 @@ def _table(args: argparse.Namespace) -> int:
     from sim.comparison import scenario_table, update_file
 
     workers = args.workers or (os.cpu_count() or 1)
-    text = scenario_table(
-        args.scenarios, args.baseline, args.replications, args.days, workers, args.scheduler
-    )
+    total = args.replications * (len(args.scenarios) + 1)
+    with _progress(total, 0, "table") as bar:
+        text = scenario_table(
+            args.scenarios, args.baseline, args.replications, args.days, workers, args.scheduler, bar.update
+        )
     print(text, end="")
     if args.out:
         update_file(args.out, text)

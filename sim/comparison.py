@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +67,18 @@ def headline_kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
 
 
 def run_kpis(
-    scenario: Scenario, replications: int, workers: int = 1, scheduler: str | None = None
+    scenario: Scenario,
+    replications: int,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[], object] | None = None,
 ) -> list[dict[str, float]]:
-    """Headline-ready KPIs of replications ``0..replications-1``, in order."""
-    out = dict(run_replications(headline_kpis_of, scenario, range(replications), workers, scheduler))
+    """Headline-ready KPIs of replications ``0..replications-1``, in order; ``on_done()`` after each."""
+    out = {}
+    for r, k in run_replications(headline_kpis_of, scenario, range(replications), workers, scheduler):
+        out[r] = k
+        if on_done is not None:
+            on_done()
     return [out[r] for r in range(replications)]
 
 
@@ -172,17 +180,19 @@ def scenario_table(
     days: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
+    on_done: Callable[[], object] | None = None,
 ) -> str:
     """Headline KPIs of each scenario and its paired difference against the baseline, as Markdown.
 
     Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
     for ``replications`` replications of ``days`` days (default: each file's
     horizon). The text depends only on the inputs: the same inputs give a
-    byte-identical table, whatever ``workers`` or ``scheduler``.
+    byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
+    after each replication (a progress bar).
     """
     scenarios = load_common([baseline, *paths], days=days)
     base = scenarios[0]
-    runs = [run_kpis(s, replications, workers, scheduler) for s in scenarios]
+    runs = [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios]
     keys = [h.key for h in HEADLINE]
     header = "| scenario | " + " | ".join(h.label for h in HEADLINE) + " |"
     rule = "|---|" + "---:|" * len(HEADLINE)
@@ -195,7 +205,7 @@ def scenario_table(
                 diff = format_difference(c.paired, h)
                 value += f" ({'**' + diff + '**' if c.paired.significant else diff})"
             cells.append(value)
-        name = s.name + (" (baseline)" if i == 0 else "")
+        name = s.name + (" (reference)" if i == 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     horizon = f"{days} days" if days is not None else "each scenario's horizon"
     lines += [

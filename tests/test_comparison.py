@@ -140,7 +140,7 @@ def test_scenario_table_is_deterministic_and_marks_significant_differences():
     assert first == again
     lines = first.splitlines()
     assert lines[0].startswith("| scenario | cleared/day | backlog at midnight | time in system, mean h")
-    assert lines[2].startswith("| baseline (baseline) | ")
+    assert lines[2].startswith("| baseline (reference) | ")
     office = lines[3]
     assert office.startswith("| office_hours | ") and "(**-" in office  # a significant fall in cleared/day
     assert "3 replications of 5 days with rng_seed 20230101" in first

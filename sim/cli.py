@@ -229,7 +229,7 @@ def _progress(total: int, initial: int, desc: str):
 
 
 class _Terminated(KeyboardInterrupt):
-    """SIGTERM (kill) handled as Ctrl-C: stop the workers, keep what is written."""
+    """SIGTERM (kill) or SIGHUP (terminal closed), handled as Ctrl-C: stop the workers, keep the files."""
 
 
 def _on_sigterm(signum, frame):  # noqa: ARG001
@@ -252,7 +252,8 @@ def execute(
     todo = [r for r in range(replications) if r not in done]
     outputs = []
     start = time.perf_counter()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    stops = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {s: signal.signal(s, _on_sigterm) for s in stops}
     ran = 0
     try:
         with _progress(replications, len(done), scenario.name) as bar:
@@ -267,12 +268,21 @@ def execute(
                 ran += 1
                 bar.update(1)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         wall = time.perf_counter() - start
         if folder is not None:
             folder.record_session(wall, ran, workers, scheduler)
     outputs.sort(key=lambda o: o.replication)
     return outputs, wall, ran
+
+
+def _say(line: str) -> None:
+    """A line on standard error, which may be gone (a closed terminal)."""
+    try:
+        print(line, file=sys.stderr)
+    except OSError:
+        pass
 
 
 def _resume_command(argv: Sequence[str]) -> str:
@@ -295,12 +305,11 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
     except KeyboardInterrupt:
         if folder is None:
-            print("bordersim: interrupted", file=sys.stderr)
+            _say("bordersim: interrupted")
         else:
-            print(
+            _say(
                 f"bordersim: interrupted; {len(folder.done())} of {args.replications} replications are saved "
-                f"in {args.out}. Continue with: {_resume_command(argv)}",
-                file=sys.stderr,
+                f"in {args.out}. Continue with: {_resume_command(argv)}"
             )
         return EXIT_INTERRUPTED
     if folder is not None:
@@ -410,10 +419,7 @@ def _compare(args: argparse.Namespace) -> int:
                 try:
                     execute(s, n, workers, args.scheduler, folder)
                 except KeyboardInterrupt:
-                    print(
-                        f"bordersim: interrupted; continue with: bordersim {shlex.join([*argv[:]])} --resume",
-                        file=sys.stderr,
-                    )
+                    _say(f"bordersim: interrupted; continue with: bordersim {shlex.join(argv)} --resume")
                     return EXIT_INTERRUPTED
                 folder.finish()
                 runs.append(folder.kpi_runs())

@@ -9,6 +9,7 @@ bit-identical to a serial run.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -44,10 +45,9 @@ def dask_map(
     futures = {}
     try:
         shared = client.scatter(scenario, broadcast=True)
+        run = uuid.uuid4().hex  # task keys unique on a cluster shared with other clients
         for r in replications:
-            futures[
-                client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-r{r}-{id(futures)}")
-            ] = r
+            futures[client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")] = r
         for future in as_completed(list(futures), loop=client.loop):
             r = futures.pop(future)
             result = future.result()

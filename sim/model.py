@@ -46,6 +46,13 @@ from sim.scenario import Stage as StageSpec
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 INF = float("inf")
 
+# Order of events at the same instant (SimPy breaks ties by priority, then by creation):
+# a stage closes, then a new quota day begins, then stages open and trains leave, and only
+# then do the trucks' own events run. So no service starts at the instant a stage closes,
+# and a truck started at an opening on a quota's midnight counts against the new day.
+CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
+assert OPENING < NORMAL
+
 
 class Stage:
     """A pool of identical lanes open on a calendar, with one FIFO queue."""
@@ -392,9 +399,8 @@ class Model:
             env.process(self._reset_quota(stage, hours.timezone))
         return stage
 
-    def _at(self, when: float, priority: int = URGENT) -> simpy.Event:
-        """An event at ``when``. Opening, closing and departures are urgent: at equal times they
-        come before the trucks' events, so no service starts at the instant a stage closes."""
+    def _at(self, when: float, priority: int) -> simpy.Event:
+        """An event at ``when`` with one of the priorities below."""
         event = simpy.Event(self.env)
         event._ok, event._value = True, None
         self.env.schedule(event, priority, max(0.0, when - self.env.now))
@@ -402,14 +408,14 @@ class Model:
 
     def _keep_hours(self, stage: Stage, intervals: list[tuple[float, float]]):
         for start, end in intervals:
-            yield self._at(start)
+            yield self._at(start, OPENING)
             stage.set_open_lanes(stage.lanes)
-            yield self._at(end)
+            yield self._at(end, CLOSING)
             stage.set_open_lanes(0)
 
     def _run_timetable(self, stage: TrainStage, departures: list[float]):
         for t in departures:
-            yield self._at(t)
+            yield self._at(t, OPENING)
             stage.depart()
 
     def _reset_quota(self, stage: Stage, timezone: str):
@@ -420,9 +426,7 @@ class Model:
             midnight = to_model_minutes(datetime.combine(day, time()), tz, self.epoch)
             if midnight >= self.horizon:
                 return
-            # After any opening or closing at the same instant: a new quota must not
-            # start a truck at the moment its stage closes.
-            yield self._at(midnight, NORMAL)
+            yield self._at(midnight, QUOTA_RESET)
             stage.new_quota_day()
 
     # -- the truck path -------------------------------------------------------------------------

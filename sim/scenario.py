@@ -99,6 +99,10 @@ class Stage(Spec):
             raise ValueError("a timetabled stage needs both `departures` and `wagons_per_train`")
         if self.departures is not None and self.trucks_per_hour is not None:
             raise ValueError("a timetabled stage takes `service`, not `trucks_per_hour`")
+        if self.departures is not None and self.max_per_day is not None:
+            raise ValueError(
+                "a timetabled stage takes no `max_per_day`: its departures and wagons are its limit"
+            )
         for clock in self.departures or []:
             parse_clock(clock)
         return self

@@ -56,9 +56,9 @@ solves exactly, the **M/M/c queue**:
 We simulate this gate with `bordersim` and check the simulation against the textbook
 formulas: **Erlang C** for waiting, the **utilisation** $\rho = \lambda / (c\mu)$, and
 **Little's law**. Then we see why waits explode as the gate nears its capacity, which
-is the situation the Lạng Sơn sources describe: the crossings ran close to their limit
-in 2023, and clearance hours had to be extended to 23:00 so that goods cleared the same
-day (`001_752b9a1426d99b73.txt`; notebook 3).
+is the situation at Lạng Sơn in 2023 as the baseline scenario reads it: the crossings
+ran close to their limit, and clearance hours were extended to 23:00 so that goods
+cleared the same day (`001_752b9a1426d99b73.txt`; notebook 3).
 
 Run the cells from top to bottom (*Run ▸ Run All Cells*). The parameters below keep
 every run short; make them larger when you want more precise answers.

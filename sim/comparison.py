@@ -24,7 +24,7 @@ from sim.kpis import kpis
 from sim.output import write_atomic
 from sim.run import run_once
 from sim.scenario import Scenario
-from sim.scenario_files import ScenarioError, load_scenario
+from sim.scenario_files import ScenarioError, load_scenario, resolve
 
 TABLE_START = "<!-- bordersim table start -->"
 TABLE_END = "<!-- bordersim table end -->"
@@ -190,6 +190,10 @@ def scenario_table(
     byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
     after each replication (a progress bar).
     """
+    # The baseline is the reference row: a glob such as scenarios/*.toml that includes it
+    # must not list it a second time.
+    reference = resolve(str(baseline)).resolve()
+    paths = [p for p in paths if resolve(str(p)).resolve() != reference]
     scenarios = load_common([baseline, *paths], days=days)
     base = scenarios[0]
     runs = [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios]

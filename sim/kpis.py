@@ -23,8 +23,9 @@ time_in_system_h.mean.<cargo class>    ... by cargo class
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
 perishable_delayed_share               perishable arrivals longer than the threshold
-utilisation.<stage>                    busy lane-time / open lane-time; for a timetabled
-                                       stage, loads carried / wagons offered
+utilisation.<stage>                    busy lane-time while open / open lane-time (<= 1;
+                                       service running on past closing is not counted);
+                                       for a timetabled stage, loads carried / wagons offered
 road_queue_peak.<crossing>             most trucks waiting on the road at once
 road_queue_peak_km.<crossing>          ... as road length in km
 =====================================  =============================================
@@ -65,9 +66,7 @@ def kpis(result: RunResult) -> dict[str, float]:
     out["backlog_growth_per_day"] = _slope(backlog)
     for xi, x in enumerate(result.crossings):
         out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, t["crossing"] == xi))
-    out["days_to_recover"] = _days_to_recover(
-        backlog, s.reporting.recovery_factor, s.reporting.normal_days
-    )
+    out["days_to_recover"] = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
 
     done = arrived & (t["outcome"] == CLEARED)
     tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
@@ -182,8 +181,23 @@ def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
         carried = int(((starts >= w0) & (starts < h)).sum())
         return carried / offered if offered else np.nan
     mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
-    start = np.clip(rows["t_start"][mine], w0, h)
-    end = np.clip(np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine]), w0, h)
-    busy = float((end - start).sum())
-    open_min = sum(max(0.0, min(e, h) - max(s, w0)) for s, e in result.stage_intervals[sid])
+    start = rows["t_start"][mine]
+    end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
+    # Busy time counts only while the stage is open (service that runs on past closing is
+    # finished work, not capacity used), so utilisation never exceeds 1.
+    opened = _open_time_function(result.stage_intervals[sid], w0, h)
+    busy = float((opened(end) - opened(start)).sum())
+    open_min = float(opened(np.array([h]))[0])
     return busy / (open_min * result.stage_lanes[sid]) if open_min > 0 else np.nan
+
+
+def _open_time_function(intervals: list[tuple[float, float]], w0: float, h: float):
+    """``F(t)``: minutes the stage was open in ``[w0, t]`` (piecewise linear, vectorised)."""
+    iv = np.clip(np.asarray(intervals, float).reshape(-1, 2), w0, h)
+    if iv.size == 0:  # never open in the run
+        return lambda t: np.zeros_like(t, dtype=float)
+    lengths = iv[:, 1] - iv[:, 0]
+    before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
+    xs = iv.ravel()
+    ys = np.column_stack([before, before + lengths]).ravel()
+    return lambda t: np.interp(t, xs, ys)

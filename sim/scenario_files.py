@@ -87,8 +87,13 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     return _validate(merged, chain)
 
 
-def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as TOML text (no ``extends`` relative paths)."""
+def parse_scenario(
+    text: str, name: str = "<scenario>", overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Validate a scenario given as TOML text; ``extends`` resolves like a packaged name.
+
+    ``overrides`` replace top-level fields after merging, as in :func:`load_scenario`.
+    """
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -97,7 +102,11 @@ def parse_scenario(text: str, name: str = "<scenario>") -> Scenario:
     chain = [(path, raw)]
     if "extends" in raw:
         chain += _read_chain(_parent_path(path, raw["extends"]), seen=(path,))
-    return _validate(_merge_chain(chain), chain)
+    merged = _merge_chain(chain)
+    if overrides:
+        merged = deep_merge(merged, dict(overrides))
+        chain = [(Path("command-line options"), dict(overrides)), *chain]
+    return _validate(merged, chain)
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
@@ -250,30 +259,37 @@ def _hint(path: FieldPath) -> str:
 
 
 def _fields_at(path: FieldPath) -> list[str]:
+    """Field names of the schema table at ``path`` (keys of dicts and list indexes skipped)."""
     import typing
 
     from pydantic import BaseModel
 
+    def members(annotation: Any) -> tuple[Any, bool]:
+        """The model inside an annotation, and whether a key or index comes first."""
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin in (dict, list):
+            inner, _ = members(args[-1])
+            return inner, True
+        if origin is not None and len(args) == 1:
+            return members(args[0])
+        return annotation, False
+
     model: Any = Scenario
+    skip = False
     for part in path:
+        if skip:  # a dict key or a list index
+            skip = False
+            continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return []
         field = model.model_fields.get(str(part))
         if field is None:
-            # Inside a dict or list: descend into its value type.
             return []
-        annotation = field.annotation
-        while True:
-            origin = typing.get_origin(annotation)
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if origin in (dict, list) or (origin is not None and len(args) == 1):
-                annotation = args[-1]
-                if typing.get_origin(annotation) is typing.Annotated:
-                    annotation = typing.get_args(annotation)[0]
-                continue
-            break
-        model = annotation
-    if isinstance(model, type) and issubclass(model, BaseModel):
+        model, skip = members(field.annotation)
+    if not skip and isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []
 

@@ -505,6 +505,9 @@ def check_invariants(result: RunResult) -> None:
     # The KPIs read the same records without failing.
     values = kpis(result)
     assert values["arrived_per_day"] >= 0 and values["cleared_per_day"] >= 0
+    for key, value in values.items():
+        if key.startswith("utilisation.") and not np.isnan(value):
+            assert 0 <= value <= 1 + 1e-9, f"{key} = {value}: busy lane-time while open exceeds open time"
 
 
 def assert_same_result(a: RunResult, b: RunResult) -> None:

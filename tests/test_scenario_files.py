@@ -168,3 +168,22 @@ def test_hash_is_stable_and_sensitive():
     assert scenario_hash(a) == scenario_hash(b)
     c = load_scenario("baseline", overrides={"rng_seed": 7})
     assert scenario_hash(c) != scenario_hash(a)
+
+
+def test_unknown_nested_key_gets_a_suggestion(tmp_path):
+    path = write(
+        tmp_path,
+        "nested.toml",
+        'extends = "baseline"\nname = "n"\n[hours.cn]\nwindws = []\n',
+    )
+    assert problems(path) == [f"{path}: hours.cn.windws = []: unknown key; did you mean 'windows'?"]
+
+
+def test_parse_scenario_with_overrides():
+    from sim import parse_scenario
+
+    s = parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 3})
+    assert (s.name, s.horizon_days) == ("p", 3)
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 0})
+    assert err.value.problems == ["command-line options: horizon_days = 0: expected at least 1"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import parse_scenario, run_once
+from sim import kpis, parse_scenario, run_once
 
 # 2023-02-13 is a Monday; the model clock is Asia/Ho_Chi_Minh (UTC+7).
 TEMPLATE = """
@@ -150,3 +150,21 @@ def test_lanes_serve_in_parallel(lanes):
     log = service_log('{ open = "07:00", close = "09:00" }', trucks=10, lanes=lanes)
     assert len(log) == 2 * lanes
     assert log[:lanes] == [("d0 07:00", "d0 08:00")] * lanes
+
+
+def _utilisation(windows: str, trucks: int, service: float) -> float:
+    text = TEMPLATE.format(
+        windows=windows, trucks=trucks, tz="Asia/Ho_Chi_Minh", closures="", days=1, lanes=1, service=service
+    )
+    return kpis(run_once(parse_scenario(text, "edges.toml")))["utilisation.gate/export/check"]
+
+
+def test_utilisation_counts_busy_time_while_open():
+    # Three 60-min services from 07:00 in 8.5 open hours (lunch 11:30–13:00 excluded).
+    windows = '{ open = "07:00", close = "11:30" }, { open = "13:00", close = "17:00" }'
+    assert _utilisation(windows, trucks=3, service=60) == pytest.approx(3 / 8.5)
+
+
+def test_utilisation_ignores_service_past_closing():
+    # Open 30 min; the one service runs 60 min: busy the whole open time, not twice it.
+    assert _utilisation('{ open = "07:00", close = "07:30" }', trucks=1, service=60) == pytest.approx(1.0)

@@ -1060,16 +1060,16 @@ plt.show()
 
 utilisation = {name: estimate(r[f"utilisation.{name}"] for r in runs["harvest_surge"]).mean
                for name in first.stage_names}
-print("busiest stages (busy lane-time over open lane-time):")
+print("busiest stages (busy share of open lane-time):")
 for name, u in sorted(utilisation.items(), key=lambda item: -item[1])[:5]:
     print(f"    {name:40} {u:.0%}")
 '''),
     md(r'''
 The customs stages of the two dedicated roads run at or near 100 % of their open
 hours during the surge: they are the bottleneck, and queues build there. (The
-utilisation KPI divides busy time by *open* time. A truck whose service starts just
-before closing finishes after it, so a stage that is busy all day can show slightly
-more than 100 %.)
+utilisation KPI is the share of *open* lane-time that was busy. A truck whose service
+starts just before closing finishes after it; that extra time is finished work, not
+capacity used while open, so it is not counted and utilisation never exceeds 100 %.)
 
 ## The green lane
 

@@ -325,7 +325,6 @@ class Model:
         self.stage_intervals: list[list[tuple[float, float]]] = []
         self.stage_crossing: list[int] = []
         self.stage_direction: list[int] = []
-        # routes[crossing][direction][class] -> the stages that class passes
         self.stage_departures: list[list[float] | None] = []
         # routes[crossing][direction][2 * class + equipped] -> the stages such a truck passes
         self.routes: list[list[list[list[Stage]] | None]] = []

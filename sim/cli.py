@@ -26,6 +26,7 @@ from sim.results_folder import (
     FolderError,
     ResultsFolder,
     describe_warmup,
+    encoded_replication,
     is_results_folder,
     summarise_runs,
     to_arrow,
@@ -257,9 +258,12 @@ def execute(
     ran = 0
     try:
         with _progress(replications, len(done), scenario.name) as bar:
-            jobs = run_replications(
-                replication_output, scenario, todo, workers, scheduler, extra=(None, folder is not None)
-            )
+            if folder is not None:  # the workers encode the Parquet files; this process writes them
+                jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
+            else:
+                jobs = run_replications(
+                    replication_output, scenario, todo, workers, scheduler, extra=(None, False)
+                )
             for _, output in jobs:
                 if folder is not None:
                     folder.write_replication(output)

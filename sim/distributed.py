@@ -9,14 +9,17 @@ bit-identical to a serial run.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from sim.interrupts import deferred_stop
 from sim.scenario import Scenario
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_S = 30
+POLL_S = 0.05  # how often a stop request (Ctrl-C, kill) is looked at while waiting
 
 
 class SchedulerError(Exception):
@@ -43,17 +46,26 @@ def dask_map(
     except (OSError, TimeoutError, ValueError) as err:
         raise SchedulerError(f"--scheduler {address}: cannot connect to a Dask scheduler ({err})") from None
     futures = {}
-    try:
-        shared = client.scatter(scenario, broadcast=True)
-        run = uuid.uuid4().hex  # task keys unique on a cluster shared with other clients
-        for r in replications:
-            futures[client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")] = r
-        for future in as_completed(list(futures), loop=client.loop):
-            r = futures.pop(future)
-            result = future.result()
-            future.release()
-            yield r, result
-    finally:
-        for future in futures:
-            future.cancel()
-        client.close()
+    with deferred_stop() as stop:
+        try:
+            shared = client.scatter(scenario, broadcast=True)
+            run = uuid.uuid4().hex  # task keys unique on a cluster shared with other clients
+            for r in replications:
+                futures[client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")] = r
+            done = as_completed(list(futures), loop=client.loop)
+            while not done.is_empty():
+                stop.check()
+                finished = done.next_batch(block=False)
+                if not finished:
+                    time.sleep(POLL_S)
+                    continue
+                for future in sorted(finished, key=futures.__getitem__):
+                    r = futures.pop(future)
+                    result = future.result()
+                    future.release()
+                    yield r, result
+            stop.check()
+        finally:
+            for future in futures:
+                future.cancel()
+            client.close()

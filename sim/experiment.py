@@ -18,11 +18,13 @@ from typing import Any, TypeVar
 import numpy as np
 from scipy import stats
 
+from sim.interrupts import deferred_stop
 from sim.kpis import kpis
 from sim.run import run_once
 from sim.scenario import Scenario
 
 T = TypeVar("T")
+POLL_S = 0.2  # how often a stop request is looked at while waiting for workers
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,13 @@ def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
     return kpis(run_once(scenario, replication))
 
 
-def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which stops them and saves what is done.
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the workers and keeps what is done);
+    SIGTERM and SIGHUP end the worker, whatever handlers it inherited from the parent by fork."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def run_replications(
@@ -92,18 +98,21 @@ def run_replications(
         for r in reps:
             yield r, work(scenario, r, *extra)
         return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(reps)), initializer=_ignore_sigint)
-    pending: dict[Future, int] = {}
-    try:
-        for r in reps:
-            pending[pool.submit(work, scenario, r, *extra)] = r
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=pending.__getitem__):
-                r = pending.pop(future)
-                yield r, future.result()
-    finally:
-        _stop(pool, pending)
+    with deferred_stop() as stop:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(reps)), initializer=_worker_signals)
+        pending: dict[Future, int] = {}
+        try:
+            for r in reps:
+                pending[pool.submit(work, scenario, r, *extra)] = r
+            while pending:
+                stop.check()
+                finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=pending.__getitem__):
+                    r = pending.pop(future)
+                    yield r, future.result()
+            stop.check()
+        finally:
+            _stop(pool, pending)
 
 
 def _stop(pool: ProcessPoolExecutor, pending: dict[Future, int]) -> None:

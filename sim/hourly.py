@@ -19,10 +19,11 @@ stage_queue   trucks waiting in the queues of the crossing's clearance stages
 ============  ==================================================================
 stage         stage name ``crossing/direction/stage``
 hour          hour of day, 0..23
-busy_min      lane-minutes spent serving
+busy_min      lane-minutes spent serving while open
 open_min      lane-minutes open (lanes x open minutes)
 ============  ==================================================================
 
+``busy_min`` counts service time only while the stage is open (as :mod:`sim.kpis` does), so
 ``busy_min / open_min`` summed over hours is the run's ``utilisation.<stage>``.
 Timetabled stages (trains), whose utilisation counts loads rather than time, are left out.
 """
@@ -81,10 +82,11 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
         mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
         start = rows["t_start"][mine]
         end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
-        busy = np.diff(_covered(start, end, edges))[measured]
-        intervals = np.asarray(result.stage_intervals[sid], float).reshape(-1, 2)
-        open_ = np.diff(_covered(intervals[:, 0], np.minimum(intervals[:, 1], h), edges))[measured]
-        open_ *= result.stage_lanes[sid]
+        # Busy time counts only while the stage is open, as in sim.kpis: measured on the clock
+        # of open time F (F(t) = minutes open before t), where an interval [a, b) lasts F(b) - F(a).
+        opened = _open_time(result.stage_intervals[sid], h)
+        busy = np.diff(_covered(opened(start), opened(end), opened(edges)))[measured]
+        open_ = np.diff(opened(edges))[measured] * result.stage_lanes[sid]
         cols["stage"].append(np.array([name] * HOURS_PER_DAY, dtype=object))
         cols["hour"].append(np.arange(HOURS_PER_DAY))
         cols["busy_min"].append(np.bincount(hour_of_day, weights=busy, minlength=HOURS_PER_DAY))
@@ -97,6 +99,18 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
             "open_min": np.array([]),
         }
     return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _open_time(intervals: list[tuple[float, float]], h: float):
+    """``F(t)``: minutes the stage was open before ``t`` (piecewise linear, vectorised)."""
+    iv = np.clip(np.asarray(intervals, float).reshape(-1, 2), 0.0, h)
+    if iv.size == 0:
+        return lambda t: np.zeros_like(np.asarray(t, float))
+    lengths = iv[:, 1] - iv[:, 0]
+    before = np.concatenate([[0.0], np.cumsum(lengths)[:-1]])
+    xs = iv.ravel()
+    ys = np.column_stack([before, before + lengths]).ravel()
+    return lambda t: np.interp(np.asarray(t, float), xs, ys)
 
 
 def _covered(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ import json
 import math
 import shutil
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from sim.analysis import mser
 from sim.experiment import Estimate, estimate
 from sim.hours import MINUTES_PER_DAY
 from sim.output import write_atomic, write_atomic_bytes
-from sim.replication import ReplicationOutput, Table
+from sim.replication import ReplicationOutput, Table, replication_output
 from sim.scenario import Scenario
 from sim.scenario_files import normalised, scenario_hash
 
@@ -97,6 +98,32 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 def is_results_folder(path: str | Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
+
+
+@dataclass(frozen=True)
+class EncodedReplication:
+    """One replication's tables as Parquet files' bytes, by table folder, the KPIs last."""
+
+    replication: int
+    parts: dict[str, bytes]
+
+
+def encode(output: ReplicationOutput) -> EncodedReplication:
+    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out)."""
+    parts = {}
+    for table in PART_TABLES:
+        data = getattr(output, table)
+        if data is not None:
+            parts[table] = parquet_bytes(to_arrow(data))
+    row = {"replication": np.array([output.replication], np.int64)}
+    row.update({k: np.array([v], float) for k, v in output.kpis.items()})
+    parts[DONE_TABLE] = parquet_bytes(to_arrow(row))
+    return EncodedReplication(output.replication, parts)
+
+
+def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
+    """Run a replication and encode its tables: a worker's unit of work for a results folder."""
+    return encode(replication_output(scenario, replication))
 
 
 class ResultsFolder:
@@ -256,16 +283,12 @@ class ResultsFolder:
         folder._write_manifest(manifest)
         return folder
 
-    def write_replication(self, output: ReplicationOutput) -> None:
+    def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
         """Write one replication's tables, each atomically, its KPIs last."""
-        name = part_name(output.replication)
-        for table in PART_TABLES:
-            data = getattr(output, table)
-            if data is not None:
-                write_atomic_bytes(self.path / table / name, parquet_bytes(to_arrow(data)))
-        row = {"replication": np.array([output.replication], np.int64)}
-        row.update({k: np.array([v], float) for k, v in output.kpis.items()})
-        write_atomic_bytes(self.path / DONE_TABLE / name, parquet_bytes(to_arrow(row)))
+        encoded = output if isinstance(output, EncodedReplication) else encode(output)
+        name = part_name(encoded.replication)
+        for table, data in encoded.parts.items():  # the KPIs come last: they mark the replication done
+            write_atomic_bytes(self.path / table / name, data)
 
     def record_session(self, wall_s: float, ran: int, workers: int, scheduler: str | None) -> None:
         manifest = self.manifest()

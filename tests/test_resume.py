@@ -46,6 +46,25 @@ def wait_for_parts(out: Path, proc: subprocess.Popen, at_least: int) -> int:
     pytest.fail("no replication finished in time")
 
 
+def processes_writing(out: Path) -> list[int]:
+    """Processes whose command line names ``out`` (Linux /proc; empty elsewhere), after a grace period."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    deadline = time.monotonic() + 10
+    while True:
+        found = []
+        for p in proc.iterdir():
+            try:
+                if p.name.isdigit() and str(out).encode() in (p / "cmdline").read_bytes():
+                    found.append(int(p.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("ref") / "whole"
@@ -88,6 +107,7 @@ def test_interrupted_run_says_how_to_continue(tmp_path, reference):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "Traceback" not in err, err
         assert "--resume" in lines[0] and str(out) in lines[0]
+        assert processes_writing(out) == [], "worker processes outlived the run"
         interrupted += 1
         assert main([*ARGS, "--workers", "1", "--out", str(out), "--resume"]) == 0
         assert files_of(out) == reference

@@ -411,11 +411,18 @@ def warmup_suggestion(series: pa.Table, scenario: Scenario) -> dict[str, Any]:
     """MSER-5 on the backlog (trucks in the system, all crossings), mean over replications."""
     times, backlog = mean_series(series)
     step_h = float(times[1] - times[0]) if times.size > 1 else 1.0
-    cut = mser(backlog)
+    method = (
+        "MSER-5 on the mean over replications of the backlog (trucks in the system) "
+        f"sampled every {step_h:g} h"
+    )
+    try:
+        cut = mser(backlog)
+    except ValueError:  # fewer than two batches of five samples
+        return {"method": method, "observations": None, "hours": None, "days": None, "reliable": False,
+                "scenario_warmup_days": scenario.warmup_days}  # fmt: skip
     hours = cut.observations * step_h
     return {
-        "method": "MSER-5 on the mean over replications of the backlog (trucks in the system) "
-        f"sampled every {step_h:g} h",
+        "method": method,
         "observations": int(cut.observations),
         "hours": hours,
         "days": math.ceil(hours * 60.0 / MINUTES_PER_DAY - 1e-9),
@@ -426,6 +433,11 @@ def warmup_suggestion(series: pa.Table, scenario: Scenario) -> dict[str, Any]:
 
 def describe_warmup(suggestion: dict[str, Any]) -> str:
     """One sentence on the warm-up: the scenario's setting and MSER-5's suggestion."""
+    if suggestion["days"] is None:
+        return (
+            f"Warm-up: the scenario discards {suggestion['scenario_warmup_days']} day(s); the backlog "
+            "series is too short for MSER-5 (fewer than ten samples)."
+        )
     text = (
         f"Warm-up: the scenario discards {suggestion['scenario_warmup_days']} day(s); MSER-5 on the "
         f"hourly backlog suggests {suggestion['days']} day(s) ({suggestion['hours']:g} h)"

@@ -193,3 +193,12 @@ def test_half_width_suggestion(capsys):
     assert "MSER-5" in out
     assert main(["run", "--days", "4", "--replications", "2", "--half-width", "nope=2"]) == 2
     assert "unknown KPI 'nope'" in capsys.readouterr().err
+
+
+def test_a_series_too_short_for_mser_is_said_not_raised(tmp_path, capsys):
+    coarse = tmp_path / "coarse.toml"
+    coarse.write_text(
+        'extends = "baseline"\nname = "coarse"\nhorizon_days = 5\n[reporting]\nqueue_sample_min = 1440\n'
+    )
+    assert main(["run", str(coarse), "--replications", "2", "--workers", "1"]) == 0
+    assert "too short for MSER-5" in capsys.readouterr().out

@@ -182,8 +182,9 @@ def test_unknown_nested_key_gets_a_suggestion(tmp_path):
 def test_parse_scenario_with_overrides():
     from sim import parse_scenario
 
-    s = parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 3})
-    assert (s.name, s.horizon_days) == ("p", 3)
+    # More days than the baseline's 3-day warm-up: a shorter horizon is rightly refused.
+    s = parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 5})
+    assert (s.name, s.horizon_days) == ("p", 5)
     with pytest.raises(ScenarioError) as err:
         parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 0})
     assert err.value.problems == ["command-line options: horizon_days = 0: expected at least 1"]

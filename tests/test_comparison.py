@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from experiment_cases import build, mmc_dict
 
 from sim.analysis import paired_difference, unpaired_difference
 from sim.cli import main
@@ -21,6 +20,7 @@ from sim.comparison import (
     scenario_table,
     statements,
 )
+from sim.examples import mmc_dict, validated
 from sim.run import run_once
 from sim.scenario_files import ScenarioError
 
@@ -29,8 +29,8 @@ REPLICATIONS = 20
 
 def pair(lanes_b: int = 2, service_b: float = 25.0, rng_seed_b: int = 1):
     """A: an M/M/2 queue at 83% load; B: the same with ``lanes_b`` lanes and ``service_b`` minutes."""
-    a = build(mmc_dict(4.0, 25.0, 2, days=8, warmup_days=1, name="a"))
-    b = build(mmc_dict(4.0, service_b, lanes_b, days=8, warmup_days=1, rng_seed=rng_seed_b, name="b"))
+    a = validated(mmc_dict(4.0, 25.0, 2, days=8, warmup_days=1, name="a"))
+    b = validated(mmc_dict(4.0, service_b, lanes_b, days=8, warmup_days=1, rng_seed=rng_seed_b, name="b"))
     return a, b
 
 

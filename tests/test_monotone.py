@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from conftest import ALWAYS_OPEN, CARGO, CROSSING, DIRECTION, START_DATE, build_scenario, t_interval
+from conftest import t_interval
 
+from sim.examples import ALWAYS_OPEN, CARGO, CROSSING, DIRECTION, START_DATE, validated
 from sim.kpis import conservation, kpis
 from sim.run import RunResult, run_once
 from sim.scenario import Scenario
@@ -72,7 +73,7 @@ def crossing_scenario(
     if yard_capacity is not None:
         route["yard_capacity"] = yard_capacity
     hour_of_day = [0.5] * 6 + [1.3] * 12 + [0.9] * 6
-    return build_scenario(
+    return validated(
         {
             "name": "monotone",
             "rng_seed": 20230213,

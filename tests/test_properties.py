@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from conftest import build_scenario, mmc_scenario, single_stage_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from sim.examples import mmc_scenario, single_stage_dict, validated
 from sim.kpis import conservation, in_system_at, kpis
 from sim.run import RunResult, run_once
 from sim.scenario import DIRECTIONS, Scenario, reference_problems
@@ -273,7 +273,7 @@ def scenarios(draw) -> Scenario:
                 "trucks": draw(st.integers(0, 40)),
             }
         )
-    return build_scenario(
+    return validated(
         {
             "name": "random",
             "rng_seed": draw(st.integers(0, 2**32)),
@@ -593,7 +593,7 @@ def _quota_stage_run(windows: list[dict[str, str]], timezone: str, start: str, d
     data["start_date"] = start
     data["hours"]["open"]["timezone"] = timezone
     data["crossings"]["gate"]["routes"]["export"]["stages"][0]["max_per_day"] = 1
-    return run_once(build_scenario(data))
+    return run_once(validated(data))
 
 
 def test_quota_reset_at_a_midnight_opening() -> None:
@@ -645,7 +645,7 @@ def _checker_run() -> RunResult:
     )
     data["cargo"]["general"]["patience"] = {"kind": "exponential", "mean_min": 240}
     data["initial_backlog"] = [{"crossing": "gate", "direction": "export", "cargo": "general", "trucks": 10}]
-    return run_once(build_scenario(data))
+    return run_once(validated(data))
 
 
 def _tampered(result: RunResult, changes: list[tuple[str, str, int, float]]) -> RunResult:

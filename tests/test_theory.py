@@ -12,16 +12,17 @@ by being vague.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pytest
-from conftest import erlang_c_wait, mmc_scenario, stage_waits, t_interval
+from conftest import stage_waits, t_interval
 
+from sim.examples import mmc_scenario
 from sim.hours import MINUTES_PER_DAY
 from sim.kpis import in_system_at, kpis
 from sim.run import RunResult, run_once
 from sim.scenario_files import load_scenario
+from sim.theory import erlang_c
 
 LEVEL = 0.99
 REPLICATIONS = 20
@@ -35,20 +36,13 @@ TAIL_DAYS = 1
 MMC_CASES = [(1, 0.7, 10.0), (2, 0.5, 20.0), (3, 0.8, 30.0)]
 
 
-def erlang_c_probability(lam_per_min: float, mean_service_min: float, lanes: int) -> float:
-    """P(an arrival waits) in M/M/c, by the Erlang C formula."""
-    a = lam_per_min * mean_service_min
-    top = a**lanes / math.factorial(lanes) / (1.0 - a / lanes)
-    return top / (sum(a**k / math.factorial(k) for k in range(lanes)) + top)
-
-
 def test_erlang_c_formula_matches_known_values() -> None:
     """The formula coded in the tests, against textbook cases: M/M/1 has Wq = rho / (mu - lambda)
     and P(wait) = rho; M/M/2 with a = 1 has P(wait) = 1/3."""
-    assert erlang_c_wait(0.07, 10.0, 1) == pytest.approx(0.7 / (0.1 - 0.07))
-    assert erlang_c_probability(0.07, 10.0, 1) == pytest.approx(0.7)
-    assert erlang_c_probability(0.05, 20.0, 2) == pytest.approx(1 / 3)
-    assert erlang_c_wait(0.05, 20.0, 2) == pytest.approx((1 / 3) / (2 / 20 - 0.05))
+    assert erlang_c(0.07, 10.0, 1).wait_min == pytest.approx(0.7 / (0.1 - 0.07))
+    assert erlang_c(0.07, 10.0, 1).p_wait == pytest.approx(0.7)
+    assert erlang_c(0.05, 20.0, 2).p_wait == pytest.approx(1 / 3)
+    assert erlang_c(0.05, 20.0, 2).wait_min == pytest.approx((1 / 3) / (2 / 20 - 0.05))
 
 
 @functools.cache
@@ -69,8 +63,8 @@ def test_mmc_wait_in_queue_matches_erlang_c(lanes: int, rho: float, mean_service
     must contain the theoretical value.
     """
     lam = rho * lanes / mean_service_min
-    wq_theory = erlang_c_wait(lam, mean_service_min, lanes)
-    p_theory = erlang_c_probability(lam, mean_service_min, lanes)
+    wq_theory = erlang_c(lam, mean_service_min, lanes).wait_min
+    p_theory = erlang_c(lam, mean_service_min, lanes).p_wait
     t0, t1 = WARMUP_DAYS * MINUTES_PER_DAY, (DAYS - TAIL_DAYS) * MINUTES_PER_DAY
     means, shares = [], []
     for result in _mmc_runs(lanes, rho, mean_service_min):

@@ -12,10 +12,4 @@ from pydantic import BaseModel, ConfigDict
 class Spec(BaseModel):
     """A frozen, strict piece of a scenario."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        strict=False,
-        populate_by_name=True,
-        use_attribute_docstrings=False,
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True)

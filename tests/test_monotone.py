@@ -13,12 +13,10 @@ model that ignores the setting from one that honours it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from conftest import t_interval
 
-from sim.examples import ALWAYS_OPEN, CARGO, CROSSING, DIRECTION, START_DATE, validated
+from sim.examples import ALWAYS_OPEN, CROSSING, DIRECTION, single_stage_dict, validated
 from sim.kpis import conservation, kpis
 from sim.run import RunResult, run_once
 from sim.scenario import Scenario
@@ -59,50 +57,28 @@ def crossing_scenario(
     Demand arrives round the clock (more by day); both stages keep ``customs_hours`` for
     customs and 07:00-23:00 for the guard; the yard holds ``yard_capacity`` trucks.
     """
-    route: dict[str, Any] = {
-        "stages": [
-            {"name": "customs", "hours": "customs", "lanes": customs_lanes, "service": {"default": CUSTOMS}},
-            {
-                "name": "guard",
-                "hours": "guard",
-                "lanes": 2,
-                "service": {"default": {"kind": "lognormal", "mean_min": 3, "sd_min": 1}},
-            },
-        ]
-    }
-    if yard_capacity is not None:
-        route["yard_capacity"] = yard_capacity
-    hour_of_day = [0.5] * 6 + [1.3] * 12 + [0.9] * 6
-    return validated(
+    data = single_stage_dict(
+        trucks_per_day=trucks_per_day,
+        service=CUSTOMS,
+        lanes=customs_lanes,
+        days=DAYS,
+        warmup_days=WARMUP_DAYS,
+        rng_seed=20230213,
+        windows=customs_hours,
+        yard_capacity=yard_capacity,
+        name="monotone",
+    )
+    data["hours"]["guard"] = {"windows": EXTENDED}
+    data["crossings"][CROSSING]["routes"][DIRECTION]["stages"].append(
         {
-            "name": "monotone",
-            "rng_seed": 20230213,
-            "start_date": START_DATE,
-            "horizon_days": DAYS,
-            "warmup_days": WARMUP_DAYS,
-            "hours": {"customs": {"windows": customs_hours}, "guard": {"windows": EXTENDED}},
-            "cargo": {CARGO: {}},
-            "crossings": {
-                CROSSING: {
-                    "name": "Test gate",
-                    "kind": "international_road_gate",
-                    "accepts": [CARGO],
-                    "routes": {DIRECTION: route},
-                }
-            },
-            "demand": {
-                "hour_of_day": hour_of_day,
-                "streams": {
-                    "flow": {
-                        "direction": DIRECTION,
-                        "cargo": CARGO,
-                        "trucks_per_day": trucks_per_day,
-                        "routing": {"policy": "shares", "shares": {CROSSING: 1.0}},
-                    }
-                },
-            },
+            "name": "guard",
+            "hours": "guard",
+            "lanes": 2,
+            "service": {"default": {"kind": "lognormal", "mean_min": 3, "sd_min": 1}},
         }
     )
+    data["demand"]["hour_of_day"] = [0.5] * 6 + [1.3] * 12 + [0.9] * 6
+    return validated(data)
 
 
 def mean_wait(result: RunResult) -> float:

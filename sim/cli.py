@@ -135,10 +135,22 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_execution(tab)
     tab.add_argument(
+        "--kpi",
+        action="append",
+        metavar="KEY",
+        help="a KPI column instead of the headline ones (repeatable), e.g. "
+        "backlog_growth_per_day.road_1119_1120",
+    )
+    tab.add_argument(
         "--out",
         metavar="FILE",
         help="replace the block between the markers <!-- bordersim table start --> and "
         "<!-- bordersim table end --> in FILE",
+    )
+    tab.add_argument(
+        "--block",
+        metavar="NAME",
+        help="with --out: use the markers <!-- bordersim table NAME start/end --> (a second table)",
     )
 
     val = sub.add_parser("validate", help="check scenario files without running them")
@@ -479,16 +491,25 @@ def _report(args: argparse.Namespace) -> int:
 
 def _table(args: argparse.Namespace) -> int:
     from sim.comparison import scenario_table, update_file
+    from sim.headline import HEADLINE, Headline
 
+    columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
     total = args.replications * (len(args.scenarios) + 1)
     with _progress(total, 0, "table") as bar:
         text = scenario_table(
-            args.scenarios, args.baseline, args.replications, args.days, workers, args.scheduler, bar.update
+            args.scenarios,
+            args.baseline,
+            args.replications,
+            args.days,
+            workers,
+            args.scheduler,
+            bar.update,
+            columns=columns,
         )
     print(text, end="")
     if args.out:
-        update_file(args.out, text)
+        update_file(args.out, text, args.block)
     return 0
 
 

@@ -181,14 +181,16 @@ def scenario_table(
     workers: int = 1,
     scheduler: str | None = None,
     on_done: Callable[[], object] | None = None,
+    columns: Sequence[Headline] = HEADLINE,
 ) -> str:
-    """Headline KPIs of each scenario and its paired difference against the baseline, as Markdown.
+    """KPIs of each scenario and its paired difference against the baseline, as Markdown.
 
     Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
     for ``replications`` replications of ``days`` days (default: each file's
     horizon). The text depends only on the inputs: the same inputs give a
     byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
-    after each replication (a progress bar).
+    after each replication (a progress bar). ``columns``: the headline KPIs, or others
+    (e.g. ``backlog_growth_per_day.<crossing>`` to see which crossing saturates).
     """
     # The baseline is the reference row: a glob such as scenarios/*.toml that includes it
     # must not list it a second time.
@@ -196,14 +198,24 @@ def scenario_table(
     paths = [p for p in paths if resolve(str(p)).resolve() != reference]
     scenarios = load_common([baseline, *paths], days=days)
     base = scenarios[0]
-    runs = [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios]
-    keys = [h.key for h in HEADLINE]
-    header = "| scenario | " + " | ".join(h.label for h in HEADLINE) + " |"
-    rule = "|---|" + "---:|" * len(HEADLINE)
+    runs = [run_kpis(base, replications, workers, scheduler, on_done)]
+    keys = [h.key for h in columns]
+    unknown = [k for k in keys if k not in runs[0][0]]  # checked before running the others
+    if unknown:
+        raise ScenarioError(
+            [
+                f"--kpi {k}: expected a KPI of {base.name}, such as cleared_per_day or "
+                f"backlog_growth_per_day.<crossing> (sim/kpis.py lists them)"
+                for k in unknown
+            ]
+        )
+    runs += [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios[1:]]
+    header = "| scenario | " + " | ".join(h.label for h in columns) + " |"
+    rule = "|---|" + "---:|" * len(columns)
     lines = [header, rule]
     for i, (s, r) in enumerate(zip(scenarios, runs, strict=True)):
         cells = []
-        for c, h in zip(compare_runs(runs[0], r, keys), HEADLINE, strict=True):
+        for c, h in zip(compare_runs(runs[0], r, keys), columns, strict=True):
             value = _number(c.b.mean * h.scale, h.digits)
             if i > 0:
                 diff = format_difference(c.paired, h)
@@ -221,23 +233,29 @@ def scenario_table(
     return "\n".join(lines) + "\n"
 
 
-def replace_block(text: str, block: str, name: str = "file") -> str:
+def markers(block_name: str | None = None) -> tuple[str, str]:
+    """The start and end markers of a generated table (``block_name`` for a second table)."""
+    if block_name is None:
+        return TABLE_START, TABLE_END
+    return f"<!-- bordersim table {block_name} start -->", f"<!-- bordersim table {block_name} end -->"
+
+
+def replace_block(text: str, block: str, name: str = "file", block_name: str | None = None) -> str:
     """``text`` with what lies between the table markers replaced by ``block``."""
-    pattern = re.compile(re.escape(TABLE_START) + r".*?" + re.escape(TABLE_END), re.DOTALL)
+    start, end = markers(block_name)
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     found = pattern.findall(text)
     if len(found) != 1:
         what = "missing" if not found else f"present {len(found)} times"
-        raise ScenarioError(
-            [f"{name}: the markers {TABLE_START} ... {TABLE_END} are {what}: expected exactly one pair"]
-        )
-    return pattern.sub(lambda _: f"{TABLE_START}\n{block.rstrip()}\n{TABLE_END}", text)
+        raise ScenarioError([f"{name}: the markers {start} ... {end} are {what}: expected exactly one pair"])
+    return pattern.sub(lambda _: f"{start}\n{block.rstrip()}\n{end}", text)
 
 
-def update_file(file: str | Path, block: str) -> None:
+def update_file(file: str | Path, block: str, block_name: str | None = None) -> None:
     """Replace the block between the markers in ``file``, atomically."""
     path = Path(file)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
-    write_atomic(path, replace_block(text, block, str(path)))
+    write_atomic(path, replace_block(text, block, str(path), block_name))

@@ -99,3 +99,20 @@ def test_failed_write_keeps_previous_output(tmp_path, capsys):
     assert out.read_text() == "previous"
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("bordersim: ")
+
+
+def test_table_with_chosen_kpis_and_a_named_block(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    start, end = "<!-- bordersim table growth start -->", "<!-- bordersim table growth end -->"
+    readme.write_text(f"intro\n{start}\nSTALE TABLE\n{end}\n")
+    args = ["table", "round_the_clock", "--replications", "2", "--days", "4", "--workers", "1"]
+    key = "backlog_growth_per_day.road_1119_1120"
+    assert main([*args, "--kpi", key, "--out", str(readme), "--block", "growth"]) == 0
+    text = readme.read_text()
+    assert f"| scenario | {key} |" in text and "STALE TABLE" not in text and text.startswith("intro\n")
+    capsys.readouterr()
+    assert main([*args, "--kpi", "no_such_kpi"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("--kpi no_such_kpi: expected a KPI of baseline")
+    assert main([*args, "--out", str(readme)]) == 2  # the default markers are not in this file
+    assert "<!-- bordersim table start -->" in capsys.readouterr().err

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.comparison import scenario_table
+from sim.comparison import markers, scenario_table
+from sim.headline import Headline
 
 README = Path(__file__).resolve().parents[1] / "scenarios" / "README.md"
 BLOCK = re.compile(r"<!-- bordersim table start -->\n(.*?)<!-- bordersim table end -->", re.S)
@@ -27,6 +28,26 @@ def test_scenarios_readme_table_is_current():
         "scenarios/README.md's table is stale: regenerate it with "
         "bordersim table scenarios/*.toml --replications 10 --out scenarios/README.md"
     )
+
+
+@pytest.mark.slow
+def test_saturation_table_is_current():
+    """Regenerates the per-crossing saturation table with the README's own command."""
+    text = README.read_text(encoding="utf-8")
+    start, end = markers("saturation")
+    committed = text.split(start)[1].split(end)[0]
+    command = re.search(
+        r"bordersim table scenarios/demand_growth_\*\.toml --replications (\d+) ((?:--kpi \S+ )+)"
+        r"--out scenarios/README.md --block saturation",
+        text,
+    )
+    assert command, "the README must give the command that generates its saturation table"
+    keys = command.group(2).split()[1::2]
+    paths = sorted(str(p) for p in README.parent.glob("demand_growth_*.toml"))
+    fresh = scenario_table(
+        paths, replications=int(command.group(1)), workers=2, columns=[Headline(k, k) for k in keys]
+    )
+    assert committed.strip() == fresh.strip(), "the saturation table is stale: rerun the README's command"
 
 
 def test_every_scenario_is_listed_in_the_readme():

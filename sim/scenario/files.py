@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario import FieldPath, Scenario, reference_problems
+from sim.scenario.schema import FieldPath, Scenario, reference_problems
 
 _TAGS = ("kind", "policy")
 
@@ -35,9 +35,9 @@ class ScenarioError(Exception):
 
 def packaged_dir() -> Path:
     """Folder of the scenarios shipped with the package (or the repository's in a checkout)."""
-    here = Path(__file__).resolve().parent
-    installed = here / "scenarios"
-    return installed if installed.is_dir() else here.parent / "scenarios"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def packaged_names() -> list[str]:

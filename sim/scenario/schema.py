@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.distributions import Distribution
-from sim.hours import Closure, Hours, _as_start, check_timezone, parse_clock, parse_weekdays
-from sim.spec import Spec
+from sim.scenario.distributions import Distribution
+from sim.scenario.hours import Closure, Hours, as_start, check_timezone, parse_clock, parse_weekdays
+from sim.scenario.spec import Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -160,7 +160,7 @@ class Stage(Spec):
             parse_clock(clock)
         if self.departures is not None and (self.staffing or self.changes or self.ramp_after_closure):
             raise ValueError("a timetabled stage takes no `staffing`, `changes` or `ramp_after_closure`")
-        starts = [_as_start(c.start) for c in self.changes]
+        starts = [as_start(c.start) for c in self.changes]
         if starts != sorted(starts):
             raise ValueError("`changes` must be in date order")
         for c in self.changes:
@@ -495,7 +495,8 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 if need(path, route.facility, s.facilities, "facilities in [facilities]"):
                     froute = s.facilities[route.facility].routes.get(direction)
                     if froute is None:
-                        problems.append((path, route.facility, f"expected a facility with a '{direction}' route"))
+                        expected = f"expected a facility with a '{direction}' route"
+                        problems.append((path, route.facility, expected))
                     else:
                         shared = froute.stages
             for cls in crossing.accepts:

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from sim.hours import _as_start, closed_intervals, merge, open_intervals, to_model_minutes, window_spans
-from sim.scenario import DEFAULT_SERVICE, Stage
-from sim.scenario import Scenario as _Scenario
+from sim.engine.calendar import closed_intervals, merge, open_intervals, to_model_minutes, window_spans
+from sim.scenario.hours import as_start
+from sim.scenario.schema import DEFAULT_SERVICE, Scenario, Stage
 
 Segment = tuple[float, int, float, int]  # start (model min), lanes, speed fraction, version
 
@@ -55,7 +55,7 @@ def versions(stage: Stage, epoch: datetime, timezone: str) -> list[Version]:
         last = out[-1]
         out.append(
             Version(
-                start=to_model_minutes(_as_start(change.start), tz, epoch),
+                start=to_model_minutes(as_start(change.start), tz, epoch),
                 lanes=change.lanes if change.lanes is not None else last.lanes,
                 trucks_per_hour=change.trucks_per_hour or last.trucks_per_hour,
                 service={**last.service, **change.service},
@@ -75,7 +75,7 @@ def service_mean_min(version: Version, cargo: str) -> float:
 
 def stage_timeline(
     stage: Stage,
-    scenario: _Scenario,
+    scenario: Scenario,
     epoch: datetime,
     horizon_min: float,
     also_closed: list[tuple[float, float]] = (),

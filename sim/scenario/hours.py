@@ -1,0 +1,147 @@
+"""Opening hours as a scenario states them: weekly local-time windows, a time zone, dated closures.
+
+A scenario names its calendars once (``[hours.vn_extended]``) and stages refer
+to them by name. Windows are local times in the calendar's own time zone: the
+Chinese side keeps UTC+8 (Asia/Shanghai), one hour ahead of the model clock
+(Asia/Ho_Chi_Minh). A lunch break is the gap between two windows.
+
+The model clock counts minutes from ``start_date`` 00:00 in the scenario's
+time zone; :func:`open_intervals` turns a calendar into the sorted, disjoint
+``(open, close)`` minute intervals of a run.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.scenario.spec import Spec
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    """``"mon-fri"``, ``"sat,sun"``, ``"mon-sun"`` or ``"daily"`` -> weekday numbers (Mon = 0)."""
+    text = text.strip().lower()
+    if text == "daily":
+        return frozenset(range(7))
+    days: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        ends = part.split("-")
+        if len(ends) > 2 or any(e not in WEEKDAYS for e in ends):
+            raise ValueError("expected weekdays like 'mon-fri', 'sat,sun' or 'daily'")
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        span = range(first, last + 1) if first <= last else [*range(first, 7), *range(0, last + 1)]
+        days.update(span)
+    return frozenset(days)
+
+
+def parse_clock(text: str) -> int:
+    """``"HH:MM"`` (``"24:00"`` allowed) -> minutes after midnight."""
+    m = _CLOCK.match(text)
+    minutes = int(m.group(1)) * 60 + int(m.group(2)) if m else -1
+    if not m or minutes > 1440:
+        raise ValueError("expected a local time 'HH:MM' between 00:00 and 24:00")
+    return minutes
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone such as 'Asia/Ho_Chi_Minh' or 'Asia/Shanghai'") from None
+    return name
+
+
+def as_start(value: datetime | date) -> datetime:
+    """A closure's start: a date means from its midnight."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def as_end(value: datetime | date) -> datetime:
+    # A closure's end date is inclusive: closed until the next midnight.
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value + timedelta(days=1), time())
+
+
+
+class Window(Spec):
+    """A daily opening window on some weekdays."""
+
+    days: str = Field(
+        "daily", description="Weekdays the window applies to: 'daily', 'mon-fri', 'sat,sun', ..."
+    )
+    open: str = Field(description="Local opening time, 'HH:MM'.")
+    close: str = Field(
+        description="Local closing time, 'HH:MM' ('24:00' for midnight); earlier than `open` "
+        "means the window runs past midnight."
+    )
+
+    _validate_days = field_validator("days")(lambda v: (parse_weekdays(v), v)[1])
+    _validate_open = field_validator("open", "close")(lambda v: (parse_clock(v), v)[1])
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Window:
+        if parse_clock(self.open) % 1440 == parse_clock(self.close) % 1440 and self.close != "24:00":
+            raise ValueError(f"window opens and closes at the same time ({self.open})")
+        return self
+
+
+class Closure(Spec):
+    """A dated closure: a holiday, a storm, a policy pause."""
+
+    start: datetime | date = Field(
+        description="First closed day (a date) or the moment closing starts (a local date-time)."
+    )
+    end: datetime | date = Field(
+        description="Last closed day, inclusive (a date), or the moment it reopens (a date-time)."
+    )
+    reason: str = Field("", description="Why it is closed, for the reader.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if as_start(self.start) >= as_end(self.end):
+            raise ValueError(f"closure ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Special(Spec):
+    """Other windows on some dates: holiday hours, a restart after a closure, a cap."""
+
+    start: date = Field(description="First day the special windows apply (local date).")
+    end: date = Field(description="Last day, inclusive.")
+    windows: list[Window] = Field(
+        default_factory=list, description="The windows on those days (empty: closed all day)."
+    )
+    reason: str = Field("", description="Why, for the reader.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Special:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class Hours(Spec):
+    """A named opening calendar."""
+
+    description: str = Field("", description="What these hours are and where they come from.")
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh",
+        description="IANA time zone of the windows: 'Asia/Ho_Chi_Minh' (UTC+7) on the Vietnamese "
+        "side, 'Asia/Shanghai' (UTC+8) on the Chinese side.",
+    )
+    windows: list[Window] = Field(min_length=1, description="Weekly opening windows.")
+    closures: list[Closure] = Field(default_factory=list, description="Dated closures.")
+    special: list[Special] = Field(
+        default_factory=list,
+        description="Dated windows that replace the weekly ones on their days (later entries win).",
+    )
+
+    _validate_tz = field_validator("timezone")(check_timezone)

@@ -1,0 +1,284 @@
+"""``bordersim capacity``: the most trucks a day each crossing can clear, and what binds it.
+
+Method
+------
+1. **Saturating demand.** The scenario keeps everything that sets capacity — its
+   stages, lanes, staffing by hour, dated changes, hours and closures (both
+   sides, in their own time zones), shared Chinese facilities, yards, quotas
+   and trains — and its demand is replaced by a flat Poisson stream per
+   crossing, direction and cargo class with the scenario's own mix (each
+   stream's ``trucks_per_day`` times its share of that crossing;
+   ``least_expected_wait`` streams split evenly among their crossings; empty
+   returns included at their share, since they use the same lanes). Each
+   stream runs at ``overload`` (default 2) times an upper bound of the route's
+   capacity (every stage open 24 h with its most lanes and fastest service),
+   and one day of that bound waits in the yard at time zero, so every route is
+   saturated from the start. Hourly, weekday and monthly profiles, dated demand
+   windows and growth are switched off: they shape demand, not capacity. Yards
+   are made unlimited, so that queues grow in front of the stage that binds
+   rather than on the road (a yard in this model limits where trucks wait, not
+   how many cross, unless it holds fewer trucks than its stages serve at once).
+2. **All crossings at once.** Every crossing and direction is saturated in the
+   same run, so a shared Chinese facility (Youyiguan, Pò Chài) is divided
+   among the routes that feed it as it would be on a busy day, first come
+   first served; a crossing's capacity is its throughput in that state.
+3. **Throughput.** Trucks that crossed per measured day (after the scenario's
+   warm-up), per crossing and direction: all vehicles, and loaded trucks only
+   (the Vietnamese count); mean and 95% Student-t interval over replications.
+4. **The binding stage.** In a line of stages with unlimited queues between
+   them, the queue grows in front of each stage slower than everything before
+   it; the binding stage is the *last* stage of the route (in the order the
+   trucks pass) whose queue of this route's trucks grows over the measured days
+   by more than ``growth_share`` (default 2%) of the route's throughput a day
+   (at least one truck a day), on average over replications. A stage with a
+   daily quota or a timetable binds the same way.
+
+The result is the sustainable throughput under the scenario's own settings:
+demand above it only lengthens the queues.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.capacity import service_mean_min, versions
+from sim.engine.run import RunResult, run_once
+from sim.experiments.replications import Estimate, estimate, run_replications
+from sim.scenario.schema import DIRECTIONS, ClassShares, Scenario, Stage
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the bound ignores dates: any epoch will do
+OVERLOAD = 2.0
+GROWTH_SHARE = 0.02
+
+
+@dataclass(frozen=True)
+class RouteCapacity:
+    """The capacity of one crossing in one direction."""
+
+    crossing: str
+    direction: str
+    trucks_per_day: Estimate  # all vehicles, empty returns included
+    loaded_per_day: Estimate  # loaded trucks only (the Vietnamese 'vehicles cleared')
+    binding_stage: str | None  # the stage name as in RunResult.stage_names
+    queue_growth_per_day: dict[str, float]  # stage -> mean growth of this route's queue there
+
+
+def route_stages(scenario: Scenario, crossing: str, direction: str) -> list[tuple[str, Stage]]:
+    """``(stage name in the results, stage)`` of a route in the order its trucks pass them."""
+    route = scenario.crossings[crossing].routes[direction]
+    own = [(f"{crossing}/{direction}/{st.name}", st) for st in route.stages]
+    shared = []
+    if route.facility is not None:
+        froute = scenario.facilities[route.facility].routes[direction]
+        shared = [(f"{route.facility}/{direction}/{st.name}", st) for st in froute.stages]
+    return own + shared if direction == "export" else shared + own
+
+
+def _mix(scenario: Scenario, crossing: str, direction: str) -> dict[str, float]:
+    """Shares of each cargo class in the scenario's demand for this route."""
+    weights: dict[str, float] = {}
+    for stream in scenario.demand.streams.values():
+        if stream.direction != direction:
+            continue
+        if isinstance(stream.routing, ClassShares):
+            share = stream.routing.shares.get(crossing, 0.0)
+        else:
+            share = 1.0 / len(stream.routing.crossings) if crossing in stream.routing.crossings else 0.0
+        if share > 0 and stream.trucks_per_day > 0:
+            weights[stream.cargo] = weights.get(stream.cargo, 0.0) + stream.trucks_per_day * share
+    if not weights:  # no demand in the scenario: an even mix of the loaded classes it accepts
+        accepts = scenario.crossings[crossing].accepts
+        loaded = [c for c in accepts if scenario.cargo[c].loaded] or list(accepts)
+        weights = dict.fromkeys(loaded, 1.0)
+    total = sum(weights.values())
+    return {c: w / total for c, w in weights.items()}
+
+
+def _equipped_share(scenario: Scenario, crossing: str, direction: str, cargo: str) -> float:
+    num = den = 0.0
+    for stream in scenario.demand.streams.values():
+        same = stream.direction == direction and stream.cargo == cargo
+        if same and isinstance(stream.routing, ClassShares):
+            w = stream.trucks_per_day * stream.routing.shares.get(crossing, 0.0)
+            num, den = num + w * stream.equipped_share, den + w
+    return num / den if den > 0 else 0.0
+
+
+def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo: str) -> float:
+    """Trucks a day the route could pass if every stage were open 24 h with its most lanes."""
+    bounds = []
+    for _, st in route_stages(scenario, crossing, direction):
+        if st.applies_to is not None and cargo not in st.applies_to:
+            continue
+        if st.departures is not None:
+            bounds.append(st.wagons_per_train * len(st.departures))
+            continue
+        lanes = max([st.lanes, *(w.lanes for w in st.staffing)])
+        for change in st.changes:
+            lanes = max([lanes, change.lanes or 0, *(w.lanes for w in change.staffing or [])])
+        means = [service_mean_min(v, cargo) for v in versions(st, _EPOCH, "UTC")]
+        per_lane = MINUTES_PER_DAY / max(min(means), 1e-9)
+        bounds.append(lanes * per_lane)
+        if st.max_per_day is not None:
+            bounds.append(st.max_per_day)
+    return min(bounds) if bounds else 0.0
+
+
+def saturating_scenario(scenario: Scenario, overload: float = OVERLOAD, days: int | None = None) -> Scenario:
+    """The scenario with its demand replaced by saturating demand (see the module docstring)."""
+    streams: dict[str, dict] = {}
+    backlog: list[dict] = []
+    for cid, crossing in scenario.crossings.items():
+        if not crossing.enabled:
+            continue
+        for direction in DIRECTIONS:
+            if direction not in crossing.routes:
+                continue
+            mix = _mix(scenario, cid, direction)
+            bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
+            for cargo, share in mix.items():
+                rate = overload * bound * share
+                streams[f"saturate_{cid}_{direction}_{cargo}"] = {
+                    "direction": direction,
+                    "cargo": cargo,
+                    "trucks_per_day": rate,
+                    "routing": {"policy": "shares", "shares": {cid: 1.0}},
+                    "equipped_share": _equipped_share(scenario, cid, direction, cargo),
+                }
+                n = int(math.ceil(bound * share))
+                if n > 0:
+                    backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
+    data = scenario.model_dump(mode="python")
+    data["demand"] = {"streams": streams}
+    for crossing in data["crossings"].values():
+        for route in crossing["routes"].values():
+            route["yard_capacity"] = None  # queues must show where they grow (see step 4)
+    data["initial_backlog"] = backlog
+    data["extends"] = None
+    data["name"] = f"{scenario.name} (saturated)"
+    if days is not None:
+        data["horizon_days"] = days
+        data["warmup_days"] = min(scenario.warmup_days, days - 1)
+    data["warmup_days"] = max(1, data["warmup_days"]) if data["horizon_days"] > 1 else 0
+    return Scenario.model_validate(data)
+
+
+def capacity_kpis(result: RunResult) -> dict[str, float]:
+    """Throughput and queue growth per route of one saturated replication."""
+    s = result.scenario
+    t, rows = result.trucks, result.stages
+    w0, h = result.warmup_min, result.horizon_min
+    days = s.horizon_days - s.warmup_days
+    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
+    crossed = (t["outcome"] == 1) & (t["t_out"] >= w0)
+    row_x, row_d = t["crossing"][rows["truck"]], t["direction"][rows["truck"]]
+    waiting_end = np.where(np.isnan(rows["t_start"]), np.inf, rows["t_start"])
+    gave_up = t["outcome"][rows["truck"]] == 2
+    waiting_end = np.where(gave_up & np.isnan(rows["t_start"]), t["t_out"][rows["truck"]], waiting_end)
+    out: dict[str, float] = {}
+    for xi, cid in enumerate(result.crossings):
+        for di, direction in enumerate(DIRECTIONS):
+            if direction not in s.crossings[cid].routes:
+                continue
+            mine = crossed & (t["crossing"] == xi) & (t["direction"] == di)
+            out[f"trucks_per_day.{cid}.{direction}"] = mine.sum() / days
+            out[f"loaded_per_day.{cid}.{direction}"] = (mine & loaded).sum() / days
+            route_rows = (row_x == xi) & (row_d == di)
+            for name, _ in route_stages(s, cid, direction):
+                sid = result.stage_names.index(name)
+                here = route_rows & (rows["stage"] == sid)
+                q_in, q_out = rows["t_queue"][here], waiting_end[here]
+                queued = [int(((q_in <= x) & (q_out > x)).sum()) for x in (w0, h)]
+                out[f"queue_growth_per_day.{cid}.{direction}.{name}"] = (queued[1] - queued[0]) / days
+    return out
+
+
+def _work(scenario: Scenario, replication: int) -> dict[str, float]:
+    return capacity_kpis(run_once(scenario, replication))
+
+
+def capacity(
+    scenario: Scenario,
+    replications: int = 10,
+    workers: int = 1,
+    overload: float = OVERLOAD,
+    days: int | None = None,
+    growth_share: float = GROWTH_SHARE,
+    scheduler: str | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[RouteCapacity]:
+    """Sustainable throughput of every crossing and direction, with its binding stage."""
+    saturated = saturating_scenario(scenario, overload, days)
+    runs: dict[int, dict[str, float]] = {}
+    for r, k in run_replications(_work, saturated, range(replications), workers, scheduler):
+        runs[r] = k
+        if on_done:
+            on_done(len(runs))
+    ordered = [runs[r] for r in range(replications)]
+    out = []
+    for cid, crossing in scenario.crossings.items():
+        if not crossing.enabled:
+            continue
+        for direction in DIRECTIONS:
+            if direction not in crossing.routes:
+                continue
+            all_ = estimate(k[f"trucks_per_day.{cid}.{direction}"] for k in ordered)
+            loaded = estimate(k[f"loaded_per_day.{cid}.{direction}"] for k in ordered)
+            growth = {
+                name: float(np.mean([k[f"queue_growth_per_day.{cid}.{direction}.{name}"] for k in ordered]))
+                for name, _ in route_stages(scenario, cid, direction)
+            }
+            threshold = max(1.0, growth_share * all_.mean)
+            growing = [name for name, g in growth.items() if g > threshold]
+            out.append(RouteCapacity(cid, direction, all_, loaded, growing[-1] if growing else None, growth))
+    return out
+
+
+def as_rows(capacities: list[RouteCapacity]) -> list[dict]:
+    """Plain rows for JSON."""
+    return [
+        {
+            "crossing": c.crossing,
+            "direction": c.direction,
+            "trucks_per_day": c.trucks_per_day.mean,
+            "trucks_per_day_half_width": c.trucks_per_day.half_width,
+            "loaded_per_day": c.loaded_per_day.mean,
+            "loaded_per_day_half_width": c.loaded_per_day.half_width,
+            "replications": c.trucks_per_day.n,
+            "binding_stage": c.binding_stage,
+            "queue_growth_per_day": c.queue_growth_per_day,
+        }
+        for c in capacities
+    ]
+
+
+def markdown(capacities: list[RouteCapacity], scenario: Scenario) -> str:
+    """A Markdown table: per crossing and direction, capacity with its 95% CI and binding stage."""
+    lines = [
+        f"Capacity of `{scenario.name}` under saturating demand (trucks/day, mean ± 95% CI over "
+        f"{capacities[0].trucks_per_day.n if capacities else 0} replications):",
+        "",
+        "| crossing | direction | all vehicles/day | loaded/day | binding stage |",
+        "|---|---|---:|---:|---|",
+    ]
+    totals: dict[str, list[Estimate]] = {}
+    for c in capacities:
+        lines.append(
+            f"| {c.crossing} | {c.direction} | {_pm(c.trucks_per_day)} | {_pm(c.loaded_per_day)} | "
+            f"{c.binding_stage or '(none: demand did not saturate)'} |"
+        )
+        totals.setdefault(c.direction, []).append(c.loaded_per_day)
+    both = sum(e.mean for v in totals.values() for e in v)
+    lines.append(f"| **all** | both | | **{both:.0f}** | |")
+    return "\n".join(lines) + "\n"
+
+
+def _pm(e: Estimate) -> str:
+    return f"{e.mean:.0f}" if math.isnan(e.half_width) else f"{e.mean:.0f} ± {e.half_width:.0f}"
+

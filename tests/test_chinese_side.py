@@ -203,7 +203,8 @@ def test_dated_lane_change_and_slower_check():
     # midnight = 23:00 Hanoi, before the 07:00 opening), and a check twice as slow (F38) on day 3.
     changes = """changes = [
   { start = 2023-02-14, lanes = 4, reason = "more lanes (as F59)" },
-  { start = 2023-02-15, service = { default = { kind = "deterministic", value_min = 12 } }, reason = "slower check (as F38)" },
+  { start = 2023-02-15, reason = "slower check (as F38)",
+    service = { default = { kind = "deterministic", value_min = 12 } } },
 ]"""
     result = run_once(build(days=3, backlogs=(("road_a", 2000),), stage_extra=changes))
     assert cleared_by_day(result) == [240, 480, 240]
@@ -212,7 +213,9 @@ def test_dated_lane_change_and_slower_check():
 def test_ramp_after_a_closure_clears_the_stated_fraction():
     cn = 'closures = [{ start = 2023-02-14, end = 2023-02-14, reason = "pause" }]'
     result = run_once(
-        build(days=4, backlogs=(("road_a", 2000),), cn_extra=cn, stage_extra="ramp_after_closure = [0.25, 0.5]")
+        build(
+            days=4, backlogs=(("road_a", 2000),), cn_extra=cn, stage_extra="ramp_after_closure = [0.25, 0.5]"
+        )
     )
     # Reopens 00:00 Beijing 15 Feb; the stage opens at 07:00 Hanoi: a quarter of 240, then half.
     assert cleared_by_day(result) == [240, 0, 60, 120]

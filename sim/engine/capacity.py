@@ -173,3 +173,44 @@ def lane_minutes_function(timeline: list[Segment], w0: float, h: float):
     xs = np.concatenate([[w0], b])
     ys = np.concatenate([[0.0], np.cumsum((b - a) * lanes)])
     return lambda t: np.interp(t, xs, ys)
+
+
+StageTimeline = tuple[str, Stage, list[Segment], list[Version], list[str]]
+
+
+def scenario_timelines(scenario: Scenario) -> list[StageTimeline]:
+    """Every stage of a scenario with its capacity timeline, without running it.
+
+    Returns ``(name as in RunResult.stage_names, stage, timeline, versions, classes served)``,
+    shared facilities' stages once; timetabled (train) stages are left out.
+    """
+    from sim.engine.calendar import MINUTES_PER_DAY, model_epoch
+
+    s = scenario
+    epoch = model_epoch(s.start_date, s.timezone)
+    horizon = s.horizon_days * MINUTES_PER_DAY
+    out = []
+
+    def add(name: str, st: Stage, closed: list[tuple[float, float]], accepts: list[str]) -> None:
+        if st.departures is not None:
+            return
+        tz = s.hours[st.hours].timezone
+        served = [c for c in accepts if st.applies_to is None or c in st.applies_to]
+        out.append((name, st, stage_timeline(st, s, epoch, horizon, closed), versions(st, epoch, tz), served))
+
+    enabled = {c: x for c, x in s.crossings.items() if x.enabled}
+    for fid, facility in s.facilities.items():
+        for direction, froute in facility.routes.items():
+            feeders = [x for x in enabled.values() if (r := x.routes.get(direction)) and r.facility == fid]
+            if not feeders:
+                continue
+            accepts = sorted({c for x in feeders for c in x.accepts})
+            for st in froute.stages:
+                closed = closed_intervals(facility.closures, s.hours[st.hours].timezone, epoch)
+                add(f"{fid}/{direction}/{st.name}", st, closed, accepts)
+    for cid, crossing in enabled.items():
+        closed = closed_intervals(crossing.closures, s.timezone, epoch)
+        for direction, route in crossing.routes.items():
+            for st in route.stages:
+                add(f"{cid}/{direction}/{st.name}", st, closed, crossing.accepts)
+    return out

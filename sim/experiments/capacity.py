@@ -240,6 +240,20 @@ def capacity(
     return out
 
 
+def method_summary() -> str:
+    """One paragraph on the method, for reports."""
+    return (
+        "Method: the scenario's demand is replaced by flat Poisson streams per crossing, direction "
+        "and cargo class with the scenario's own mix, at twice an upper bound of each route's "
+        "capacity, with one day of that bound waiting at time zero; everything that sets capacity "
+        "(stages, lanes, staffing by hour, dated changes, hours and closures on both sides, shared "
+        "Chinese facilities, quotas, trains) is the scenario's own, and all routes are saturated at "
+        "once so that a shared facility is divided as on a busy day. Capacity is the trucks that "
+        "crossed per measured day; the binding stage is the last stage of the route whose queue "
+        "keeps growing (sim/experiments/capacity.py)."
+    )
+
+
 def as_rows(capacities: list[RouteCapacity]) -> list[dict]:
     """Plain rows for JSON."""
     return [
@@ -281,4 +295,3 @@ def markdown(capacities: list[RouteCapacity], scenario: Scenario) -> str:
 
 def _pm(e: Estimate) -> str:
     return f"{e.mean:.0f}" if math.isnan(e.half_width) else f"{e.mean:.0f} ± {e.half_width:.0f}"
-

@@ -201,10 +201,10 @@ trucks = 1000
 def test_dated_lane_change_and_slower_check():
     # F59: Youyiguan lanes 6 -> 12 on 30 Apr 2024; here 2 -> 4 from the second day (Beijing
     # midnight = 23:00 Hanoi, before the 07:00 opening), and a check twice as slow (F38) on day 3.
-    changes = """changes = [
-  { start = 2023-02-14, lanes = 4, reason = "more lanes (as F59)" },
-  { start = 2023-02-15, reason = "slower check (as F38)",
-    service = { default = { kind = "deterministic", value_min = 12 } } },
+    slower = '{ default = { kind = "deterministic", value_min = 12 } }'
+    changes = f"""changes = [
+  {{ start = 2023-02-14, lanes = 4, reason = "more lanes (as F59)" }},
+  {{ start = 2023-02-15, reason = "slower check (as F38)", service = {slower} }},
 ]"""
     result = run_once(build(days=3, backlogs=(("road_a", 2000),), stage_extra=changes))
     assert cleared_by_day(result) == [240, 480, 240]

@@ -32,6 +32,10 @@ def test_saturating_scenario_keeps_capacity_settings_and_replaces_demand():
 
 
 def test_binding_stage_is_the_slower_of_two_in_line():
+    def stage(name, lanes, mean_min):
+        service = {"default": {"kind": "exponential", "mean_min": mean_min}}
+        return {"name": name, "hours": "open", "lanes": lanes, "service": service}
+
     data = {
         "name": "tandem",
         "start_date": "2023-02-13",
@@ -46,17 +50,22 @@ def test_binding_stage_is_the_slower_of_two_in_line():
                 "accepts": ["general"],
                 "routes": {
                     "export": {
-                        "stages": [
-                            {"name": "fast", "hours": "open", "lanes": 2, "service": {"default": {"kind": "exponential", "mean_min": 5}}},
-                            {"name": "slow", "hours": "open", "lanes": 1, "service": {"default": {"kind": "exponential", "mean_min": 6}}},
-                            {"name": "after", "hours": "open", "lanes": 2, "service": {"default": {"kind": "exponential", "mean_min": 4}}},
-                        ]
+                        "stages": [stage("fast", 2, 5.0), stage("slow", 1, 6.0), stage("after", 2, 4.0)]
                     }
                 },
             }
         },
-        "demand": {"streams": {"f": {"direction": "export", "cargo": "general", "trucks_per_day": 10, "routing": {"policy": "shares", "shares": {"gate": 1.0}}}}},
-    }  # fmt: skip
+        "demand": {
+            "streams": {
+                "f": {
+                    "direction": "export",
+                    "cargo": "general",
+                    "trucks_per_day": 10,
+                    "routing": {"policy": "shares", "shares": {"gate": 1.0}},
+                }
+            }
+        },
+    }
     (route,) = capacity(validated(data), replications=5)
     assert route.binding_stage == "gate/export/slow", route.queue_growth_per_day
     assert route.trucks_per_day.low <= 240 <= route.trucks_per_day.high, "1 lane × 1440/6 = 240 a day"
@@ -75,7 +84,8 @@ def test_shared_facility_capacity_is_divided_not_duplicated():
 def test_cli_capacity_json_and_bad_overload(tmp_path):
     out = tmp_path / "cap.json"
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "capacity", "baseline", "--replications", "2", "--days", "4", "--json", str(out)],
+        [sys.executable, "-m", "sim", "capacity", "baseline", "--replications", "2", "--days", "4"]
+        + ["--json", str(out)],
         capture_output=True,
         text=True,
         check=False,

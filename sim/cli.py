@@ -549,7 +549,8 @@ def _capacity(args: argparse.Namespace) -> int:
     overrides = {} if args.rng_seed is None else {"rng_seed": args.rng_seed}
     scenario, _ = _scenario_of(args.scenario, overrides)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
-    with _progress(args.replications, 0, "capacity") as bar:
+    configs = sum(x.enabled for x in scenario.crossings.values()) + 1
+    with _progress(args.replications * configs, 0, "capacity") as bar:
         result = capacity(
             scenario, args.replications, workers, args.overload, args.days, scheduler=args.scheduler,
             on_done=lambda n: bar.update(1),

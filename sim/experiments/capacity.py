@@ -1,47 +1,47 @@
-"""``bordersim capacity``: the most trucks a day each crossing can clear, and what binds it.
+"""``bordersim capacity``: the most loaded trucks a day each crossing can clear, and what binds it.
 
 Method
 ------
-1. **Saturating demand.** The scenario keeps everything that sets capacity — its
-   stages, lanes, staffing by hour, dated changes, hours and closures (both
-   sides, in their own time zones), shared Chinese facilities, yards, quotas
-   and trains — and its demand is replaced by a flat Poisson stream per
-   crossing, direction and cargo class with the scenario's own mix (each
-   stream's ``trucks_per_day`` times its share of that crossing;
-   ``least_expected_wait`` streams split evenly among their crossings; empty
-   returns included at their share, since they use the same lanes). Each
-   stream runs at ``overload`` (default 2) times an upper bound of the route's
-   capacity (every stage open 24 h with its most lanes and fastest service),
-   and one day of that bound waits in the yard at time zero, so every route is
-   saturated from the start. Hourly, weekday and monthly profiles, dated demand
-   windows and growth are switched off: they shape demand, not capacity. Yards
-   are made unlimited, so that queues grow in front of the stage that binds
-   rather than on the road (a yard in this model limits where trucks wait, not
-   how many cross, unless it holds fewer trucks than its stages serve at once).
-2. **All crossings at once.** Every crossing and direction is saturated in the
-   same run, so a shared Chinese facility (Youyiguan, Pò Chài) is divided
-   among the routes that feed it as it would be on a busy day, first come
-   first served; a crossing's capacity is its throughput in that state.
-3. **Throughput.** Trucks that crossed per measured day (after the scenario's
-   warm-up), per crossing and direction: all vehicles, and loaded trucks only
-   (the Vietnamese count); mean and 95% Student-t interval over replications.
-4. **The binding stage.** In a line of stages with unlimited queues between
-   them, the queue grows in front of each stage slower than everything before
-   it; the binding stage is the *last* stage of the route (in the order the
-   trucks pass) whose queue of this route's trucks grows over the measured days
-   by more than ``growth_share`` (default 2%) of the route's throughput a day
-   (at least one truck a day), on average over replications. A stage with a
-   daily quota or a timetable binds the same way.
+1. **Saturating demand, one crossing at a time.** Everything that sets capacity is the
+   scenario's own — stages, lanes, staffing by hour, dated changes, hours and closures
+   on both sides (each in its time zone), shared Chinese facilities, quotas, trains —
+   and so is the rest of the system's demand: the other crossings and the empty returns
+   keep the scenario's arrivals, and take their share of any facility they share with
+   the crossing measured. The crossing measured gets, in each direction, a flat
+   Poisson stream of loaded trucks per cargo class in the scenario's own mix for that
+   crossing (each stream's ``trucks_per_day`` times its share; ``least_expected_wait``
+   streams split evenly among their crossings), at ``overload`` (default 2) times an
+   upper bound of the route's capacity (every stage open 24 h with its most lanes and
+   fastest service), with one day of that bound waiting at time zero, so the route is
+   saturated from the start. Yards are made unlimited, so that queues grow in front of
+   the stage that binds rather than on the road (a yard in this model limits where
+   trucks wait, not how many cross, unless it holds fewer trucks than its stages serve
+   at once).
+2. **All crossings at once.** One more configuration saturates every crossing together
+   (empty returns still at the scenario's rate): the province's capacity, with each
+   shared facility divided among its routes first come, first served. Capacities of
+   crossings that share a facility do not add up; this total is the one to compare
+   with province-wide figures.
+3. **Throughput.** Loaded trucks that crossed per measured day (after the scenario's
+   warm-up; the Vietnamese count, F62–F64i), and all vehicles including empties, mean
+   and 95% Student-t interval over replications. Where classes pass different stages
+   (quarantine for fruit), the mix that crosses can differ from the mix that arrives.
+4. **The binding stage.** In a line of stages with unlimited queues between them, the
+   queue grows in front of each stage slower than everything before it; the binding
+   stage is the *last* stage of the route (in the order the trucks pass) whose queue of
+   this route's trucks grows over the measured days by more than ``growth_share``
+   (default 2%) of the route's throughput a day (at least one truck a day), on average
+   over replications. A stage with a daily quota or a timetable binds the same way.
 
-The result is the sustainable throughput under the scenario's own settings:
-demand above it only lengthens the queues.
+The result is the sustainable throughput under the scenario's own settings: demand
+above it only lengthens the queues.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -67,6 +67,7 @@ class RouteCapacity:
     loaded_per_day: Estimate  # loaded trucks only (the Vietnamese 'vehicles cleared')
     binding_stage: str | None  # the stage name as in RunResult.stage_names
     queue_growth_per_day: dict[str, float]  # stage -> mean growth of this route's queue there
+    binding_when_all: str | None = None  # the binding stage when every crossing is saturated
 
 
 def route_stages(scenario: Scenario, crossing: str, direction: str) -> list[tuple[str, Stage]]:
@@ -130,24 +131,35 @@ def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo
     return min(bounds) if bounds else 0.0
 
 
-def saturating_scenario(scenario: Scenario, overload: float = OVERLOAD, days: int | None = None) -> Scenario:
-    """The scenario with its demand replaced by saturating demand (see the module docstring)."""
+def saturating_scenario(
+    scenario: Scenario, crossing: str | None = None, overload: float = OVERLOAD, days: int | None = None
+) -> Scenario:
+    """The scenario with saturating demand of loaded trucks at ``crossing`` (None: at every
+    crossing) on top of its own demand elsewhere (see the module docstring)."""
     streams: dict[str, dict] = {}
     backlog: list[dict] = []
-    for cid, crossing in scenario.crossings.items():
-        if not crossing.enabled:
+    loaded = {c for c, x in scenario.cargo.items() if x.loaded}
+    targets = [crossing] if crossing is not None else list(scenario.crossings)
+    for cid in targets:
+        x = scenario.crossings[cid]
+        if not x.enabled:
             continue
         for direction in DIRECTIONS:
-            if direction not in crossing.routes:
+            if direction not in x.routes:
                 continue
-            mix = _mix(scenario, cid, direction)
+            mix = {c: w for c, w in _mix(scenario, cid, direction).items() if c in loaded}
+            if not mix:
+                mix = {c: 1.0 for c in x.accepts if c in loaded}
+            total = sum(mix.values())
+            if not total:
+                continue
+            mix = {c: w / total for c, w in mix.items()}
             bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
             for cargo, share in mix.items():
-                rate = overload * bound * share
                 streams[f"saturate_{cid}_{direction}_{cargo}"] = {
                     "direction": direction,
                     "cargo": cargo,
-                    "trucks_per_day": rate,
+                    "trucks_per_day": overload * bound * share,
                     "routing": {"policy": "shares", "shares": {cid: 1.0}},
                     "equipped_share": _equipped_share(scenario, cid, direction, cargo),
                 }
@@ -155,13 +167,29 @@ def saturating_scenario(scenario: Scenario, overload: float = OVERLOAD, days: in
                 if n > 0:
                     backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
     data = scenario.model_dump(mode="python")
-    data["demand"] = {"streams": streams}
-    for crossing in data["crossings"].values():
-        for route in crossing["routes"].values():
+    # The measured crossings' own loaded demand is replaced; everything else stays.
+    kept = {}
+    for name, stream in data["demand"]["streams"].items():
+        if stream["cargo"] in loaded and stream["routing"]["policy"] == "shares":
+            shares = {c: p for c, p in stream["routing"]["shares"].items() if c not in targets}
+            total = sum(shares.values())
+            if total <= 0:
+                continue
+            stream = {**stream, "trucks_per_day": stream["trucks_per_day"] * total}
+            stream["routing"] = {"policy": "shares", "shares": {c: p / total for c, p in shares.items()}}
+        elif stream["cargo"] in loaded:
+            left = [c for c in stream["routing"]["crossings"] if c not in targets]
+            if not left:
+                continue
+            stream = {**stream, "routing": {**stream["routing"], "crossings": left}}
+        kept[name] = stream
+    data["demand"]["streams"] = {**kept, **streams}
+    data["initial_backlog"] = [b for b in data["initial_backlog"] if b["crossing"] not in targets] + backlog
+    for x in data["crossings"].values():
+        for route in x["routes"].values():
             route["yard_capacity"] = None  # queues must show where they grow (see step 4)
-    data["initial_backlog"] = backlog
     data["extends"] = None
-    data["name"] = f"{scenario.name} (saturated)"
+    data["name"] = f"{scenario.name} (saturated: {crossing or 'all crossings'})"
     if days is not None:
         data["horizon_days"] = days
         data["warmup_days"] = min(scenario.warmup_days, days - 1)
@@ -203,6 +231,9 @@ def _work(scenario: Scenario, replication: int) -> dict[str, float]:
     return capacity_kpis(run_once(scenario, replication))
 
 
+ALL = "all crossings"
+
+
 def capacity(
     scenario: Scenario,
     replications: int = 10,
@@ -212,32 +243,64 @@ def capacity(
     growth_share: float = GROWTH_SHARE,
     scheduler: str | None = None,
     on_done: Callable[[int], None] | None = None,
+    together: bool = True,
 ) -> list[RouteCapacity]:
-    """Sustainable throughput of every crossing and direction, with its binding stage."""
-    saturated = saturating_scenario(scenario, overload, days)
-    runs: dict[int, dict[str, float]] = {}
-    for r, k in run_replications(_work, saturated, range(replications), workers, scheduler):
-        runs[r] = k
-        if on_done:
-            on_done(len(runs))
-    ordered = [runs[r] for r in range(replications)]
+    """Sustainable throughput of every crossing and direction, with its binding stage.
+
+    With ``together``, rows with ``crossing = "all crossings"`` follow: each direction and
+    both together when every crossing is saturated at once (step 2 of the method).
+    """
+    enabled = [c for c, x in scenario.crossings.items() if x.enabled]
+    configs: list[str | None] = [*enabled, *([None] if together else [])]
     out = []
-    for cid, crossing in scenario.crossings.items():
-        if not crossing.enabled:
+    for config in configs:
+        saturated = saturating_scenario(scenario, config, overload, days)
+        runs: dict[int, dict[str, float]] = {}
+        for r, k in run_replications(_work, saturated, range(replications), workers, scheduler):
+            runs[r] = k
+            if on_done:
+                on_done(1)
+        ordered = [runs[r] for r in range(replications)]
+        if config is None:
+            for i, row in enumerate(out):
+                together_row = _route_capacity(scenario, row.crossing, row.direction, ordered, growth_share)
+                out[i] = replace(row, binding_when_all=together_row.binding_stage)
+        if config is not None:
+            for direction in DIRECTIONS:
+                if direction in scenario.crossings[config].routes:
+                    out.append(_route_capacity(scenario, config, direction, ordered, growth_share))
             continue
-        for direction in DIRECTIONS:
-            if direction not in crossing.routes:
-                continue
-            all_ = estimate(k[f"trucks_per_day.{cid}.{direction}"] for k in ordered)
-            loaded = estimate(k[f"loaded_per_day.{cid}.{direction}"] for k in ordered)
-            growth = {
-                name: float(np.mean([k[f"queue_growth_per_day.{cid}.{direction}.{name}"] for k in ordered]))
-                for name, _ in route_stages(scenario, cid, direction)
+        for direction in (*DIRECTIONS, "both"):
+            keys = [d for d in DIRECTIONS if d == direction or direction == "both"]
+            sums = {
+                kind: [sum(k.get(f"{kind}.{c}.{d}", 0.0) for c in enabled for d in keys) for k in ordered]
+                for kind in ("trucks_per_day", "loaded_per_day")
             }
-            threshold = max(1.0, growth_share * all_.mean)
-            growing = [name for name, g in growth.items() if g > threshold]
-            out.append(RouteCapacity(cid, direction, all_, loaded, growing[-1] if growing else None, growth))
+            out.append(
+                RouteCapacity(
+                    ALL,
+                    direction,
+                    estimate(sums["trucks_per_day"]),
+                    estimate(sums["loaded_per_day"]),
+                    None,
+                    {},
+                )
+            )
     return out
+
+
+def _route_capacity(
+    scenario: Scenario, cid: str, direction: str, ordered: list[dict[str, float]], growth_share: float
+) -> RouteCapacity:
+    all_ = estimate(k[f"trucks_per_day.{cid}.{direction}"] for k in ordered)
+    loaded = estimate(k[f"loaded_per_day.{cid}.{direction}"] for k in ordered)
+    growth = {
+        name: float(np.mean([k[f"queue_growth_per_day.{cid}.{direction}.{name}"] for k in ordered]))
+        for name, _ in route_stages(scenario, cid, direction)
+    }
+    threshold = max(1.0, growth_share * all_.mean)
+    growing = [name for name, g in growth.items() if g > threshold]
+    return RouteCapacity(cid, direction, all_, loaded, growing[-1] if growing else None, growth)
 
 
 def method_summary() -> str:
@@ -266,6 +329,7 @@ def as_rows(capacities: list[RouteCapacity]) -> list[dict]:
             "loaded_per_day_half_width": c.loaded_per_day.half_width,
             "replications": c.trucks_per_day.n,
             "binding_stage": c.binding_stage,
+            "binding_when_all_saturate": c.binding_when_all,
             "queue_growth_per_day": c.queue_growth_per_day,
         }
         for c in capacities
@@ -274,22 +338,24 @@ def as_rows(capacities: list[RouteCapacity]) -> list[dict]:
 
 def markdown(capacities: list[RouteCapacity], scenario: Scenario) -> str:
     """A Markdown table: per crossing and direction, capacity with its 95% CI and binding stage."""
+    n = capacities[0].trucks_per_day.n if capacities else 0
     lines = [
         f"Capacity of `{scenario.name}` under saturating demand (trucks/day, mean ± 95% CI over "
-        f"{capacities[0].trucks_per_day.n if capacities else 0} replications):",
+        f"{n} replications; one crossing saturated at a time, then all together):",
         "",
-        "| crossing | direction | all vehicles/day | loaded/day | binding stage |",
-        "|---|---|---:|---:|---|",
+        "| crossing | direction | loaded trucks/day | all vehicles/day | binding stage | binding when all "
+        "crossings saturate |",
+        "|---|---|---:|---:|---|---|",
     ]
-    totals: dict[str, list[Estimate]] = {}
     for c in capacities:
+        if c.crossing == ALL:
+            binding = "(see each crossing) | "
+        else:
+            binding = f"{c.binding_stage or '(none: demand did not saturate)'} | {c.binding_when_all or ''}"
+        name = f"**{c.crossing}**" if c.crossing == ALL else c.crossing
         lines.append(
-            f"| {c.crossing} | {c.direction} | {_pm(c.trucks_per_day)} | {_pm(c.loaded_per_day)} | "
-            f"{c.binding_stage or '(none: demand did not saturate)'} |"
+            f"| {name} | {c.direction} | {_pm(c.loaded_per_day)} | {_pm(c.trucks_per_day)} | {binding} |"
         )
-        totals.setdefault(c.direction, []).append(c.loaded_per_day)
-    both = sum(e.mean for v in totals.values() for e in v)
-    lines.append(f"| **all** | both | | **{both:.0f}** | |")
     return "\n".join(lines) + "\n"
 
 

@@ -41,7 +41,8 @@ def test_run_report(comparison, capsys):
     assert "report.html" in capsys.readouterr().out
     md, page = check_report(
         run / "report",
-        ["throughput.png", "backlog.png", "waiting_time_ecdf.png", "capacity_over_time.png", "utilisation.png"],
+        ["throughput.png", "backlog.png", "waiting_time_ecdf.png", "capacity_over_time.png"]
+        + ["utilisation.png"],
     )
     for text in (
         "Provenance",

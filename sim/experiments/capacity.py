@@ -244,14 +244,17 @@ def capacity(
     scheduler: str | None = None,
     on_done: Callable[[int], None] | None = None,
     together: bool = True,
+    per_crossing: bool = True,
 ) -> list[RouteCapacity]:
     """Sustainable throughput of every crossing and direction, with its binding stage.
 
-    With ``together``, rows with ``crossing = "all crossings"`` follow: each direction and
-    both together when every crossing is saturated at once (step 2 of the method).
+    With ``per_crossing``, one row per crossing and direction, that crossing saturated
+    alone (step 1). With ``together``, rows with ``crossing = "all crossings"`` follow:
+    each direction and both when every crossing is saturated at once (step 2); without
+    ``per_crossing``, each route's row then holds its share of that run.
     """
     enabled = [c for c, x in scenario.crossings.items() if x.enabled]
-    configs: list[str | None] = [*enabled, *([None] if together else [])]
+    configs: list[str | None] = [*(enabled if per_crossing else []), *([None] if together else [])]
     out = []
     for config in configs:
         saturated = saturating_scenario(scenario, config, overload, days)
@@ -261,31 +264,29 @@ def capacity(
             if on_done:
                 on_done(1)
         ordered = [runs[r] for r in range(replications)]
-        if config is None:
-            for i, row in enumerate(out):
-                together_row = _route_capacity(scenario, row.crossing, row.direction, ordered, growth_share)
-                out[i] = replace(row, binding_when_all=together_row.binding_stage)
         if config is not None:
             for direction in DIRECTIONS:
                 if direction in scenario.crossings[config].routes:
                     out.append(_route_capacity(scenario, config, direction, ordered, growth_share))
             continue
+        if per_crossing:
+            for i, row in enumerate(out):
+                together_row = _route_capacity(scenario, row.crossing, row.direction, ordered, growth_share)
+                out[i] = replace(row, binding_when_all=together_row.binding_stage)
+        else:  # the routes' shares of the province's capacity, when all saturate together
+            for cid in enabled:
+                for direction in DIRECTIONS:
+                    if direction in scenario.crossings[cid].routes:
+                        row = _route_capacity(scenario, cid, direction, ordered, growth_share)
+                        out.append(replace(row, binding_when_all=row.binding_stage))
         for direction in (*DIRECTIONS, "both"):
             keys = [d for d in DIRECTIONS if d == direction or direction == "both"]
             sums = {
                 kind: [sum(k.get(f"{kind}.{c}.{d}", 0.0) for c in enabled for d in keys) for k in ordered]
                 for kind in ("trucks_per_day", "loaded_per_day")
             }
-            out.append(
-                RouteCapacity(
-                    ALL,
-                    direction,
-                    estimate(sums["trucks_per_day"]),
-                    estimate(sums["loaded_per_day"]),
-                    None,
-                    {},
-                )
-            )
+            every, loaded = estimate(sums["trucks_per_day"]), estimate(sums["loaded_per_day"])
+            out.append(RouteCapacity(ALL, direction, every, loaded, None, {}))
     return out
 
 

@@ -409,10 +409,13 @@ print(f"starts {scenario.start_date}, {scenario.horizon_days} days, "
 
 Each crossing has a route per direction (**export**, Vietnam to China; **import**,
 China to Vietnam). A route is a yard where trucks wait (when it is full they wait on
-the road) and an ordered list of **stages**: Vietnamese customs (`vn_customs`), the
-border guard, plant quarantine for farm produce, and the Chinese side's acceptance or
-release of trucks (`cn_acceptance`, `cn_release`), which the model treats as a fixed
-pace of trucks per hour. At Đồng Đăng containers are moved to the railway.
+the road) and an ordered list of **stages** on the Vietnamese side: customs
+(`vn_customs`), the border guard, plant quarantine for farm produce. Then (for exports;
+before them, for imports) the route passes the **Chinese facility** it feeds: its border
+check and inspection berths (with quarantine for fruit) on Beijing hours. Several
+crossings can feed one facility — Youyiguan takes the Hữu Nghị gate and road 1119–1120 —
+and then share its lanes and queues. At Đồng Đăng containers are moved to the railway
+and handed over at Pingxiang.
 '''),
     code(r'''
 for key, crossing in scenario.crossings.items():
@@ -427,7 +430,13 @@ for key, crossing in scenario.crossings.items():
                 size = f"{stage.lanes} lane" + ("s" if stage.lanes > 1 else "")
             steps.append(f"{stage.name} ({size})")
         yard = "no yard limit" if route.yard_capacity is None else f"yard {route.yard_capacity}"
+        china = f"China: {route.facility}"
+        steps = steps + [china] if direction == "export" else [china] + steps
         print(f"    {direction:<7} {yard:<14} " + " -> ".join(steps))
+for key, facility in scenario.facilities.items():
+    for direction, route in facility.routes.items():
+        steps = [f"{stage.name} ({stage.lanes} lanes)" for stage in route.stages]
+        print(f"{key} ({facility.name}), {direction}: " + " -> ".join(steps))
 '''),
     md(r'''
 ## Demand: who comes, and where they go
@@ -712,9 +721,9 @@ WEEK = 7 * MINUTES_PER_DAY
 fig, axes = plt.subplots(len(SCENARIOS), 1, figsize=(12, 2.2 * len(SCENARIOS)), sharex=True)
 for ax, (name, result) in zip(axes, results.items()):
     vn = result.stage_intervals[result.stage_names.index("huu_nghi/export/vn_customs")]
-    cn = result.stage_intervals[result.stage_names.index("huu_nghi/export/cn_acceptance")]
+    cn = result.stage_intervals[result.stage_names.index("youyiguan/export/cn_inspection")]
     both = overlap(vn, cn)
-    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese acceptance", cn, "tab:blue"),
+    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese inspection", cn, "tab:blue"),
             ("both open", both, "tab:green")]
     for y, (label, intervals, colour) in enumerate(rows):
         bars = [(s / 60, (min(e, WEEK) - s) / 60) for s, e in intervals if s < WEEK]
@@ -1065,8 +1074,10 @@ for name, u in sorted(utilisation.items(), key=lambda item: -item[1])[:5]:
     print(f"    {name:40} {u:.0%}")
 '''),
     md(r'''
-The customs stages of the two dedicated roads run at or near 100 % of their open
-hours during the surge: they are the bottleneck, and queues build there. (The
+The busiest stages run at or near 100 % of their open hours during the surge: they are
+the bottleneck, and queues build there — in this baseline the Chinese inspection
+berths, open 12 hours a day against the Vietnamese side's 16 (`bordersim capacity`
+tells which stage binds at each crossing). (The
 utilisation KPI is the share of *open* lane-time that was busy. A truck whose service
 starts just before closing finishes after it; that extra time is finished work, not
 capacity used while open, so it is not counted and utilisation never exceeds 100 %.)

@@ -104,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace the results already in --out")
     run.add_argument(
+        "--event-log",
+        metavar="FILE",
+        help="also write the per-truck stage records as an event log in vidigi's format (.csv or .parquet)",
+    )
+    run.add_argument(
         "--half-width",
         metavar="KPI=H",
         type=_half_width,
@@ -255,6 +260,7 @@ def execute(
     workers: int,
     scheduler: str | None,
     folder: ResultsFolder | None,
+    records: bool = False,
 ) -> tuple[list, float, int]:
     """Run the replications not yet in ``folder`` (all without one), writing each as it finishes.
 
@@ -274,7 +280,7 @@ def execute(
                 jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
             else:
                 jobs = run_replications(
-                    replication_output, scenario, todo, workers, scheduler, extra=(None, False)
+                    replication_output, scenario, todo, workers, scheduler, extra=(None, records)
                 )
             for _, output in jobs:
                 if folder is not None:
@@ -311,6 +317,7 @@ def _resume_command(argv: Sequence[str]) -> str:
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     scenario, source = _scenario_of(args.scenario, _overrides(args))
     _check_days(scenario)
+    _check_event_log(args.event_log)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
     if args.out:
@@ -318,7 +325,9 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
     try:
-        outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
+        outputs, wall, _ = execute(
+            scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
+        )
     except KeyboardInterrupt:
         if folder is None:
             _say("bordersim: interrupted")
@@ -369,7 +378,33 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             "replications": runs,
         }
         write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+    if args.event_log:
+        _write_event_log(args.event_log, scenario, outputs, folder)
     return 0
+
+
+def _check_event_log(path: str | None) -> None:
+    from sim.experiments.event_log_file import event_log_format
+
+    if path is not None and event_log_format(path) is None:
+        raise ScenarioError([f"--event-log {path}: expected a file name ending in .csv or .parquet"])
+
+
+def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> None:
+    """The event log of every replication, from memory or from the results folder's records."""
+    from sim.experiments.event_log_file import folder_records, write_event_log
+    from sim.readouts.event_log import event_log
+
+    def logs():
+        if folder is None:
+            for o in outputs:
+                yield event_log(o.trucks, o.stages, scenario)
+        else:
+            for r in folder.replications():
+                yield event_log(*folder_records(folder, r), scenario)
+
+    n = write_event_log(path, logs())
+    print(f"Event log: {path} ({n} events)")
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:

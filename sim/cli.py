@@ -1,4 +1,4 @@
-"""The ``bordersim`` command line: run, compare, report, table, validate, schema, list.
+"""The ``bordersim`` command line: run, compare, report, table, animate, validate, schema, list.
 
 Errors in scenario files, results folders and options are printed as one line
 per problem on standard error, with exit status 2 and no traceback.
@@ -57,6 +57,17 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _local_datetime(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a local date or date-time, YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}"
+        ) from None
 
 
 def _half_width(text: str) -> tuple[str, float]:
@@ -158,6 +169,24 @@ def _parser() -> argparse.ArgumentParser:
         help="with --out: use the markers <!-- bordersim table NAME start/end --> (a second table)",
     )
 
+    ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
+    ani.add_argument("source", help="results folder (with its per-truck records) or scenario file/name")
+    ani.add_argument("--crossing", required=True, metavar="NAME", help="crossing id, e.g. huu_nghi")
+    ani.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="DATE",
+        type=_local_datetime,
+        help="start of the window in local time: YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    )
+    ani.add_argument("--hours", type=_positive, default=12, help="length of the window (default 12)")
+    ani.add_argument("--out", required=True, metavar="FILE.html", help="the HTML page to write")
+    ani.add_argument("--replication", type=int, default=0, help="which replication (default 0)")
+    ani.add_argument("--step-min", type=_positive, default=None, help="minutes between frames (default 5)")
+    ani.add_argument("--days", type=_positive, default=None, help="override horizon_days (a scenario)")
+    ani.add_argument("--rng-seed", type=int, default=None, help="override rng_seed (a scenario)")
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
 
@@ -180,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "table":
             return _table(args)
+        if args.command == "animate":
+            return _animate(args)
         if args.command == "validate":
             return _validate(args.files)
         if args.command == "schema":
@@ -527,6 +558,53 @@ def _report(args: argparse.Namespace) -> int:
 
     target = build_report(args.folder, args.out)
     print(f"Report: {target / 'report.html'} and {target / 'report.md'} (figures in {target / 'figures'})")
+    return 0
+
+
+def _animate(args: argparse.Namespace) -> int:
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        from sim.reporting.animation import INSTALL_HINT
+
+        print(INSTALL_HINT, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.experiments.event_log_file import folder_records
+    from sim.reporting.animation import animation_html, window_bounds
+
+    if not args.out.lower().endswith((".html", ".htm")):
+        raise ScenarioError([f"--out {args.out}: expected a file name ending in .html"])
+    if args.replication < 0:
+        raise ScenarioError([f"--replication {args.replication}: expected 0 or more"])
+    if is_results_folder(args.source):
+        if args.days is not None or args.rng_seed is not None:
+            raise ScenarioError(
+                [f"{args.source}: is a results folder: --days and --rng-seed apply to a scenario only"]
+            )
+        folder = ResultsFolder.open(args.source)
+        scenario = folder.scenario()
+    else:
+        scenario, _ = _scenario_of(args.source, _overrides(args))
+    enabled = [c for c, x in scenario.crossings.items() if x.enabled]
+    if args.crossing not in enabled:
+        raise ScenarioError(
+            [f"--crossing {args.crossing}: expected one of the scenario's crossings: {', '.join(enabled)}"]
+        )
+    try:
+        t0, _ = window_bounds(scenario, args.start, args.hours)
+    except ValueError as err:
+        raise ScenarioError([f"--from {err}"]) from None
+    if is_results_folder(args.source):
+        trucks, stages = folder_records(folder, args.replication)
+    else:
+        output = replication_output(scenario, args.replication)
+        trucks, stages = output.trucks, output.stages
+    page = animation_html(scenario, trucks, stages, args.crossing, t0, args.hours, args.step_min)
+    write_atomic(args.out, page)
+    print(
+        f"Animation: {args.out} ({args.crossing}, {args.start:%Y-%m-%d %H:%M} local time + {args.hours} h, "
+        f"replication {args.replication} of {scenario.name}, rng_seed {scenario.rng_seed})"
+    )
     return 0
 
 

@@ -193,11 +193,10 @@ def local_times(minutes: np.ndarray, scenario: Scenario) -> np.ndarray:
     tz = ZoneInfo(scenario.timezone)
     seconds = np.round(minutes * 60.0).astype(np.int64)
     # The zone's offset by hour of the run (offsets change on whole hours).
-    hours = seconds // 3600
-    offset = np.zeros(seconds.size, np.int64)
-    for h in np.unique(hours).tolist():
-        instant = epoch + timedelta(hours=h)
-        offset[hours == h] = int(instant.astimezone(tz).utcoffset().total_seconds())
+    hours, which = np.unique(seconds // 3600, return_inverse=True)
+    offsets = [(epoch + timedelta(hours=h)).astimezone(tz).utcoffset() for h in hours.tolist()]
+    per_hour = np.array([int(o.total_seconds()) for o in offsets], dtype=np.int64)
+    offset = per_hour[which.reshape(-1)] if seconds.size else np.zeros(0, np.int64)
     utc0 = np.datetime64(epoch.astimezone(UTC).replace(tzinfo=None), "s")
     return utc0 + (seconds + offset).astype("timedelta64[s]")
 

@@ -1,10 +1,16 @@
-"""The course notebooks in ``notebooks/``: committed without outputs, and runnable top to bottom.
+"""The course notebooks in ``notebooks/``: committed without outputs, in sync with their
+scripts, and runnable top to bottom.
 
-The fast tests check that every committed notebook is stripped (no outputs, no
-execution counts, no execution timings) and that its code imports only the
-package's public API. The slow test executes every notebook with ``nbclient`` in
-a ``python3`` kernel, with ``notebooks/`` as the working directory (as a student
-opening them in Jupyter has), and fails on the first cell that raises.
+Each notebook ``NN_name.ipynb`` is paired by jupytext with ``NN_name.py`` (percent
+format), the source of truth a maintainer reviews. The fast tests check that every
+``.py`` has its ``.ipynb`` and the reverse, that both declare the pairing, and that
+reading the ``.py`` with jupytext gives exactly the committed notebook's cells (type,
+text and metadata; outputs are stripped anyway), so a pair where one side was edited
+and not synced fails. They also check that every committed notebook is stripped (no
+outputs, no execution counts, no execution timings) and that its code imports only the
+package's public API. The slow test executes every notebook with ``nbclient`` in a
+``python3`` kernel, with ``notebooks/`` as the working directory (as a student opening
+them in Jupyter has), and fails on the first cell that raises.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+SCRIPTS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
+PAIRING = "ipynb,py:percent"
 CELL_TIMEOUT_S = 300
 
 # Modules of the package a notebook may import from (the public API), and nothing private.
@@ -58,8 +66,8 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
             assert cell.get("outputs") == [], f"{where} has outputs: clear them before committing"
             assert cell.get("execution_count") is None, f"{where} has an execution count"
         assert "execution" not in cell.get("metadata", {}), f"{where} has execution timings in its metadata"
-    extra = set(nb.get("metadata", {})) - {"kernelspec", "language_info"}
-    assert not extra, f"{path.name}: notebook metadata beyond the kernel's name: {sorted(extra)}"
+    extra = set(nb.get("metadata", {})) - {"kernelspec", "language_info", "jupytext"}
+    assert not extra, f"{path.name}: notebook metadata beyond the kernel and the pairing: {sorted(extra)}"
     assert nb["metadata"]["kernelspec"]["name"] == "python3", f"{path.name}: expected the python3 kernel"
 
 
@@ -107,3 +115,45 @@ def test_notebook_runs_top_to_bottom(path: Path) -> None:
     except CellExecutionError as err:
         pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
     print(f"{path.name}: {time.perf_counter() - start:.1f} s")
+
+
+def _cells(nb) -> list[tuple[str, str, dict]]:
+    """What a pair must agree on: each cell's type, text and metadata (not ids, not outputs)."""
+    return [(c["cell_type"], _source(c), dict(c.get("metadata", {}))) for c in nb["cells"]]
+
+
+def test_every_notebook_has_its_script() -> None:
+    """``NN_name.ipynb`` and ``NN_name.py`` come in pairs: neither is committed alone."""
+    notebooks = {p.relative_to(NOTEBOOKS_DIR).with_suffix("") for p in NOTEBOOKS}
+    scripts = {p.relative_to(NOTEBOOKS_DIR).with_suffix("") for p in SCRIPTS}
+    assert notebooks == scripts, (
+        f"unpaired: notebooks without a .py {sorted(map(str, notebooks - scripts))}, "
+        f".py without a notebook {sorted(map(str, scripts - notebooks))}; "
+        "run `jupytext --set-formats ipynb,py:percent` on the notebook"
+    )
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_notebook_is_in_sync_with_its_script(script: Path) -> None:
+    """jupytext reads the ``.py`` into the committed notebook's cells: the pair is not stale."""
+    import jupytext  # in the dev extra: never skipped, or a stale pair would pass unseen
+
+    notebook = script.with_suffix(".ipynb")
+    committed = _load(notebook)
+    from_script = jupytext.read(script)
+    assert committed["metadata"].get("jupytext", {}).get("formats") == PAIRING, (
+        f"{notebook.name} does not declare the pairing {PAIRING!r}"
+    )
+    assert from_script.metadata.get("jupytext", {}).get("formats") == PAIRING, (
+        f"{script.name} does not declare the pairing {PAIRING!r}"
+    )
+    assert from_script.metadata.get("kernelspec") == committed["metadata"]["kernelspec"], (
+        f"{script.name} and {notebook.name} name different kernels"
+    )
+    ours, theirs = _cells(from_script), _cells(committed)
+    fix = f"edit the .py (the source of truth) and run `jupytext --sync notebooks/{script.name}`"
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=False)):
+        where = f"{script.name} and {notebook.name} differ at cell {i}"
+        assert a == b, f"{where}:\n  .py:    {a!r}\n  .ipynb: {b!r}\n{fix}"
+    counts = f"{script.name}: {len(ours)} cells, {notebook.name}: {len(theirs)}"
+    assert len(ours) == len(theirs), f"{counts}. {fix}"

@@ -324,3 +324,118 @@ plt.show()
 #    has the shorter mean wait, and by how much?
 # 4. **Little's law for the queue alone.** `result.queue_lengths()` gives the number of
 #    trucks *waiting* over time. Check that the average queue length equals $\lambda W_q$.
+
+# %% [markdown] jp-MarkdownHeadingCollapsed=true
+# ## Worked answers
+#
+# Try the exercises before you read on. In JupyterLab this section starts collapsed:
+# click the arrow left of its heading to open it. Each answer's code and output are
+# hidden too: click the bar under an answer's heading to show them. *Run All* runs the
+# answers with the rest, so their outputs are there when you open them. They use the
+# names defined above and change none of them; their numbers follow the parameters at
+# the top of the notebook.
+
+# %% [markdown]
+# ### Worked answer 1: how many lanes?
+#
+# The offered load is $a = \lambda/\mu$ busy lanes on average; fewer lanes than that and
+# the queue grows without end. Above it, Erlang C gives the mean wait for each number of
+# lanes, and we take the fewest lanes whose wait is under 10 minutes. Then the
+# simulation checks that number and the one below it.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+demand_1 = 300           # trucks a day
+target_wait_1 = 10.0     # minutes
+offered_1 = demand_1 / MINUTES_PER_DAY * SERVICE_MIN
+print(f"offered load a = {offered_1:.2f} busy lanes on average: at least {math.floor(offered_1) + 1} lanes")
+
+theory_1 = {}
+for c in range(math.floor(offered_1) + 1, math.floor(offered_1) + 6):
+    theory_1[c] = erlang_c(demand_1, lanes=c)[1]
+    print(f"  {c} lanes: utilisation {offered_1 / c:.0%}, Erlang C mean wait {theory_1[c]:6.1f} min")
+lanes_1 = min(c for c, wq in theory_1.items() if wq < target_wait_1)
+print(f"Erlang C: {lanes_1} lanes are the fewest with a mean wait under {target_wait_1:g} minutes\n")
+
+for c in sorted({max(lanes_1 - 1, min(theory_1)), lanes_1}):
+    gate = one_gate(demand_1, lanes=c)
+    e = estimate(waits_min(run_once(gate, replication=r)).mean() for r in range(REPLICATIONS))
+    verdict = "under" if e.high < target_wait_1 else ("over" if e.low > target_wait_1 else "around")
+    print(f"simulated, {c} lanes: mean wait {e.mean:5.1f} ± {e.half_width:.1f} min "
+          f"(Erlang C {theory_1[c]:.1f}): {verdict} {target_wait_1:g} minutes")
+
+# %% [markdown]
+# ### Worked answer 2: less variable service
+#
+# Every truck now takes exactly `SERVICE_MIN` minutes (an M/D/c queue). Less variable
+# service means shorter waits: a queue grows behind the long services, and there are
+# none now. A standard rule of thumb (the Allen–Cunneen approximation) scales the M/M/c
+# wait by $(c_a^2 + c_s^2)/2$, where $c_a$ and $c_s$ are the coefficients of variation
+# of the times between arrivals (1 for Poisson) and of the service times (1 for
+# exponential, 0 for a fixed time): about half the Erlang C wait.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+EXPONENTIAL_2 = '{ kind = "exponential", mean_min = $service_min }'
+DETERMINISTIC_2 = '{ kind = "deterministic", value_min = $service_min }'
+if ONE_GATE.template.count(EXPONENTIAL_2) != 1:
+    raise ValueError("ONE_GATE has changed: make the edit by hand")
+FIXED_GATE = Template(ONE_GATE.template.replace(EXPONENTIAL_2, DETERMINISTIC_2))
+
+demand_2 = RHO * capacity_per_day
+fixed_gate = parse_scenario(
+    FIXED_GATE.substitute(trucks_per_day=demand_2, lanes=LANES, service_min=SERVICE_MIN,
+                          days=HORIZON_DAYS, warmup=WARMUP_DAYS),
+    name="one_gate_fixed_service",
+)
+fixed_runs = [run_once(fixed_gate, replication=r) for r in range(REPLICATIONS)]
+service_2 = fixed_runs[0].stages["t_end"] - fixed_runs[0].stages["t_start"]
+print(f"service times now: min {np.nanmin(service_2):.2f}, max {np.nanmax(service_2):.2f} min")
+
+fixed_wait = estimate(waits_min(r).mean() for r in fixed_runs)
+exp_wait = mean_wait                      # the runs with exponential service above
+wq_2 = erlang_c(demand_2)[1]
+print(f"at utilisation {RHO:.0%}:")
+print(f"  exponential service: simulated {exp_wait.mean:5.2f} ± {exp_wait.half_width:.2f} min, Erlang C {wq_2:.2f}")
+print(f"  fixed service:       simulated {fixed_wait.mean:5.2f} ± {fixed_wait.half_width:.2f} min, "
+      f"Allen-Cunneen (1 + 0)/2 x Erlang C = {wq_2 / 2:.2f}")
+print(f"fixed service waits {fixed_wait.mean / wq_2:.0%} of Erlang C: "
+      + ("shorter" if fixed_wait.high < wq_2 else "not clearly shorter"))
+
+# %% [markdown]
+# ### Worked answer 3: pooling
+#
+# Both systems run at the same utilisation (75 %), but in the pooled gate a truck takes
+# whichever of the four lanes frees first, while with four separate queues a truck can
+# wait behind a slow truck while the lane next door stands idle. For one lane Erlang C
+# is the M/M/1 formula $W_q = \rho/(\mu - \lambda)$.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+cases_3 = {"one queue, 4 lanes, 240 trucks/day": (240, 4), "1 lane, 60 trucks/day (a quarter)": (60, 1)}
+waits_3 = {}
+for label, (demand, lanes) in cases_3.items():
+    gate = one_gate(demand, lanes=lanes)
+    waits_3[label] = estimate(waits_min(run_once(gate, replication=r)).mean() for r in range(REPLICATIONS))
+    rho_3 = demand / MINUTES_PER_DAY * SERVICE_MIN / lanes
+    print(f"{label:36} utilisation {rho_3:.0%}: simulated mean wait "
+          f"{waits_3[label].mean:5.1f} ± {waits_3[label].half_width:.1f} min, "
+          f"Erlang C {erlang_c(demand, lanes=lanes)[1]:5.1f} min")
+pooled, split = waits_3.values()
+print(f"\nthe pooled gate's trucks wait {split.mean / pooled.mean:.1f} times less "
+      f"({split.mean - pooled.mean:.1f} minutes less on average)")
+
+# %% [markdown]
+# ### Worked answer 4: Little's law for the queue alone
+#
+# $L_q = \lambda W_q$: the time-average number of trucks waiting equals the arrival rate
+# times the mean wait. We measure all three on the run at 80 % (`result`), over the same
+# window as before, sampling the queue every minute.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+times_4, waiting_4 = result.queue_lengths(step_min=1.0)
+window_4 = (times_4 >= t0) & (times_4 < t1)
+lq_4 = waiting_4[0][window_4].mean()                  # the gate has one stage, row 0
+waits_4 = waits_min(result)                           # the trucks that joined the queue in [t0, t1)
+lam_4 = waits_4.size / (t1 - t0)                      # trucks per minute
+wq_4 = waits_4.mean()
+print(f"lambda = {lam_4 * 60:.2f} trucks/h, W_q = {wq_4:.2f} min")
+print(f"L_q measured = {lq_4:.3f} trucks;  lambda x W_q = {lam_4 * wq_4:.3f} trucks "
+      f"(difference {abs(lq_4 - lam_4 * wq_4) / lq_4:.1%})")

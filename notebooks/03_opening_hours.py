@@ -247,3 +247,126 @@ for key, label, digits in KEYS[1:]:
 # 4. **Weekends.** Office hours with weekend work (`days = "daily"` instead of
 #    `"mon-fri"`): is the system still over capacity? Use `backlog_growth_per_day` to
 #    decide.
+
+# %% [markdown] jp-MarkdownHeadingCollapsed=true
+# ## Worked answers
+#
+# Try the exercises before you read on. In JupyterLab this section starts collapsed:
+# click the arrow left of its heading to open it. Each answer's code and output are
+# hidden too: click the bar under an answer's heading to show them. *Run All* runs the
+# answers with the rest, so their outputs are there when you open them. They use the
+# names defined above and change none of them; their numbers follow the parameters at
+# the top of the notebook.
+
+# %% [markdown]
+# ### Worked answer 1: the lunch break
+#
+# One window a day on each side: 07:30–17:00 in Hà Nội and 08:30–18:00 Beijing time,
+# Monday to Friday. `windows` is a list, so the child replaces the whole list. "The
+# gap" is measured on trucks cleared per day: the share of the difference between
+# office hours and the baseline that the new hours close.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+NO_LUNCH = f"""
+extends = "office_hours"
+name = "office_hours_no_lunch"
+description = "Office hours without the lunch breaks, weekdays"
+horizon_days = {HORIZON_DAYS}
+
+[hours.vn]
+windows = [{{ days = "mon-fri", open = "07:30", close = "17:00" }}]
+
+[hours.cn]
+windows = [{{ days = "mon-fri", open = "08:30", close = "18:00" }}]
+"""
+no_lunch = parse_scenario(NO_LUNCH, name="office_hours_no_lunch")
+no_lunch_summary = summarise(replicate(no_lunch, REPLICATIONS))
+
+compared_1 = {"office_hours": summaries["office_hours"], "no lunch": no_lunch_summary,
+              "baseline": summaries["baseline"]}
+print(f"{'':45}" + "".join(f"{n:>20}" for n in compared_1))
+for key, label, digits in KEYS[1:]:
+    print(f"{label:45}" + "".join(f"{s[key].mean:>20.{digits}f}" for s in compared_1.values()))
+office, lunchless, base = (s["cleared_per_day"].mean for s in compared_1.values())
+print(f"\nremoving the lunch breaks closes {(lunchless - office) / (base - office):.0%} of the gap "
+      f"in trucks cleared per day between office hours and the baseline")
+
+# %% [markdown]
+# ### Worked answer 2: one side round the clock
+#
+# Only `[hours.vn]` changes; the Chinese side keeps the baseline's 08:00–24:00 Beijing
+# time. If the result is close to the baseline, the Chinese hours bind: a truck cleared
+# by Vietnamese customs at night still waits for the Chinese side in the morning.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+vn_always = load_scenario("baseline", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "hours": {"vn": {"windows": [{"days": "daily", "open": "00:00", "close": "24:00"}]}},
+})
+vn_always_summary = summarise(replicate(vn_always, REPLICATIONS))
+compared_2 = {"baseline": summaries["baseline"], "vn 24 h, cn baseline": vn_always_summary,
+              "round_the_clock": summaries["round_the_clock"]}
+print(f"{'':45}" + "".join(f"{n:>22}" for n in compared_2))
+for key, label, digits in KEYS[3:]:
+    print(f"{label:45}" + "".join(f"{s[key].mean:>22.{digits}f}" for s in compared_2.values()))
+base_t, vn_t, both_t = (s["time_in_system_h.mean"].mean for s in compared_2.values())
+share_2 = (base_t - vn_t) / (base_t - both_t)
+print(f"\nVietnamese hours alone bring {share_2:.0%} of round the clock's cut in the mean time in system: "
+      + ("the Chinese side's hours bind" if share_2 < 0.5 else "the Vietnamese side's hours bind"))
+
+# %% [markdown]
+# ### Worked answer 3: a time-zone slip
+#
+# With `timezone = "Asia/Ho_Chi_Minh"` the Chinese 08:00–19:00 is read on the Vietnamese
+# clock, so the Chinese side opens and closes one hour *later* in Hà Nội than it should
+# (08:00–19:00 instead of 07:00–18:00). The Vietnamese side does not move. TOML allows
+# the `[hours.cn]` table above the `[[hours.cn.windows]]` it contains.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+SLIP = CN_2015.replace("[[hours.cn.windows]]", '[hours.cn]\ntimezone = "Asia/Ho_Chi_Minh"\n\n[[hours.cn.windows]]')
+slipped = parse_scenario(SLIP.replace('name = "cn_2015_hours"', 'name = "cn_2015_slipped"'),
+                         name="cn_2015_slipped")
+print("calendar cn:", slipped.hours["cn"].windows, slipped.hours["cn"].timezone)
+week_3 = {name: run_once(s, replication=0) for name, s in [("cn_2015_hours", cn_2015), ("slipped", slipped)]}
+
+fig, axes = plt.subplots(2, 1, figsize=(12, 4.4), sharex=True)
+opening_3 = {}
+for ax, (name, r) in zip(axes, week_3.items()):
+    vn = r.stage_intervals[r.stage_names.index("huu_nghi/export/vn_customs")]
+    cn = r.stage_intervals[r.stage_names.index("huu_nghi/export/cn_acceptance")]
+    opening_3[name] = (vn, cn)
+    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese acceptance", cn, "tab:blue"),
+            ("both open", overlap(vn, cn), "tab:green")]
+    for y, (label, intervals, colour) in enumerate(rows):
+        ax.broken_barh([(s / 60, (min(e, WEEK) - s) / 60) for s, e in intervals if s < WEEK],
+                       (y - 0.35, 0.7), color=colour)
+    ax.set_yticks(range(3), [row[0] for row in rows])
+    ax.set_title(name)
+axes[-1].set_xticks(np.arange(0, 7 * 24 + 1, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""])
+fig.tight_layout()
+plt.show()
+
+for side, i in [("Vietnamese customs", 0), ("Chinese acceptance", 1)]:
+    (s0, e0), (s1, e1) = opening_3["cn_2015_hours"][i][0], opening_3["slipped"][i][0]
+    print(f"{side:20} first opening {s0 / 60:5.2f}-{e0 / 60:5.2f} h -> {s1 / 60:5.2f}-{e1 / 60:5.2f} h "
+          f"(moved {(s1 - s0) / 60:+.0f} h)")
+
+# %% [markdown]
+# ### Worked answer 4: office hours at weekends too
+#
+# The backlog stops growing when `backlog_growth_per_day` is not clearly above zero:
+# its confidence interval reaches down to zero or below.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+DAILY_4 = {"vn": [("07:30", "11:30"), ("13:30", "17:00")], "cn": [("08:30", "12:00"), ("14:30", "18:00")]}
+weekends = load_scenario("office_hours", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "hours": {side: {"windows": [{"days": "daily", "open": a, "close": b} for a, b in windows]}
+              for side, windows in DAILY_4.items()},
+})
+weekend_summary = summarise(replicate(weekends, REPLICATIONS))
+for name, s in [("office_hours", summaries["office_hours"]), ("office hours, 7 days", weekend_summary)]:
+    g = s["backlog_growth_per_day"]
+    print(f"{name:22} cleared {s['cleared_per_day'].mean:6.0f} of {s['arrived_per_day'].mean:6.0f} trucks/day; "
+          f"backlog growth {g.mean:7.1f} ± {g.half_width:.1f} trucks/day: "
+          + ("still over capacity" if g.low > 0 else "no longer growing"))

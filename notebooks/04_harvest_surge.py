@@ -271,3 +271,137 @@ plt.show()
 #    `baseline.toml` and add `priority = ["perishable"]`). Who gains, who loses?
 # 4. **What did the extended hours buy?** From the table above, estimate how many trucks
 #    of fruit the extended hours kept from turning back over the whole of March.
+
+# %% [markdown] jp-MarkdownHeadingCollapsed=true
+# ## Worked answers
+#
+# Try the exercises before you read on. In JupyterLab this section starts collapsed:
+# click the arrow left of its heading to open it. Each answer's code and output are
+# hidden too: click the bar under an answer's heading to show them. *Run All* runs the
+# answers with the rest, so their outputs are there when you open them. They use the
+# names defined above and change none of them; their numbers follow the parameters at
+# the top of the notebook.
+
+# %% [markdown]
+# ### Worked answer 1: a bigger harvest
+#
+# The child scenario redefines the whole `[[demand.windows]]` list with one window of
+# factor 2. Same seed as `harvest_surge`, so we compare replication by replication.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+from sim import parse_scenario
+
+BIGGER = f"""
+extends = "harvest_surge"
+name = "harvest_surge_x2"
+description = "March 2023 harvest with perishable arrivals x2"
+horizon_days = {HORIZON_DAYS}
+
+[[demand.windows]]
+name = "March harvest, doubled"
+start = 2023-03-01
+end = 2023-03-31
+factor = 2.0
+cargo = ["perishable"]
+"""
+bigger = parse_scenario(BIGGER, name="harvest_surge_x2")
+print("demand windows:", [(w.name, w.factor) for w in bigger.demand.windows])
+bigger_runs = [kpis(run_once(bigger, replication=r)) for r in range(REPLICATIONS)]
+
+for key, label, digits in KEYS:
+    a = estimate(r[key] for r in runs["harvest_surge"])
+    b = estimate(r[key] for r in bigger_runs)
+    d = estimate(y[key] - x[key] for x, y in zip(runs["harvest_surge"], bigger_runs))
+    print(f"{label:48} x1.5 {a.mean:8.{digits}f}   x2 {b.mean:8.{digits}f}   "
+          f"difference {d.mean:+.{digits}f} ± {d.half_width:.{digits}f}")
+
+# %% [markdown]
+# ### Worked answer 2: less patience
+#
+# Halving the patience to 24 ± 12 hours. Trucks give up sooner, so more of them give up;
+# and by survivor bias the perishables that *are* cleared show a shorter time in the
+# system, although nothing got faster.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+impatient = load_scenario("harvest_surge", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "cargo": {"perishable": {"patience": {"kind": "gamma", "mean_min": 1440, "sd_min": 720}}},
+})
+print("patience now:", impatient.cargo["perishable"].patience)
+impatient_runs = [kpis(run_once(impatient, replication=r)) for r in range(REPLICATIONS)]
+for key, label, digits in KEYS[2:]:
+    a = estimate(r[key] for r in runs["harvest_surge"])
+    b = estimate(r[key] for r in impatient_runs)
+    d = estimate(y[key] - x[key] for x, y in zip(runs["harvest_surge"], impatient_runs))
+    print(f"{label:48} 48 h {a.mean:8.{digits}f}   24 h {b.mean:8.{digits}f}   "
+          f"difference {d.mean:+.{digits}f} ± {d.half_width:.{digits}f}")
+
+# %% [markdown]
+# ### Worked answer 3: a green lane on the road 1119–1120 too
+#
+# We copy the import stages of the road 1119–1120 from `baseline.toml` (read with
+# Python's `tomllib`, so nothing is retyped), add `priority = ["perishable"]` to the
+# stages that serve every class (the plant quarantine serves perishables only), and
+# put them over `green_lane` with `overrides`: the same as writing the stages in a
+# child TOML file. Who gains and loses is measured with `mean_hours` on both roads.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+import copy
+import tomllib
+from pathlib import Path
+
+baseline_toml = tomllib.loads((Path("..") / "scenarios" / "baseline.toml").read_text(encoding="utf-8"))
+stages_3 = copy.deepcopy(baseline_toml["crossings"]["road_1119_1120"]["routes"]["import"]["stages"])
+for stage in stages_3:
+    if "applies_to" not in stage:
+        stage["priority"] = ["perishable"]
+print("road 1119-1120 import stages:", [(s["name"], s.get("priority")) for s in stages_3])
+two_lanes = load_scenario("green_lane", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "name": "green_lane_both_roads",
+    "crossings": {"road_1119_1120": {"routes": {"import": {"stages": stages_3}}}},
+})
+two_lane_results = [run_once(two_lanes, replication=r) for r in range(REPLICATIONS)]
+
+print(f"\nmean time in system of imports (hours), {REPLICATIONS} replications:")
+print(f"{'':28}{'harvest_surge':>15}{'green_lane':>15}{'both roads':>15}   both roads - green_lane")
+for road in ("road_1119_1120", "road_1088_1089"):
+    for cargo in ("perishable", "general"):
+        cols = [[mean_hours(r, road, cargo, "import") for r in rs]
+                for rs in (results["harvest_surge"], results["green_lane"], two_lane_results)]
+        d = estimate(c - b for b, c in zip(cols[1], cols[2]))
+        print(f"{road + ' ' + cargo:28}" + "".join(f"{np.mean(c):15.2f}" for c in cols)
+              + f"   {d.mean:+.2f} ± {d.half_width:.2f}")
+
+# %% [markdown]
+# ### Worked answer 4: what the extended hours bought
+#
+# From the table: the difference in trucks giving up per day, times the 31 days of
+# March (an estimate, because the table's days run from the end of the warm-up, 2 March,
+# to 1 April). Then, as a check, a direct count from the records: perishable trucks
+# that gave up with their turn-back in March, office hours minus extended hours,
+# replication by replication.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+march_days_4 = 31
+gave_up_diff = estimate(o["gave_up_per_day"] - e["gave_up_per_day"]
+                        for e, o in zip(runs["harvest_surge"], runs["harvest_surge_office_hours"]))
+print(f"from the table: {gave_up_diff.mean:.0f} ± {gave_up_diff.half_width:.0f} trucks a day "
+      f"x {march_days_4} days = about {gave_up_diff.mean * march_days_4:,.0f} trucks")
+
+march_4 = ((np.datetime64("2023-03-01") - np.datetime64(surge.start_date)).astype(int),
+           (np.datetime64("2023-04-01") - np.datetime64(surge.start_date)).astype(int))
+
+
+def turned_back_in_march(result):
+    """Perishable trucks that gave up between 1 and 31 March."""
+    t = result.trucks
+    day = t["t_out"] // MINUTES_PER_DAY
+    return int(np.sum((t["outcome"] == 2) & (t["cargo"] == result.cargo.index("perishable"))
+                      & (day >= march_4[0]) & (day < march_4[1])))
+
+
+counted = estimate(turned_back_in_march(o) - turned_back_in_march(e)
+                   for e, o in zip(results["harvest_surge"], results["harvest_surge_office_hours"]))
+print(f"counted in the records: {counted.mean:,.0f} ± {counted.half_width:,.0f} perishable trucks "
+      f"kept from turning back in March")

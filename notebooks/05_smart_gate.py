@@ -235,3 +235,108 @@ plt.show()
 # 4. **Without common random numbers.** Load the pilot with a different seed
 #    (`load_scenario("smart_gate_pilot", overrides={"rng_seed": 1, "horizon_days": HORIZON_DAYS})`),
 #    replicate it and compare with the baseline again. What happens to the paired interval?
+
+# %% [markdown] jp-MarkdownHeadingCollapsed=true
+# ## Worked answers
+#
+# Try the exercises before you read on. In JupyterLab this section starts collapsed:
+# click the arrow left of its heading to open it. Each answer's code and output are
+# hidden too: click the bar under an answer's heading to show them. *Run All* runs the
+# answers with the rest, so their outputs are there when you open them. They use the
+# names defined above and change none of them; their numbers follow the parameters at
+# the top of the notebook.
+
+# %% [markdown]
+# ### Worked answer 1: the automated lanes in the baseline's hours
+#
+# We override the two smart-gate calendars with the baseline's windows: 07:00–23:00 on
+# the Vietnamese clock and 08:00–24:00 on the Chinese one. `smart_cn` keeps its
+# `timezone = "Asia/Shanghai"` from `smart_gate.toml` (a table merges key by key), so
+# its window must be written in Beijing time. The baseline's seed keeps the comparison
+# paired. The share of the pilot's gain that came from the longer hours is the part of
+# the gain lost when the automated lanes keep the baseline's hours.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+from sim import load_scenario
+
+short_pilot = load_scenario("smart_gate_pilot", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "rng_seed": scenarios["baseline"].rng_seed,
+    "hours": {
+        "smart_vn": {"windows": [{"days": "daily", "open": "07:00", "close": "23:00"}]},
+        "smart_cn": {"windows": [{"days": "daily", "open": "08:00", "close": "24:00"}]},
+    },
+})
+for calendar in ("smart_vn", "smart_cn"):
+    h = short_pilot.hours[calendar]
+    print(f"{calendar}: {h.windows[0].days} {h.windows[0].open}-{h.windows[0].close} ({h.timezone})")
+short_runs = replicate(short_pilot, REPLICATIONS)
+
+print()
+for key in ["time_in_system_h.mean", "time_in_system_h.mean.road_1119_1120", "time_in_system_h.mean.road_1088_1089"]:
+    full_gain = estimate(b[key] - p[key] for b, p in zip(runs["baseline"], runs["smart_gate_pilot"]))
+    short_gain = estimate(b[key] - p[key] for b, p in zip(runs["baseline"], short_runs))
+    from_hours = (full_gain.mean - short_gain.mean) / full_gain.mean
+    print(f"{key:40} gain 24 h {full_gain.mean:.3f} ± {full_gain.half_width:.3f} h, "
+          f"baseline hours {short_gain.mean:.3f} ± {short_gain.half_width:.3f} h: "
+          f"{from_hours:.0%} of the gain comes from the longer hours")
+
+# %% [markdown]
+# ### Worked answer 2: enough replications?
+#
+# A half-width is $t_{n-1}\,s/\sqrt{n}$, so shrinking the unpaired half-width $h_u$ to
+# the paired $h_p$ takes about $n = 10\,(h_u/h_p)^2$ replications of each scenario
+# (a little fewer, as the t quantile falls with $n$). `replications_needed` does it
+# exactly for *one* sample. The unpaired half-width with $n$ replications of each is
+# about $\sqrt{h_A^2 + h_B^2}$, where $h_A$, $h_B$ are the half-widths of each scenario's
+# own mean; with equal spreads, each must reach $h_p/\sqrt{2}$.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+from sim.analysis import replications_needed
+
+cleared_2 = next(c for c in pilot_vs_base if c.key == "cleared_per_day")
+h_paired, h_unpaired = cleared_2.paired.half_width, cleared_2.unpaired.half_width
+print(f"cleared_per_day, {REPLICATIONS} replications: paired ± {h_paired:.2f}, unpaired ± {h_unpaired:.2f} trucks/day")
+print(f"rule of thumb: n = {REPLICATIONS} x ({h_unpaired:.2f} / {h_paired:.2f})^2 = "
+      f"{REPLICATIONS * (h_unpaired / h_paired) ** 2:.0f} replications of each scenario")
+for name in ("baseline", "smart_gate_pilot"):
+    values = [r["cleared_per_day"] for r in runs[name]]
+    n = replications_needed(values, h_paired / np.sqrt(2))
+    print(f"replications_needed({name}, {h_paired:.2f} / sqrt(2)) = {n}")
+print(f"with common random numbers, {REPLICATIONS} replications did the same job")
+
+# %% [markdown]
+# ### Worked answer 3: demand growth with and without the smart gate
+#
+# A backlog that keeps growing has `backlog_growth_per_day` clearly above zero.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+growth_names = ["demand_growth_2025", "demand_growth_2025_smart_gate"]
+growth = dict(zip(growth_names, load_common(growth_names, days=HORIZON_DAYS)))
+growth_runs = {name: replicate(s, REPLICATIONS) for name, s in growth.items()}
+for name in growth_names:
+    g = estimate(r["backlog_growth_per_day"] for r in growth_runs[name])
+    print(f"{name:31} backlog growth {g.mean:7.1f} ± {g.half_width:.1f} trucks/day: "
+          + ("growing" if g.low > 0 else "not growing"))
+GROWTH_KEYS = ["arrived_per_day", "cleared_per_day", "backlog_growth_per_day", "time_in_system_h.mean",
+               "same_day_share"]
+display(Markdown(comparison_markdown(compare_runs(*growth_runs.values(), GROWTH_KEYS), *growth_names)))
+
+# %% [markdown]
+# ### Worked answer 4: without common random numbers
+#
+# With another seed, replication `r` of the pilot sees other trucks than replication `r`
+# of the baseline: the pairs share nothing, and the paired interval is no narrower
+# than the unpaired one. The pairing only helps when the random numbers are common.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+from sim import load_scenario
+
+other_seed = load_scenario("smart_gate_pilot", overrides={"rng_seed": 1, "horizon_days": HORIZON_DAYS})
+print(f"rng_seed: baseline {scenarios['baseline'].rng_seed}, pilot now {other_seed.rng_seed}")
+other_runs = replicate(other_seed, REPLICATIONS)
+other_vs_base = compare_runs(runs["baseline"], other_runs, KEYS)
+print(f"\n{'KPI':46}{'paired, common seed':>22}{'paired, other seed':>22}{'unpaired, other seed':>24}")
+for common, other in zip(pilot_vs_base, other_vs_base):
+    print(f"{common.key:46}{common.paired.half_width:>22.3f}{other.paired.half_width:>22.3f}"
+          f"{other.unpaired.half_width:>24.3f}")

@@ -280,3 +280,145 @@ for a, b in [("office_hours", "twelve_hours"), ("baseline", "twelve_hours")]:
 # 4. **Break it on purpose.** Make five different mistakes (a negative number of trucks,
 #    routing shares that do not sum to 1, a cargo class a crossing does not accept, ...)
 #    and read each message. Which one was hardest to understand?
+
+# %% [markdown] jp-MarkdownHeadingCollapsed=true
+# ## Worked answers
+#
+# Try the exercises before you read on. In JupyterLab this section starts collapsed:
+# click the arrow left of its heading to open it. Each answer's code and output are
+# hidden too: click the bar under an answer's heading to show them. *Run All* runs the
+# answers with the rest, so their outputs are there when you open them. They use the
+# names defined above and change none of them; their numbers follow the parameters at
+# the top of the notebook.
+
+# %% [markdown]
+# ### Worked answer 1: the shortest closing hour
+#
+# Both sides open at 07:00 Hà Nội time (08:00 Beijing); we try closing hours from 17:00
+# to 23:00 Hà Nội time (one hour later on the Chinese clock) on top of your
+# `twelve_hours.toml`. The backlog has stopped growing when the confidence interval of
+# `backlog_growth_per_day` reaches down to zero or below.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+growth_by_hour = {}
+for close in range(17, 24):
+    s = load_scenario(mine, overrides={
+        "horizon_days": HORIZON_DAYS,
+        "hours": {"vn": {"windows": [{"days": "daily", "open": "07:00", "close": f"{close:02d}:00"}]},
+                  "cn": {"windows": [{"days": "daily", "open": "08:00", "close": f"{close + 1:02d}:00"}]}},
+    })
+    growth_by_hour[close] = estimate(r["backlog_growth_per_day"] for r in replicate(s, REPLICATIONS))
+    g = growth_by_hour[close]
+    print(f"close at {close}:00 (Beijing {close + 1}:00): backlog growth {g.mean:7.1f} ± {g.half_width:5.1f} "
+          f"trucks/day" + ("" if g.low > 0 else "  <- not growing"))
+keeping_up = [h for h, g in growth_by_hour.items() if g.low <= 0]
+print("\nshortest closing hour that keeps up: "
+      + (f"{min(keeping_up)}:00 Hà Nội time" if keeping_up else "none up to 23:00"))
+
+# %% [markdown]
+# ### Worked answer 2: a wider road at Chi Ma
+#
+# We copy Chi Ma's two export stages from `baseline.toml` as they are (the text between
+# the first export stage and the first import stage of Chi Ma) and change only the
+# customs lanes. `lanes = 2` appears once in that text, in the customs stage. Then
+# validate, run and compare with `harvest_surge`, paired.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+baseline_text = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
+start = baseline_text.index("[[crossings.chi_ma.routes.export.stages]]")
+export_stages = baseline_text[start:baseline_text.index("[[crossings.chi_ma.routes.import.stages]]")]
+wide = work / "chi_ma_wide.toml"
+wide.write_text(f"""\
+# Chi Ma's export road widened (004_0d4c1c84ac0ec984.txt) during the March harvest.
+# ASSUMPTION: the widening doubles the export customs lanes, from 2 to 4; nothing else changes.
+extends = "../../scenarios/harvest_surge.toml"
+name = "chi_ma_wide"
+description = "Harvest surge; Chi Ma's export customs with 4 lanes instead of 2"
+
+{edit(export_stages, "lanes = 2", "lanes = 4").strip()}
+""", encoding="utf-8")
+print(wide.read_text(encoding="utf-8"))
+
+check = subprocess.run([sys.executable, "-m", "sim", "validate", str(wide)], capture_output=True, text=True)
+print(f"$ bordersim validate {wide}\n{check.stdout}{check.stderr}exit status {check.returncode}\n")
+
+pair = load_common(["harvest_surge", wide], days=HORIZON_DAYS)
+pair_runs = [replicate(s, REPLICATIONS) for s in pair]
+CHI_MA = ["cleared_per_day.chi_ma", "time_in_system_h.mean.chi_ma", "gave_up_per_day",
+          "utilisation.chi_ma/export/vn_customs", "utilisation.chi_ma/export/cn_acceptance",
+          "time_in_system_h.mean"]
+from sim.comparison import statements
+
+wide_vs_surge = compare_runs(*pair_runs, CHI_MA)
+display(Markdown(comparison_markdown(wide_vs_surge, "harvest_surge", "chi_ma_wide")))
+for sentence in statements(wide_vs_surge, "harvest_surge", "chi_ma_wide"):
+    print("-", sentence)
+
+# %% [markdown]
+# ### Worked answer 3: routing by expected wait
+#
+# Only the routing of the `export_general` stream changes; the policy's table replaces
+# the fixed shares whole. Same seed as the baseline above, so the comparison is paired.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+least_wait = load_scenario(SCENARIOS / "baseline.toml", overrides={
+    "horizon_days": HORIZON_DAYS,
+    "rng_seed": scenarios["baseline"].rng_seed,
+    "demand": {"streams": {"export_general": {"routing": {
+        "policy": "least_expected_wait",
+        "crossings": ["road_1119_1120", "chi_ma", "huu_nghi", "coc_nam"]}}}},
+})
+print("export_general routing:", least_wait.demand.streams["export_general"].routing)
+least_wait_runs = replicate(least_wait, REPLICATIONS)
+by_crossing = [f"{kpi}.{x}" for x in ("road_1119_1120", "huu_nghi", "chi_ma", "coc_nam", "road_1088_1089", "tan_thanh")
+               for kpi in ("cleared_per_day", "time_in_system_h.mean")]
+from sim.comparison import statements
+
+least_vs_base = compare_runs(runs["baseline"], least_wait_runs, ["time_in_system_h.mean", *by_crossing])
+display(Markdown(comparison_markdown(least_vs_base, "baseline", "least_expected_wait")))
+for sentence in statements(least_vs_base, "baseline", "least_expected_wait"):
+    print("-", sentence)
+
+# %% [markdown]
+# ### Worked answer 4: five mistakes on purpose
+#
+# Each mistake is a few lines of TOML over the baseline, validated with
+# `parse_scenario`. Messages that name the field, the value and what was expected are
+# quick to fix; harder are those whose cause lies elsewhere than the field they name
+# (a sum over several entries, a name defined in another table). Compare the messages
+# below with that in mind.
+
+# %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
+from sim import parse_scenario
+
+MISTAKES = {
+    "a negative number of trucks": """
+[demand.streams.export_general]
+trucks_per_day = -50
+""",
+    "routing shares that do not sum to 1": """
+[demand.streams.export_general]
+routing = { policy = "shares", shares = { road_1119_1120 = 0.5, chi_ma = 0.2 } }
+""",
+    "a cargo class the crossing does not accept": """
+[demand.streams.export_perishable]
+routing = { policy = "shares", shares = { dong_dang = 1.0 } }
+""",
+    "a daily profile with 3 hours instead of 24": """
+[demand]
+hour_of_day = [1, 1, 1]
+""",
+    "a distribution kind that does not exist": """
+[cargo.perishable]
+patience = { kind = "normal", mean_min = 2880, sd_min = 1440 }
+""",
+}
+for what, lines in MISTAKES.items():
+    print(f"--- {what}:{lines.rstrip()}")
+    try:
+        parse_scenario('extends = "baseline"\nname = "mistake"\n' + lines, name="mistake")
+        print("accepted: no error was reported\n")
+    except ScenarioError as err:
+        for line in err.problems:
+            print("   ", line)
+        print()

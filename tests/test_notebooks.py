@@ -8,16 +8,20 @@ reading the ``.py`` with jupytext gives exactly the committed notebook's cells (
 text and metadata; outputs are stripped anyway), so a pair where one side was edited
 and not synced fails. They also check that every committed notebook is stripped (no
 outputs, no execution counts, no execution timings) and that its code imports only the
-package's public API. The slow test executes every notebook with ``nbclient`` in a
+package's public API, and that every exercise has its worked answer, hidden by default.
+The slow test executes every notebook with ``nbclient`` in a
 ``python3`` kernel, with ``notebooks/`` as the working directory (as a student opening
-them in Jupyter has), and fails on the first cell that raises.
+them in Jupyter has), worked answers included, and fails on the first cell that raises
+or on a worked answer slower than ``ANSWER_BUDGET_S``.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +31,9 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 SCRIPTS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.py"))
 PAIRING = "ipynb,py:percent"
 CELL_TIMEOUT_S = 300
+# A worked answer runs the model and should take well under 20 s on a laptop; the test fails
+# one that takes longer than this (a CI machine may be slower than a laptop).
+ANSWER_BUDGET_S = 60
 
 # Modules of the package a notebook may import from (the public API), and nothing private.
 PUBLIC_MODULES = {
@@ -108,13 +115,72 @@ def test_notebook_runs_top_to_bottom(path: Path) -> None:
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
         resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
+        record_timing=True,
     )
     start = time.perf_counter()
     try:
         client.execute()
     except CellExecutionError as err:
         pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
-    print(f"{path.name}: {time.perf_counter() - start:.1f} s")
+    total = time.perf_counter() - start
+    answers = [_seconds(cell) for cell in nb.cells if _is_worked_answer(cell)]
+    print(
+        f"{path.name}: {total:.1f} s, of which {len(answers)} worked answers {sum(answers):.1f} s "
+        f"(slowest {max(answers, default=0):.1f} s)"
+    )
+    slow = [f"{s:.0f} s" for s in answers if s > ANSWER_BUDGET_S]
+    assert not slow, f"{path.name}: worked answers slower than {ANSWER_BUDGET_S} s: {slow}"
+
+
+def _is_worked_answer(cell: dict) -> bool:
+    return cell["cell_type"] == "code" and "worked-answer" in cell.get("metadata", {}).get("tags", [])
+
+
+def _seconds(cell: dict) -> float:
+    """Run time of an executed cell, from the timestamps nbclient records with ``record_timing``."""
+    timing = cell["metadata"]["execution"]
+    began, ended = (
+        datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+        for k in ("iopub.execute_input", "shell.execute_reply")
+    )
+    return (ended - began).total_seconds()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_hidden_worked_answer(path: Path) -> None:
+    """After the exercises, a folded "Worked answers" section: for exercise N, a "Worked answer N"
+    heading and at least one code cell tagged ``worked-answer`` whose code and output are hidden."""
+    cells = _load(path)["cells"]
+    texts = [_source(c) for c in cells]
+    exercises_at = next((i for i, t in enumerate(texts) if "## Exercises" in t), None)
+    assert exercises_at is not None, f"{path.name} has no '## Exercises' section"
+    exercises = re.findall(r"^(\d+)\. ", texts[exercises_at].split("## Exercises", 1)[1], flags=re.M)
+    assert exercises, f"{path.name}: no numbered exercises under '## Exercises'"
+
+    answers_at = next((i for i, t in enumerate(texts) if t.startswith("## Worked answers")), None)
+    missing = answers_at is None or answers_at < exercises_at
+    assert not missing, f"{path.name}: no '## Worked answers' section after the exercises"
+    assert cells[answers_at]["metadata"].get("jp-MarkdownHeadingCollapsed") is True, (
+        f"{path.name}: the '## Worked answers' heading should be folded (jp-MarkdownHeadingCollapsed)"
+    )
+    heading = re.compile(r"^### Worked answer (\d+)\b", flags=re.M)
+    answered: dict[str, list[dict]] = {}
+    current = None
+    for cell, text in zip(cells[answers_at + 1 :], texts[answers_at + 1 :], strict=True):
+        found = heading.match(text) if cell["cell_type"] == "markdown" else None
+        if found:
+            current = found.group(1)
+            answered[current] = []
+        elif current is not None and _is_worked_answer(cell):
+            answered[current].append(cell)
+    assert list(answered) == exercises, f"{path.name}: exercises {exercises}, worked answers {list(answered)}"
+    for number, code in answered.items():
+        assert code, f"{path.name}: worked answer {number} has no code cell tagged 'worked-answer'"
+        for cell in code:
+            hidden = cell["metadata"].get("jupyter", {})
+            assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), (
+                f"{path.name}: worked answer {number} is not hidden (jupyter.source_hidden, outputs_hidden)"
+            )
 
 
 def _cells(nb) -> list[tuple[str, str, dict]]:

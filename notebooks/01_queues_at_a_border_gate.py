@@ -56,7 +56,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import conservation, estimate, kpis, parse_scenario, run_once
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -127,7 +127,7 @@ print(f"{LANES} lanes at {SERVICE_MIN:g} min a truck can serve at most {capacity
 # or is still in the system at the end.
 #
 # The records of the run are two tables (`result.trucks`, one row per truck, and
-# `result.stages`, one row per truck per stage; see `sim/records.py`). From the stage
+# `result.stages`, one row per truck per stage; see `sim/engine/records.py`). From the stage
 # table, a truck's **wait** is the time from joining the queue (`t_queue`) to the start
 # of its service (`t_start`).
 
@@ -226,7 +226,7 @@ print(f"  utilisation        simulated {utilisation.mean:6.3f} ± {utilisation.h
 # simulation, and a quick way to turn a wait into a queue length (and back).
 #
 # We measure all three over the same window, from the end of the warm-up to one day
-# before the end. `in_system_at` (from `sim.kpis`) counts the trucks in the system at
+# before the end. `in_system_at` (from `sim.readouts.kpis`) counts the trucks in the system at
 # given times.
 
 # %%

@@ -54,8 +54,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, replicate, run_once, summarise
-from sim.figures import load_figures
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
+from sim.scenario.figures import load_figures
 
 MINUTES_PER_DAY = 24 * 60
 

@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, parse_scenario, replicate, run_once, summarise
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 

@@ -51,7 +51,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, run_once
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 

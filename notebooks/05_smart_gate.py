@@ -55,7 +55,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from sim import estimate, replicate, run_once
-from sim.comparison import compare_runs, comparison_markdown, load_common, statements
+from sim.experiments.comparison import compare_runs, comparison_markdown, load_common, statements
 
 # load_common gives every scenario the first one's random seed, for common random numbers.
 scenarios = dict(zip(["baseline", *PHASES], load_common(["baseline", *PHASES], days=HORIZON_DAYS)))
@@ -90,7 +90,7 @@ print(f"equipped trucks in the pilot: {pilot0.trucks['equipped'].mean():.1%}")
 # ## The paired comparison
 #
 # We replicate the baseline and the three phases. For each key performance indicator
-# (KPI), `compare_runs` (from `sim.comparison`) pairs replication `r` of the baseline
+# (KPI), `compare_runs` (from `sim.experiments.comparison`) pairs replication `r` of the baseline
 # (A) with replication `r` of the phase (B), and estimates the mean of the differences
 # B − A with a Student-t 95 % confidence interval. It also gives the *unpaired* interval
 # (Welch's), the one we would get if we ignored the pairing. A difference is
@@ -228,7 +228,7 @@ plt.show()
 #    pilot's gain comes from the longer hours?
 # 2. **Enough replications?** The half-width shrinks like $1/\sqrt{n}$. How many
 #    replications would make the unpaired interval of `cleared_per_day` as narrow as the
-#    paired one with 10? Check the answer with `sim.analysis.replications_needed`.
+#    paired one with 10? Check the answer with `sim.experiments.analysis.replications_needed`.
 # 3. **Growth.** Compare `demand_growth_2025` with `demand_growth_2025_smart_gate` (use
 #    `load_common` so that both get the same seed). Does the smart gate keep the backlog
 #    from growing (`backlog_growth_per_day`)?
@@ -292,7 +292,7 @@ for key in ["time_in_system_h.mean", "time_in_system_h.mean.road_1119_1120", "ti
 # own mean; with equal spreads, each must reach $h_p/\sqrt{2}$.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
-from sim.analysis import replications_needed
+from sim.experiments.analysis import replications_needed
 
 cleared_2 = next(c for c in pilot_vs_base if c.key == "cleared_per_day")
 h_paired, h_unpaired = cleared_2.paired.half_width, cleared_2.unpaired.half_width

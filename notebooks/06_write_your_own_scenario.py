@@ -59,7 +59,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from sim import ScenarioError, estimate, load_scenario, replicate
-from sim.comparison import compare_runs, comparison_markdown, load_common
+from sim.experiments.comparison import compare_runs, comparison_markdown, load_common
 
 SCENARIOS = Path("..") / "scenarios"      # the repository's scenario files
 work = Path(WORKDIR)
@@ -347,7 +347,7 @@ pair_runs = [replicate(s, REPLICATIONS) for s in pair]
 CHI_MA = ["cleared_per_day.chi_ma", "time_in_system_h.mean.chi_ma", "gave_up_per_day",
           "utilisation.chi_ma/export/vn_customs", "utilisation.chi_ma/export/cn_acceptance",
           "time_in_system_h.mean"]
-from sim.comparison import statements
+from sim.experiments.comparison import statements
 
 wide_vs_surge = compare_runs(*pair_runs, CHI_MA)
 display(Markdown(comparison_markdown(wide_vs_surge, "harvest_surge", "chi_ma_wide")))
@@ -372,7 +372,7 @@ print("export_general routing:", least_wait.demand.streams["export_general"].rou
 least_wait_runs = replicate(least_wait, REPLICATIONS)
 by_crossing = [f"{kpi}.{x}" for x in ("road_1119_1120", "huu_nghi", "chi_ma", "coc_nam", "road_1088_1089", "tan_thanh")
                for kpi in ("cleared_per_day", "time_in_system_h.mean")]
-from sim.comparison import statements
+from sim.experiments.comparison import statements
 
 least_vs_base = compare_runs(runs["baseline"], least_wait_runs, ["time_in_system_h.mean", *by_crossing])
 display(Markdown(comparison_markdown(least_vs_base, "baseline", "least_expected_wait")))

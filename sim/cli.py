@@ -16,13 +16,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim import __version__
-from sim.analysis import replications_needed
-from sim.distributed import SchedulerError
-from sim.experiment import run_replications
-from sim.output import write_atomic
-from sim.replication import replication_output
-from sim.results_folder import (
+from sim.experiments.analysis import replications_needed
+from sim.experiments.atomic import write_atomic
+from sim.experiments.distributed import SchedulerError
+from sim.experiments.replications import run_replications
+from sim.experiments.results_folder import (
     FolderError,
     ResultsFolder,
     describe_warmup,
@@ -32,8 +30,9 @@ from sim.results_folder import (
     to_arrow,
     warmup_suggestion,
 )
-from sim.scenario import Scenario
-from sim.scenario_files import (
+from sim.readouts.replication import replication_output
+from sim.reporting.tables import kpi_table
+from sim.scenario.files import (
     ScenarioError,
     deep_merge,
     default_scenario_path,
@@ -43,7 +42,8 @@ from sim.scenario_files import (
     packaged_names,
     scenario_hash,
 )
-from sim.tables import kpi_table
+from sim.scenario.schema import Scenario
+from sim.version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -156,6 +156,26 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
 
+    cal = sub.add_parser(
+        "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
+    )
+    cal.add_argument("scenario", help="scenario file or packaged name")
+    cal.add_argument("--targets", metavar="FILE", help="targets file (default: seeds/targets.toml)")
+    cal.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="PATH[=LOW:HIGH]",
+        help="a parameter to fit, by dotted path (e.g. crossings.chi_ma.routes.export.stages[0].lanes=1:6); "
+        "without bounds, half to twice its value (repeatable)",
+    )
+    cal.add_argument("--replications", type=_positive, default=10, help="replications per point (default 10)")
+    cal.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: cores)")
+    cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
+    cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
+    cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
     return p
@@ -177,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _table(args)
         if args.command == "validate":
             return _validate(args.files)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
@@ -390,9 +412,15 @@ def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.comparison import compare_runs, comparison_markdown, load_common, run_kpis, statements
-    from sim.headline import HEADLINE
-    from sim.report import write_comparison_manifest
+    from sim.experiments.comparison import (
+        compare_runs,
+        comparison_markdown,
+        load_common,
+        run_kpis,
+        statements,
+    )
+    from sim.readouts.headline import HEADLINE
+    from sim.reporting.report import write_comparison_manifest
 
     folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
@@ -459,7 +487,7 @@ def _compare(args: argparse.Namespace) -> int:
     print()
     print(comparison_markdown(comparisons, name_a, name_b))
     if args.out:
-        from sim.results_folder import _csv, _num
+        from sim.experiments.results_folder import _csv, _num
 
         rows = [
             [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
@@ -482,7 +510,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import build_report
+    from sim.reporting.report import build_report
 
     target = build_report(args.folder, args.out)
     print(f"Report: {target / 'report.html'} and {target / 'report.md'} (figures in {target / 'figures'})")
@@ -490,8 +518,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from sim.comparison import scenario_table, update_file
-    from sim.headline import HEADLINE, Headline
+    from sim.experiments.comparison import scenario_table, update_file
+    from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
@@ -532,3 +560,84 @@ def _validate(files: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
+    from sim.experiments.calibration import (
+        calibrated_file,
+        evaluate,
+        fit,
+        free_parameter,
+        targets_for,
+    )
+    from sim.experiments.comparison import update_file
+    from sim.reporting.calibration_table import calibration_markdown
+    from sim.scenario.paths import PathError
+    from sim.scenario.targets import TargetsError, default_targets_path, load_targets
+
+    overrides = _overrides(argparse.Namespace(days=args.days, rng_seed=None))
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    _check_days(scenario)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    targets_file = Path(args.targets) if args.targets else default_targets_path()
+    try:
+        targets = targets_for(args.scenario, load_targets(targets_file), relative_to=targets_file.parent)
+        if not targets:
+            raise TargetsError([f"{targets_file}: no target names the scenario {args.scenario!r}"])
+        free = [free_parameter(scenario, text) for text in args.free]
+        if not free:
+            results = evaluate(scenario, targets, args.replications, workers)
+            table = calibration_markdown(results, args.replications)
+            print(table, end="")
+            if args.table:
+                update_file(args.table, table, f"calibration-{scenario.name}")
+            return 0
+
+        def progress(n: int, values: dict[str, float], chi2: float) -> None:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+            print(f"point {n}: {shown}: chi2 {chi2:.3f}", file=sys.stderr, flush=True)
+
+        result = fit(
+            args.scenario,
+            targets,
+            free,
+            args.replications,
+            workers,
+            overrides=overrides,
+            max_evaluations=args.max_evaluations,
+            progress=progress,
+        )
+    except (TargetsError, PathError, ValueError, KeyError) as err:
+        for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
+    for path, value in result.values.items():
+        if result.identified(path):
+            low, high = result.interval(path)
+            print(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
+        else:
+            print(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
+    table = calibration_markdown(result.results, args.replications)
+    print(table, end="")
+    if args.out:
+        out = Path(args.out)
+        source = resolve_reference(args.scenario, out)
+        header = [
+            f"{scenario.name}, calibrated by `bordersim calibrate` against {targets_file.name}",
+            f"({len(targets)} targets, {args.replications} replications per point, chi2 {result.chi2:.3f}).",
+        ]
+        write_atomic(out, calibrated_file(source, args.scenario, result, header))
+        print(f"wrote {out}", file=sys.stderr)
+    if args.table:
+        update_file(args.table, table, f"calibration-{scenario.name}")
+    return 0
+
+
+def resolve_reference(reference: str, out: Path) -> str:
+    """How a file written at ``out`` names ``reference`` in ``extends``: a packaged name as is,
+    a file by its path relative to ``out``'s folder."""
+    if Path(reference).is_file():
+        return os.path.relpath(Path(reference).resolve(), out.resolve().parent)
+    return reference

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario import FieldPath, Scenario, reference_problems
+from sim.scenario.schema import FieldPath, Scenario, reference_problems
 
 _TAGS = ("kind", "policy")
 
@@ -35,9 +35,9 @@ class ScenarioError(Exception):
 
 def packaged_dir() -> Path:
     """Folder of the scenarios shipped with the package (or the repository's in a checkout)."""
-    here = Path(__file__).resolve().parent
-    installed = here / "scenarios"
-    return installed if installed.is_dir() else here.parent / "scenarios"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def packaged_names() -> list[str]:
@@ -85,6 +85,16 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
     return _validate(merged, chain)
+
+
+def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
+    """The scenario's data as its files state it, ``extends`` merged, defaults not filled in.
+
+    What :func:`sim.scenario.paths.overrides_for` sets values on, so that an override
+    replaces exactly one value of what the planner wrote.
+    """
+    path = default_scenario_path() if source is None else resolve(str(source))
+    return _merge_chain(_read_chain(path, seen=()))
 
 
 def parse_scenario(

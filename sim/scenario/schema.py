@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.distributions import Distribution
-from sim.hours import Closure, Hours, check_timezone, parse_clock
-from sim.spec import Spec
+from sim.scenario.distributions import Distribution
+from sim.scenario.hours import Closure, Hours, check_timezone, parse_clock
+from sim.scenario.spec import Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")

@@ -326,8 +326,10 @@ display(Markdown(comparison_markdown(compare_runs(*growth_runs.values(), GROWTH_
 # ### Worked answer 4: without common random numbers
 #
 # With another seed, replication `r` of the pilot sees other trucks than replication `r`
-# of the baseline: the pairs share nothing, and the paired interval is no narrower
-# than the unpaired one. The pairing only helps when the random numbers are common.
+# of the baseline: the pairs share nothing, so the paired interval loses its advantage
+# and is about as wide as the unpaired one (sometimes wider: the paired t interval has
+# fewer degrees of freedom than Welch's). Pairing only helps when the random numbers
+# are common.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
 from sim import load_scenario

@@ -147,3 +147,18 @@ def test_animation_html_of_a_window_with_no_trucks_still_draws_the_crossing() ->
     frames = _frames(html)
     assert len(frames) == 13
     assert all(sum(len(d.get("x", [])) for d in f["data"][1:-1]) == 0 for f in frames)
+
+
+def test_the_public_animate_draws_a_run_result_as_the_command_does(tmp_path) -> None:
+    from sim import animate, load_scenario, run_once
+
+    scenario = load_scenario("baseline", overrides={"horizon_days": 4})
+    result = run_once(scenario, replication=0)
+    page = animate(result, crossing="huu_nghi", start="2023-02-15T07:00", hours=3, out=tmp_path / "p.html")
+    assert page == tmp_path / "p.html"
+    args = ["animate", "baseline", "--days", "4", "--crossing", "huu_nghi", "--from", "2023-02-15T07:00",
+            "--hours", "3", "--out", str(tmp_path / "cli.html")]  # fmt: skip
+    assert main(args) == 0
+    assert page.read_bytes() == (tmp_path / "cli.html").read_bytes()
+    with pytest.raises(ValueError, match="crossing 'nowhere': expected one of road_1119_1120, "):
+        animate(result, crossing="nowhere", start="2023-02-15", hours=3)

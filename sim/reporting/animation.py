@@ -18,12 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from sim.engine.calendar import MINUTES_PER_DAY, closed_intervals, model_epoch, open_intervals
+from sim.engine.run import RunResult
+from sim.experiments.atomic import write_atomic
 from sim.readouts.event_log import event_log, local_datetime
+from sim.readouts.replication import stage_table, truck_table
 from sim.scenario.schema import DIRECTIONS, Scenario
 
 Table = dict[str, np.ndarray]
@@ -55,6 +59,31 @@ class _Route:
     x_road: float
     stages: list[_Stage]
     yard_capacity: float | None
+
+
+def animate(
+    result: RunResult,
+    crossing: str,
+    start: datetime | str,
+    hours: float = 12,
+    out: str | Path | None = None,
+    step_min: int | None = None,
+) -> Path | str:
+    """The animated page of ``crossing`` in a run, from ``start`` (local date-time) for ``hours``.
+
+    Writes it to ``out`` (atomically) and returns that path, or returns the HTML without ``out``.
+    ``bordersim animate`` does the same from a results folder or a scenario. Needs plotly.
+    """
+    scenario = result.scenario
+    if crossing not in result.crossings:
+        raise ValueError(f"crossing {crossing!r}: expected one of {', '.join(result.crossings)}")
+    when = datetime.fromisoformat(start) if isinstance(start, str) else start
+    t0, _ = window_bounds(scenario, when, hours)
+    page = animation_html(scenario, truck_table(result), stage_table(result), crossing, t0, hours, step_min)
+    if out is None:
+        return page
+    write_atomic(out, page)
+    return Path(out)
 
 
 def default_step(hours: float) -> int:
@@ -118,7 +147,7 @@ def animation_html(
             for i, f in enumerate(frames)
         ],
     )
-    shapes, annotations = _static(routes, scenario, crossing)
+    shapes, annotations = _static(routes, scenario)
     slider_steps = [
         {
             "method": "animate",
@@ -190,7 +219,7 @@ def _layout(scenario: Scenario, crossing: str) -> list[_Route]:
     return routes
 
 
-def _static(routes: list[_Route], scenario: Scenario, crossing: str) -> tuple[list[dict], list[dict]]:
+def _static(routes: list[_Route], scenario: Scenario) -> tuple[list[dict], list[dict]]:
     shapes, notes = [], []
     for r in routes:
         top = r.y
@@ -222,10 +251,9 @@ def _static(routes: list[_Route], scenario: Scenario, crossing: str) -> tuple[li
                 {"x": s.x_lanes, "y": top - 0.8, "showarrow": False, "text": "lanes", "font": {"size": 10,
                  "color": "#666"}}
             )  # fmt: skip
-    name = scenario.crossings[crossing].name or crossing
     notes.append(
         {"x": 1.0, "y": 1.12, "xref": "paper", "yref": "paper", "xanchor": "right", "showarrow": False,
-         "text": f"{name} — {scenario.name}", "font": {"size": 12, "color": "#666"}}
+         "text": f"scenario {scenario.name}", "font": {"size": 12, "color": "#666"}}
     )  # fmt: skip
     return shapes, notes
 

@@ -1,4 +1,4 @@
-"""The ``bordersim`` command line: run, compare, report, table, validate, schema, list.
+"""The ``bordersim`` command line: run, compare, report, table, animate, validate, schema, list.
 
 Errors in scenario files, results folders and options are printed as one line
 per problem on standard error, with exit status 2 and no traceback.
@@ -59,6 +59,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _local_datetime(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a local date or date-time, YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}"
+        ) from None
+
+
 def _half_width(text: str) -> tuple[str, float]:
     key, sep, value = text.partition("=")
     try:
@@ -103,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace the results already in --out")
+    run.add_argument(
+        "--event-log",
+        metavar="FILE",
+        help="also write the per-truck stage records as an event log in vidigi's format (.csv or .parquet)",
+    )
     run.add_argument(
         "--half-width",
         metavar="KPI=H",
@@ -171,8 +187,46 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--json", metavar="FILE", help="also write the table as JSON")
     cap.add_argument("--out", metavar="FOLDER", help="write capacity.json and a report with its figures")
 
+    ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
+    ani.add_argument("source", help="results folder (with its per-truck records) or scenario file/name")
+    ani.add_argument("--crossing", required=True, metavar="NAME", help="crossing id, e.g. huu_nghi")
+    ani.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="DATE",
+        type=_local_datetime,
+        help="start of the window in local time: YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    )
+    ani.add_argument("--hours", type=_positive, default=12, help="length of the window (default 12)")
+    ani.add_argument("--out", required=True, metavar="FILE.html", help="the HTML page to write")
+    ani.add_argument("--replication", type=int, default=0, help="which replication (default 0)")
+    ani.add_argument("--step-min", type=_positive, default=None, help="minutes between frames (default 5)")
+    ani.add_argument("--days", type=_positive, default=None, help="override horizon_days (a scenario)")
+    ani.add_argument("--rng-seed", type=int, default=None, help="override rng_seed (a scenario)")
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
+
+    cal = sub.add_parser(
+        "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
+    )
+    cal.add_argument("scenario", help="scenario file or packaged name")
+    cal.add_argument("--targets", metavar="FILE", help="targets file (default: seeds/targets.toml)")
+    cal.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="PATH[=LOW:HIGH]",
+        help="a parameter to fit, by dotted path (e.g. crossings.chi_ma.routes.export.stages[0].lanes=1:6); "
+        "without bounds, half to twice its value (repeatable)",
+    )
+    cal.add_argument("--replications", type=_positive, default=10, help="replications per point (default 10)")
+    cal.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: cores)")
+    cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
+    cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
+    cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
@@ -195,8 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _table(args)
         if args.command == "capacity":
             return _capacity(args)
+        if args.command == "animate":
+            return _animate(args)
         if args.command == "validate":
             return _validate(args.files)
+        if args.command == "calibrate":
+            return _calibrate(args)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
@@ -275,6 +333,7 @@ def execute(
     workers: int,
     scheduler: str | None,
     folder: ResultsFolder | None,
+    records: bool = False,
 ) -> tuple[list, float, int]:
     """Run the replications not yet in ``folder`` (all without one), writing each as it finishes.
 
@@ -294,7 +353,7 @@ def execute(
                 jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
             else:
                 jobs = run_replications(
-                    replication_output, scenario, todo, workers, scheduler, extra=(None, False)
+                    replication_output, scenario, todo, workers, scheduler, extra=(None, records)
                 )
             for _, output in jobs:
                 if folder is not None:
@@ -331,6 +390,7 @@ def _resume_command(argv: Sequence[str]) -> str:
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     scenario, source = _scenario_of(args.scenario, _overrides(args))
     _check_days(scenario)
+    _check_event_log(args.event_log)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
     if args.out:
@@ -338,7 +398,9 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
     try:
-        outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
+        outputs, wall, _ = execute(
+            scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
+        )
     except KeyboardInterrupt:
         if folder is None:
             _say("bordersim: interrupted")
@@ -389,7 +451,33 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             "replications": runs,
         }
         write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+    if args.event_log:
+        _write_event_log(args.event_log, scenario, outputs, folder)
     return 0
+
+
+def _check_event_log(path: str | None) -> None:
+    from sim.experiments.event_log_file import event_log_format
+
+    if path is not None and event_log_format(path) is None:
+        raise ScenarioError([f"--event-log {path}: expected a file name ending in .csv or .parquet"])
+
+
+def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> None:
+    """The event log of every replication, from memory or from the results folder's records."""
+    from sim.experiments.event_log_file import folder_records, write_event_log
+    from sim.readouts.event_log import event_log
+
+    def logs():
+        if folder is None:
+            for o in outputs:
+                yield event_log(o.trucks, o.stages, scenario)
+        else:
+            for r in folder.replications():
+                yield event_log(*folder_records(folder, r), scenario)
+
+    n = write_event_log(path, logs())
+    print(f"Event log: {path} ({n} events)")
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
@@ -515,6 +603,53 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _animate(args: argparse.Namespace) -> int:
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        from sim.reporting.animation import INSTALL_HINT
+
+        print(INSTALL_HINT, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.experiments.event_log_file import folder_records
+    from sim.reporting.animation import animation_html, window_bounds
+
+    if not args.out.lower().endswith((".html", ".htm")):
+        raise ScenarioError([f"--out {args.out}: expected a file name ending in .html"])
+    if args.replication < 0:
+        raise ScenarioError([f"--replication {args.replication}: expected 0 or more"])
+    if is_results_folder(args.source):
+        if args.days is not None or args.rng_seed is not None:
+            raise ScenarioError(
+                [f"{args.source}: is a results folder: --days and --rng-seed apply to a scenario only"]
+            )
+        folder = ResultsFolder.open(args.source)
+        scenario = folder.scenario()
+    else:
+        scenario, _ = _scenario_of(args.source, _overrides(args))
+    enabled = [c for c, x in scenario.crossings.items() if x.enabled]
+    if args.crossing not in enabled:
+        raise ScenarioError(
+            [f"--crossing {args.crossing}: expected one of the scenario's crossings: {', '.join(enabled)}"]
+        )
+    try:
+        t0, _ = window_bounds(scenario, args.start, args.hours)
+    except ValueError as err:
+        raise ScenarioError([f"--from {err}"]) from None
+    if is_results_folder(args.source):
+        trucks, stages = folder_records(folder, args.replication)
+    else:
+        output = replication_output(scenario, args.replication)
+        trucks, stages = output.trucks, output.stages
+    page = animation_html(scenario, trucks, stages, args.crossing, t0, args.hours, args.step_min)
+    write_atomic(args.out, page)
+    print(
+        f"Animation: {args.out} ({args.crossing}, {args.start:%Y-%m-%d %H:%M} local time + {args.hours} h, "
+        f"replication {args.replication} of {scenario.name}, rng_seed {scenario.rng_seed})"
+    )
+    return 0
+
+
 def _table(args: argparse.Namespace) -> int:
     from sim.experiments.comparison import scenario_table, update_file
     from sim.readouts.headline import HEADLINE, Headline
@@ -583,3 +718,84 @@ def _validate(files: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
+    from sim.experiments.calibration import (
+        calibrated_file,
+        evaluate,
+        fit,
+        free_parameter,
+        targets_for,
+    )
+    from sim.experiments.comparison import update_file
+    from sim.reporting.calibration_table import calibration_markdown
+    from sim.scenario.paths import PathError
+    from sim.scenario.targets import TargetsError, default_targets_path, load_targets
+
+    overrides = _overrides(argparse.Namespace(days=args.days, rng_seed=None))
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    _check_days(scenario)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    targets_file = Path(args.targets) if args.targets else default_targets_path()
+    try:
+        targets = targets_for(args.scenario, load_targets(targets_file), relative_to=targets_file.parent)
+        if not targets:
+            raise TargetsError([f"{targets_file}: no target names the scenario {args.scenario!r}"])
+        free = [free_parameter(scenario, text) for text in args.free]
+        if not free:
+            results = evaluate(scenario, targets, args.replications, workers)
+            table = calibration_markdown(results, args.replications)
+            print(table, end="")
+            if args.table:
+                update_file(args.table, table, f"calibration-{scenario.name}")
+            return 0
+
+        def progress(n: int, values: dict[str, float], chi2: float) -> None:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+            print(f"point {n}: {shown}: chi2 {chi2:.3f}", file=sys.stderr, flush=True)
+
+        result = fit(
+            args.scenario,
+            targets,
+            free,
+            args.replications,
+            workers,
+            overrides=overrides,
+            max_evaluations=args.max_evaluations,
+            progress=progress,
+        )
+    except (TargetsError, PathError, ValueError, KeyError) as err:
+        for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
+    for path, value in result.values.items():
+        if result.identified(path):
+            low, high = result.interval(path)
+            print(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
+        else:
+            print(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
+    table = calibration_markdown(result.results, args.replications)
+    print(table, end="")
+    if args.out:
+        out = Path(args.out)
+        source = resolve_reference(args.scenario, out)
+        header = [
+            f"{scenario.name}, calibrated by `bordersim calibrate` against {targets_file.name}",
+            f"({len(targets)} targets, {args.replications} replications per point, chi2 {result.chi2:.3f}).",
+        ]
+        write_atomic(out, calibrated_file(source, args.scenario, result, header))
+        print(f"wrote {out}", file=sys.stderr)
+    if args.table:
+        update_file(args.table, table, f"calibration-{scenario.name}")
+    return 0
+
+
+def resolve_reference(reference: str, out: Path) -> str:
+    """How a file written at ``out`` names ``reference`` in ``extends``: a packaged name as is,
+    a file by its path relative to ``out``'s folder."""
+    if Path(reference).is_file():
+        return os.path.relpath(Path(reference).resolve(), out.resolve().parent)
+    return reference

@@ -13,7 +13,9 @@ Method
    streams split evenly among their crossings), at ``overload`` (default 2) times an
    upper bound of the route's capacity (every stage open 24 h with its most lanes and
    fastest service), with one day of that bound waiting at time zero, so the route is
-   saturated from the start. Yards are made unlimited, so that queues grow in front of
+   saturated from the start. At a shared facility its trucks queue first come, first
+   served with the other crossings' and crowd them out, so the figure is what the
+   crossing can take from the facility when it is the one pressing. Yards are made unlimited, so that queues grow in front of
    the stage that binds rather than on the road (a yard in this model limits where
    trucks wait, not how many cross, unless it holds fewer trucks than its stages serve
    at once).

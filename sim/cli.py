@@ -42,6 +42,8 @@ from sim.scenario.files import (
     packaged_names,
     scenario_hash,
 )
+from sim.scenario.overrides import Setting, load_with_settings, parse_settings
+from sim.scenario.overrides import apply as apply_settings
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -81,6 +83,18 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="settings",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        help="change one field, value in TOML (repeatable), e.g. "
+        "--set crossings.chi_ma.routes.export.stages[0].lanes=4",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bordersim",
@@ -99,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_execution(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
+    _add_set(run)
     run.add_argument("--json", metavar="FILE", help="also write the KPI summary and provenance as JSON")
     run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
@@ -119,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_execution(cmp_)
     cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
+    _add_set(cmp_)
     cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
     cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
@@ -133,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--baseline", default="baseline", help="the reference scenario (default: baseline)")
     tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
+    _add_set(tab)
     _add_execution(tab)
     tab.add_argument(
         "--kpi",
@@ -196,17 +213,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _scenario_of(reference: str | None, overrides: dict) -> tuple[Scenario, str]:
+def _scenario_of(
+    reference: str | None, overrides: dict, settings: Sequence[Setting] = ()
+) -> tuple[Scenario, str]:
     """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
     if reference is not None and is_results_folder(reference):
         stored = ResultsFolder.open(reference).scenario()
         data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
+        data = apply_settings(data, settings)
         try:
             return Scenario.model_validate(data), str(Path(reference) / "manifest.json")
         except ValueError as err:
             raise ScenarioError([f"{reference}: {err}"]) from None
     source = reference or default_scenario_path()
-    return load_scenario(source, overrides=overrides), str(source)
+    return load_with_settings(str(source), settings, overrides), str(source)
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -309,7 +329,8 @@ def _resume_command(argv: Sequence[str]) -> str:
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    scenario, source = _scenario_of(args.scenario, _overrides(args))
+    settings = parse_settings(args.settings)
+    scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
@@ -317,6 +338,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         folder = ResultsFolder.start(
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
+        folder.record_settings([x.text for x in settings])
     try:
         outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
     except KeyboardInterrupt:
@@ -361,6 +383,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                 "scenario_hash": scenario_hash(scenario),
                 "rng_seed": scenario.rng_seed,
                 "replications": args.replications,
+                "settings": [x.text for x in settings],
                 "warmup_days": scenario.warmup_days,
                 "wall_s": wall,
             },
@@ -402,6 +425,11 @@ def _compare(args: argparse.Namespace) -> int:
 
     folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    settings = parse_settings(args.settings)
+    if any(folders) and settings:
+        raise ScenarioError(
+            [f"--set {settings[0].text}: applies to scenarios, not to results folders (they are already run)"]
+        )
     if all(folders):
         fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
         runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
@@ -424,7 +452,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     else:
         overrides_seed = args.rng_seed
-        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed)
+        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed, settings=settings)
         _check_days(sa)
         _check_days(sb)
         name_a, name_b = sa.name, sb.name
@@ -434,10 +462,12 @@ def _compare(args: argparse.Namespace) -> int:
             out = Path(args.out)
             runs = []
             argv = ["compare", args.a, args.b, "--out", str(out), "--replications", str(n)]
+            argv += [w for x in settings for w in ("--set", x.text)]
             for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
                 folder = ResultsFolder.start(
                     out / label, s, n, str(src), argv, resume=args.resume, force=args.force
                 )
+                folder.record_settings([x.text for x in settings])
                 try:
                     execute(s, n, workers, args.scheduler, folder)
                 except KeyboardInterrupt:
@@ -512,6 +542,7 @@ def _table(args: argparse.Namespace) -> int:
             args.scheduler,
             bar.update,
             columns=columns,
+            settings=parse_settings(args.settings),
         )
     print(text, end="")
     if args.out:

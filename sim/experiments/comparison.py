@@ -23,7 +23,8 @@ from sim.experiments.atomic import write_atomic
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.readouts.headline import HEADLINE, Headline, with_derived
 from sim.readouts.kpis import kpis
-from sim.scenario.files import ScenarioError, load_scenario, resolve
+from sim.scenario.files import ScenarioError, resolve
+from sim.scenario.overrides import Setting, load_with_settings
 from sim.scenario.schema import Scenario
 
 TABLE_START = "<!-- bordersim table start -->"
@@ -83,15 +84,21 @@ def run_kpis(
 
 
 def load_common(
-    sources: Sequence[str | Path], days: int | None = None, rng_seed: int | None = None
+    sources: Sequence[str | Path],
+    days: int | None = None,
+    rng_seed: int | None = None,
+    settings: Sequence[Setting] = (),
 ) -> list[Scenario]:
-    """Load scenarios for a paired comparison: all with the first one's ``rng_seed`` (or ``rng_seed``)."""
+    """Load scenarios for a paired comparison: all with the first one's ``rng_seed`` (or ``rng_seed``).
+
+    ``settings`` (``--set path=value``) apply to every scenario.
+    """
     overrides: dict = {} if days is None else {"horizon_days": days}
     if rng_seed is None:
-        first = load_scenario(sources[0], overrides=overrides)
+        first = load_with_settings(str(sources[0]), settings, overrides)
         rng_seed = first.rng_seed
     overrides["rng_seed"] = rng_seed
-    return [load_scenario(src, overrides=overrides) for src in sources]
+    return [load_with_settings(str(src), settings, overrides) for src in sources]
 
 
 # -- text ---------------------------------------------------------------------------------------------
@@ -182,6 +189,7 @@ def scenario_table(
     scheduler: str | None = None,
     on_done: Callable[[], object] | None = None,
     columns: Sequence[Headline] = HEADLINE,
+    settings: Sequence[Setting] = (),
 ) -> str:
     """KPIs of each scenario and its paired difference against the baseline, as Markdown.
 
@@ -196,7 +204,7 @@ def scenario_table(
     # must not list it a second time.
     reference = resolve(str(baseline)).resolve()
     paths = [p for p in paths if resolve(str(p)).resolve() != reference]
-    scenarios = load_common([baseline, *paths], days=days)
+    scenarios = load_common([baseline, *paths], days=days, settings=settings)
     base = scenarios[0]
     runs = [run_kpis(base, replications, workers, scheduler, on_done)]
     keys = [h.key for h in columns]
@@ -224,6 +232,8 @@ def scenario_table(
         name = s.name + (" (reference)" if i == 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     horizon = f"{days} days" if days is not None else "each scenario's horizon"
+    if settings:
+        horizon += ", with " + ", ".join(f"`--set {x.text}`" for x in settings)
     lines += [
         "",
         f"{replications} replications of {horizon} with rng_seed {base.rng_seed}, common random numbers. "

@@ -283,6 +283,12 @@ class ResultsFolder:
         folder._write_manifest(manifest)
         return folder
 
+    def record_settings(self, settings: Sequence[str]) -> None:
+        """Keep the ``--set path=value`` settings the scenario was changed by in the manifest."""
+        manifest = self.manifest()
+        manifest["settings"] = list(settings)
+        self._write_manifest(manifest)
+
     def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
         """Write one replication's tables, each atomically, its KPIs last."""
         encoded = output if isinstance(output, EncodedReplication) else encode(output)

@@ -87,6 +87,12 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     return _validate(merged, chain)
 
 
+def merged_data(source: str | Path | None = None) -> dict[str, Any]:
+    """The data of a scenario file merged with its ``extends`` chain, before validation."""
+    path = default_scenario_path() if source is None else resolve(str(source))
+    return _merge_chain(_read_chain(path, seen=()))
+
+
 def parse_scenario(
     text: str, name: str = "<scenario>", overrides: Mapping[str, Any] | None = None
 ) -> Scenario:

@@ -30,7 +30,8 @@ def test_a_list_item_and_a_distribution_field_change_only_that_field():
     )
     base = load_scenario("baseline")
     s = load_with_settings("baseline", settings)
-    stage, before = s.crossings["chi_ma"].routes["export"].stages[0], base.crossings["chi_ma"].routes["export"]
+    stage = s.crossings["chi_ma"].routes["export"].stages[0]
+    before = base.crossings["chi_ma"].routes["export"]
     assert stage.lanes == 4
     assert [b.probability for b in stage.service["default"].branches] == [0.5, 0.4, 0.1]
     assert s.crossings["chi_ma"].routes["export"].stages[1] == before.stages[1]
@@ -41,8 +42,8 @@ def test_a_list_item_and_a_distribution_field_change_only_that_field():
 @pytest.mark.parametrize(
     ("setting", "line"),
     [
-        ("crossings.chima.enabled=false", "--set crossings.chima.enabled=false: crossings.chima: no such field; "
-         "did you mean 'chi_ma'?"),
+        ("crossings.chima.enabled=false",
+         "--set crossings.chima.enabled=false: crossings.chima: no such field; did you mean 'chi_ma'?"),
         ("horizon_days=0", "--set horizon_days=0: horizon_days = 0: expected at least 1"),
         ("reporting.recovry=2", "--set reporting.recovry=2: reporting.recovry = 2: unknown key; "
          "did you mean 'recovery_factor'?"),

@@ -170,6 +170,50 @@ def _parser() -> argparse.ArgumentParser:
         help="with --out: use the markers <!-- bordersim table NAME start/end --> (a second table)",
     )
 
+    swp = sub.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of parameter values")
+    swp.add_argument("scenario", help="scenario file or packaged name")
+    swp.add_argument(
+        "--vary",
+        metavar="PATH=V1,V2,...",
+        action="append",
+        default=[],
+        help="a field and its values (repeatable: the grid of all combinations)",
+    )
+    swp.add_argument(
+        "--design",
+        nargs="+",
+        metavar="ARG",
+        help="lhs:N PATH=LOW:HIGH [PATH=LOW:HIGH ...]: N points of a Latin hypercube",
+    )
+    swp.add_argument("--replications", type=_positive, default=3, help="replications per point (default 3)")
+    swp.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    _add_set(swp)
+    swp.add_argument("--kpi", default="cleared_per_day", help="KPI of the figure (default cleared_per_day)")
+    swp.add_argument("--out", metavar="FOLDER", required=True, help="the sweep folder (kept points reused)")
+    swp.add_argument("--force", action="store_true", help="replace another sweep in --out")
+    _add_execution(swp)
+
+    sen = sub.add_parser(
+        "sensitivity", help="rank the assumed parameters by their effect on the headline KPIs (Morris)"
+    )
+    sen.add_argument("scenario", nargs="?", default="baseline", help="scenario (default: baseline)")
+    sen.add_argument(
+        "--factor",
+        metavar="PATTERN=LOW:HIGH",
+        action="append",
+        default=[],
+        help="multiply every number matching PATTERN (* and [*] match any name or index) by a factor "
+        "in [LOW, HIGH] (repeatable; default: the baseline's assumptions, ±25%%)",
+    )
+    sen.add_argument("--trajectories", type=_positive, default=6, help="Morris trajectories (default 6)")
+    sen.add_argument("--levels", type=_positive, default=4, help="Morris grid levels (default 4)")
+    sen.add_argument("--replications", type=_positive, default=2, help="replications per point (default 2)")
+    sen.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    _add_set(sen)
+    sen.add_argument("--out", metavar="FOLDER", required=True, help="the sensitivity folder")
+    sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
+    _add_execution(sen)
+
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
 
@@ -192,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args)
         if args.command == "table":
             return _table(args)
+        if args.command == "sweep":
+            return _sweep(args, argv)
+        if args.command == "sensitivity":
+            return _sensitivity(args, argv)
         if args.command == "validate":
             return _validate(args.files)
         if args.command == "schema":
@@ -547,6 +595,132 @@ def _table(args: argparse.Namespace) -> int:
     print(text, end="")
     if args.out:
         update_file(args.out, text, args.block)
+    return 0
+
+
+def _run_plan(plan, args: argparse.Namespace, argv: Sequence[str], desc: str) -> list | None:
+    """Run the points of a sweep not yet in its folder; the KPI runs of every point, None if stopped."""
+    from sim.experiments import sweep
+
+    todo = sweep.start(args.out, plan, argv, force=args.force)
+    kept = len(plan.points) - len(todo)
+    if kept:
+        _say(f"{args.out}: {kept} of {len(plan.points)} points already done, kept")
+    jobs = len(todo) * plan.replications
+    workers = args.workers or min(os.cpu_count() or 1, max(jobs, 1))
+    stops = [x for x in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if x is not None]
+    previous = {x: signal.signal(x, _on_sigterm) for x in stops}
+    try:
+        with _progress(len(plan.points) * plan.replications, kept * plan.replications, desc) as bar:
+            sweep.run(args.out, plan, todo, workers, args.scheduler, lambda: bar.update(1))
+    except KeyboardInterrupt:
+        _say(f"bordersim: interrupted; finished points are kept in {args.out}. Continue with: "
+             f"bordersim {shlex.join(w for w in argv if w != '--force')}")  # fmt: skip
+        return None
+    finally:
+        for x, handler in previous.items():
+            signal.signal(x, handler)
+    return sweep.point_runs(args.out, plan)
+
+
+def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments import sweep
+    from sim.readouts.headline import HEADLINE
+    from sim.reporting.sweeps import sweep_markdown, write_sweep
+
+    if bool(args.vary) == bool(args.design):
+        raise ScenarioError(
+            ["sweep: give either --vary PATH=V1,V2,... (repeatable) or --design lhs:N PATH=LOW:HIGH"]
+        )
+    settings = parse_settings(args.settings)
+    overrides = {"horizon_days": args.days} if args.days else {}
+    if args.vary:
+        varies = [sweep.parse_vary(v) for v in args.vary]
+        dims = [d for d, _ in varies]
+        points = sweep.grid(varies)
+        design = {"method": "grid", "values": {d.name: v for d, v in varies}}
+    else:
+        method, _, count = args.design[0].partition(":")
+        if method != "lhs" or not count.isdigit() or int(count) < 2 or len(args.design) < 2:
+            raise ScenarioError(
+                [f"--design {' '.join(args.design)}: expected lhs:N PATH=LOW:HIGH ... with N >= 2"]
+            )
+        dims = [sweep.parse_range(t, "--design") for t in args.design[1:]]
+        base = load_with_settings(args.scenario, settings, overrides)
+        points = sweep.latin_hypercube(dims, int(count), base.rng_seed)
+        design = {"method": "lhs", "n": int(count), "seed": base.rng_seed}
+    plan = sweep.plan("sweep", args.scenario, dims, points, args.replications, settings, overrides, design)
+    for s in plan.scenarios:
+        _check_days(s)
+    runs = _run_plan(plan, args, argv, "sweep")
+    if runs is None:
+        return EXIT_INTERRUPTED
+    keys = [h.key for h in HEADLINE]
+    if args.kpi not in runs[0][0]:
+        raise ScenarioError([f"--kpi {args.kpi}: expected a KPI such as {', '.join(keys[:4])}, ..."])
+    keys = list(dict.fromkeys([*keys, args.kpi]))
+    est = sweep.summaries(runs, keys)
+    figure = write_sweep(Path(args.out), plan, est, keys, args.kpi)
+    print(
+        f"bordersim {__version__} — sweep of {plan.scenarios[0].name}: {len(plan.points)} points × "
+        f"{args.replications} replications, rng_seed {plan.scenarios[0].rng_seed} at every point "
+        "(common random numbers); mean ± 95% CI"
+    )
+    print()
+    print(sweep_markdown(plan, est, keys))
+    print(f"\nSweep: {args.out} (sweep.csv, sweep.md; figure of {args.kpi}: {figure})")
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments import sensitivity, sweep
+    from sim.reporting.sweeps import write_sensitivity
+
+    settings = parse_settings(args.settings)
+    overrides = {"horizon_days": args.days} if args.days else {}
+    if args.factor:
+        dims = [sweep.parse_range(t, "--factor", kind="scale") for t in args.factor]
+    else:
+        dims = [
+            sweep.Dimension(p, "scale", *sensitivity.DEFAULT_RANGE) for p, _ in sensitivity.DEFAULT_FACTORS
+        ]
+    if args.levels < 2:
+        raise ScenarioError([f"--levels {args.levels}: expected at least 2"])
+    base = load_with_settings(args.scenario, settings, overrides)
+    points = sensitivity.morris_design(dims, args.trajectories, args.levels, base.rng_seed)
+    design = {
+        "method": "morris",
+        "trajectories": args.trajectories,
+        "levels": args.levels,
+        "seed": base.rng_seed,
+    }
+    plan = sweep.plan(
+        "sensitivity", args.scenario, dims, points, args.replications, settings, overrides, design
+    )
+    for s in plan.scenarios:
+        _check_days(s)
+    runs = _run_plan(plan, args, argv, "sensitivity")
+    if runs is None:
+        return EXIT_INTERRUPTED
+    keys = [k for k in sensitivity.SENSITIVITY_KPIS if k in runs[0][0]]
+    est = sweep.summaries(runs, keys)
+    means = {k: [e[k].mean for e in est] for k in keys}
+    effects = sensitivity.analyse(dims, points, means, args.levels, base.rng_seed)
+    intro = (
+        f"Scenario {base.name}, {base.horizon_days} days; {len(dims)} factors, each multiplying the "
+        f"numbers its pattern matches within its range; {args.trajectories} Morris trajectories "
+        f"({len(points)} points) × {args.replications} replications with rng_seed {base.rng_seed} "
+        "(common random numbers). μ*: mean absolute change of the KPI (its own unit) for a step of "
+        f"{args.levels / (2 * (args.levels - 1)):.2g} of a factor's range, with SALib's 95% bootstrap "
+        "interval; σ: spread of those effects (interactions, nonlinearity)."
+    )
+    report = write_sensitivity(Path(args.out), effects, intro)
+    print(f"bordersim {__version__} — {intro}")
+    print()
+    from sim.experiments.sensitivity import effects_markdown
+
+    print(effects_markdown(effects))
+    print(f"\nSensitivity: {report} (sensitivity.csv, sensitivity.png)")
     return 0
 
 

@@ -169,3 +169,56 @@ def differences_figure(labels: Sequence[str], rows: Sequence[tuple[float, float,
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title, fontsize=10)
     return _png(fig)
+
+
+def sweep_figure(
+    x_label: str, series: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]], kpi: str
+) -> bytes:
+    """A KPI over a grid: one line per value of the second dimension, mean with its 95% CI as bars."""
+    fig = Figure(figsize=(6.5, 4))
+    ax = fig.subplots()
+    for j, (label, x, mean, half) in enumerate(series):
+        err = np.nan_to_num(np.asarray(half, float))
+        ax.errorbar(x, mean, yerr=err, marker="o", capsize=3, color=COLOURS[j % len(COLOURS)], label=label)
+    if any(label for label, *_ in series):
+        ax.legend(fontsize=8)
+    ax.set_xlabel(x_label, fontsize=8)
+    ax.set_ylabel(kpi, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{kpi} over the sweep (mean and 95% CI, common random numbers)", fontsize=9)
+    return _png(fig)
+
+
+def scatter_figure(
+    panels: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]], kpi: str
+) -> bytes:
+    """A KPI against each sampled dimension of a Latin hypercube (one panel each), with 95% CIs."""
+    fig = Figure(figsize=(3.2 * max(len(panels), 1), 3.4))
+    axes = np.atleast_1d(fig.subplots(1, max(len(panels), 1), sharey=True))
+    for ax, (name, x, mean, half) in zip(axes, panels, strict=False):
+        ax.errorbar(x, mean, yerr=np.nan_to_num(np.asarray(half, float)), fmt="o", ms=4, capsize=2,
+                    color=COLOURS[0])  # fmt: skip
+        ax.set_xlabel(name, fontsize=7)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(kpi, fontsize=8)
+    fig.suptitle(f"{kpi} at the sampled points (mean and 95% CI)", fontsize=9)
+    return _png(fig)
+
+
+def sensitivity_figure(panels: Sequence[tuple[str, Sequence[tuple[str, float, float]]]]) -> bytes:
+    """Morris screening: per KPI, each factor's mu* with its 95% bootstrap CI, largest on top."""
+    n = max(len(panels), 1)
+    rows = max((len(p[1]) for p in panels), default=1)
+    fig = Figure(figsize=(7, (0.3 * rows + 0.9) * n))
+    axes = np.atleast_1d(fig.subplots(n, 1))
+    for ax, (kpi, bars) in zip(axes, panels, strict=False):
+        ordered = sorted(bars, key=lambda b: b[1])
+        y = np.arange(len(ordered))
+        ax.barh(y, [b[1] for b in ordered], xerr=[b[2] for b in ordered], color=COLOURS[0], alpha=0.8,
+                capsize=3)  # fmt: skip
+        ax.set_yticks(y, labels=[b[0] for b in ordered], fontsize=7)
+        ax.set_title(f"{kpi}: μ* (mean |elementary effect|, KPI units) ± 95% CI", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return _png(fig)

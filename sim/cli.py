@@ -139,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
+    cmp_.add_argument(
+        "--json", metavar="FILE", help="also write the comparison as JSON ('-': JSON on standard output only)"
+    )
 
     rep = sub.add_parser("report", help="Markdown and HTML report of a results or comparison folder")
     rep.add_argument("folder", help="results folder (from run --out or compare --out)")
@@ -168,6 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         "--block",
         metavar="NAME",
         help="with --out: use the markers <!-- bordersim table NAME start/end --> (a second table)",
+    )
+    tab.add_argument(
+        "--json", metavar="FILE", help="also write the table as JSON ('-': JSON on standard output only)"
     )
 
     swp = sub.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of parameter values")
@@ -484,6 +490,12 @@ def _compare(args: argparse.Namespace) -> int:
         ma, mb = fa.manifest(), fb.manifest()
         name_a, name_b = ma["scenario_name"], mb["scenario_name"]
         n = min(len(runs_a), len(runs_b))
+        if len(runs_a) != len(runs_b):
+            _say(
+                f"bordersim: A has {len(runs_a)} replications and B {len(runs_b)}: pairing replications "
+                f"0 to {n - 1} of each only (the other {abs(len(runs_a) - len(runs_b))} of "
+                f"{'A' if len(runs_a) > n else 'B'} are left out)"
+            )
         runs_a, runs_b = runs_a[:n], runs_b[:n]
         crn = ma["rng_seed"] == mb["rng_seed"]
         seeds = (ma["rng_seed"], mb["rng_seed"])
@@ -491,8 +503,12 @@ def _compare(args: argparse.Namespace) -> int:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             write_comparison_manifest(
-                out, Path(args.a), Path(args.b), {"replications": n, "version": __version__}
-            )
+                out,
+                Path(args.a),
+                Path(args.b),
+                {"replications": n, "replications_a": len(fa.replications()),
+                 "replications_b": len(fb.replications()), "version": __version__},
+            )  # fmt: skip
     elif any(folders):
         raise FolderError(
             f"{args.a if folders[0] else args.b}: is a results folder and the other is not: "
@@ -531,6 +547,21 @@ def _compare(args: argparse.Namespace) -> int:
                 runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
     comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
+    if args.json:
+        from sim.experiments.comparison import comparison_json
+
+        payload = {
+            "version": __version__,
+            "a": name_a,
+            "b": name_b,
+            "paired_replications": n,
+            "rng_seeds": list(seeds),
+            "common_random_numbers": crn,
+            "settings": list(args.settings),
+            "kpis": comparison_json(comparisons),
+        }
+        if _emit_json(args.json, payload):
+            return 0
     print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
     print(
         f"Common random numbers: rng_seed {seeds[0]} for both."
@@ -565,6 +596,29 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit_json(target: str, payload: dict) -> bool:
+    """Write ``payload`` as JSON to ``target`` (atomically), or print it for '-'; True if printed.
+
+    NaN (no interval with one replication) is written as null, so that any JSON reader takes it.
+    """
+    text = json.dumps(_nulls(payload), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return True
+    write_atomic(target, text)
+    return False
+
+
+def _nulls(value):
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nulls(v) for v in value]
+    return value
+
+
 def _report(args: argparse.Namespace) -> int:
     from sim.reporting.report import build_report
 
@@ -574,14 +628,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from sim.experiments.comparison import scenario_table, update_file
+    from sim.experiments.comparison import table_json, table_markdown, table_results, update_file
     from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
     total = args.replications * (len(args.scenarios) + 1)
     with _progress(total, 0, "table") as bar:
-        text = scenario_table(
+        results = table_results(
             args.scenarios,
             args.baseline,
             args.replications,
@@ -592,6 +646,9 @@ def _table(args: argparse.Namespace) -> int:
             columns=columns,
             settings=parse_settings(args.settings),
         )
+    text = table_markdown(results)
+    if args.json and _emit_json(args.json, {"version": __version__, **table_json(results)}):
+        return 0
     print(text, end="")
     if args.out:
         update_file(args.out, text, args.block)

@@ -53,12 +53,24 @@ def label_of(name: str) -> str:
     return dict(DEFAULT_FACTORS).get(name, name)
 
 
+def _salib():
+    try:
+        import SALib  # noqa: F401
+    except ImportError:
+        from sim.scenario.files import ScenarioError
+
+        raise ScenarioError(
+            ["bordersim sensitivity needs SALib: pip install 'bordersim[analysis]'"]
+        ) from None
+
+
 def problem(dims: Sequence[Dimension]) -> dict[str, Any]:
     return {"num_vars": len(dims), "names": [d.name for d in dims], "bounds": [[d.low, d.high] for d in dims]}
 
 
 def morris_design(dims: Sequence[Dimension], trajectories: int, levels: int, seed: int) -> list[Point]:
     """SALib's Morris trajectories (seeded): ``trajectories * (len(dims) + 1)`` points."""
+    _salib()
     from SALib.sample import morris
 
     x = morris.sample(problem(dims), N=trajectories, num_levels=levels, seed=seed)

@@ -350,4 +350,7 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    return Scenario.model_json_schema()
+    """The editors' JSON Schema of scenario files (:mod:`sim.scenario.editor_schema`)."""
+    from sim.scenario.editor_schema import editor_schema
+
+    return editor_schema()

@@ -223,6 +223,16 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
 
+    sho = sub.add_parser("show", help="what a scenario file sets (--resolved: the whole scenario it makes)")
+    sho.add_argument("scenario", help="scenario file, packaged name or results folder")
+    sho.add_argument(
+        "--resolved", action="store_true", help="the merged scenario with every default filled in"
+    )
+
+    dif = sub.add_parser("diff", help="differences between two scenarios, by field path")
+    dif.add_argument("a", help="scenario file, packaged name or results folder")
+    dif.add_argument("b", help="scenario file, packaged name or results folder")
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
     return p
@@ -248,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sensitivity(args, argv)
         if args.command == "validate":
             return _validate(args.files)
+        if args.command == "show":
+            return _show(args.scenario, args.resolved)
+        if args.command == "diff":
+            return _diff(args.a, args.b)
         if args.command == "schema":
             print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
             return 0
@@ -778,6 +792,39 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     print(effects_markdown(effects))
     print(f"\nSensitivity: {report} (sensitivity.csv, sensitivity.png)")
+    return 0
+
+
+def _show(reference: str, resolved: bool) -> int:
+    from sim.scenario.files import read_chain
+    from sim.scenario.inspect import flatten, show_value
+
+    if resolved or is_results_folder(reference):
+        scenario, source = _scenario_of(reference, {})
+        print(f"# {scenario.name}: resolved from {source}, every default filled in (scenario hash "
+              f"{scenario_hash(scenario)})")  # fmt: skip
+        data = normalised(scenario)
+    else:
+        load_scenario(reference)  # only valid scenarios are shown
+        chain = read_chain(reference)
+        print(f"# {chain[0][0]}: what this file sets" + "".join(f"; extends {p}" for p, _ in chain[1:]))
+        data = chain[0][1]
+    for path, value in flatten(data):
+        print(f"{path} = {show_value(value)}")
+    return 0
+
+
+def _diff(a: str, b: str) -> int:
+    from sim.scenario.inspect import diff
+
+    sa, source_a = _scenario_of(a, {})
+    sb, source_b = _scenario_of(b, {})
+    changes = diff(normalised(sa), normalised(sb))
+    print(f"# A: {source_a} ({sa.name}); B: {source_b} ({sb.name}); resolved scenarios, defaults filled in")
+    print(f"# {len(changes)} difference{'s' if len(changes) != 1 else ''}: ~ changed (A -> B), + only in B, "
+          "- only in A")  # fmt: skip
+    for c in changes:
+        print(c.line())
     return 0
 
 

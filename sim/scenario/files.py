@@ -87,6 +87,12 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     return _validate(merged, chain)
 
 
+def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """A scenario file and its ``extends`` ancestors, child first, each as ``(path, data)``."""
+    path = default_scenario_path() if source is None else resolve(str(source))
+    return _read_chain(path, seen=())
+
+
 def merged_data(source: str | Path | None = None) -> dict[str, Any]:
     """The data of a scenario file merged with its ``extends`` chain, before validation."""
     path = default_scenario_path() if source is None else resolve(str(source))

@@ -99,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bordersim",
         description="Simulate freight trucks crossing the Vietnam–China border in Lạng Sơn.",
+        epilog="Start with `bordersim run` (the Lạng Sơn baseline) or `bordersim list`; "
+        "`bordersim COMMAND --help` describes a command.",
     )
     p.add_argument("--version", action="version", version=f"bordersim {__version__}")
     sub = p.add_subparsers(dest="command")
@@ -240,11 +242,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # nothing asked: say what can be asked (exit 0, not an error)
+        parser.print_help()
+        return 0
     try:
-        if args.command in (None, "run"):
-            if args.command is None:
-                args = _parser().parse_args(["run"])
+        if args.command == "run":
             return _run(args, argv)
         if args.command == "compare":
             return _compare(args)

@@ -404,6 +404,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     settings = parse_settings(args.settings)
     scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
+    _warn(scenario, source)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
     if args.out:
@@ -832,6 +833,14 @@ def _diff(a: str, b: str) -> int:
     return 0
 
 
+def _warn(scenario: Scenario, source: str | Path) -> None:
+    """Plausible mistakes (:mod:`sim.scenario.warnings`), one line each on standard error."""
+    from sim.scenario.warnings import scenario_warnings
+
+    for line in scenario_warnings(scenario):
+        _say(f"warning: {source}: {line}")
+
+
 def _validate(files: list[str]) -> int:
     status = 0
     for name in files:
@@ -842,6 +851,7 @@ def _validate(files: list[str]) -> int:
                 print(line, file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
+        _warn(s, name)
         print(
             f"{name}: ok ({s.name}: {sum(x.enabled for x in s.crossings.values())} crossings, "
             f"{len(s.demand.streams)} streams, {s.horizon_days} days)"

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.engine.records import OUTCOMES
 from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.comparison import (
@@ -181,7 +182,7 @@ class RunData:
             "trucks", reps, columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
         )
         keep = (
-            (trucks.column("outcome").to_numpy() == 1)
+            (_outcome_labels(trucks.column("outcome")) == "cleared")
             & ~trucks.column("initial").to_numpy(zero_copy_only=False)
             & (trucks.column("t_arrive").to_numpy() >= warmup_min)
         )
@@ -224,6 +225,13 @@ class RunData:
             with np.errstate(invalid="ignore", divide="ignore"):
                 grid[i] = np.where(o > 0, b / o, np.nan)
         return stages, grid
+
+
+def _outcome_labels(column: pa.ChunkedArray) -> np.ndarray:
+    """Truck outcomes as labels, whether stored as labels (dictionary) or as 0/1/2 codes (older folders)."""
+    if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type):
+        return np.asarray(column.cast(pa.string()).to_pylist(), dtype=object)
+    return np.asarray(OUTCOMES, dtype=object)[column.to_numpy().astype(int)]
 
 
 def _band(label: str, table: pa.Table, crossing: str, x_col: str, metric: str) -> plots.Band:

@@ -35,7 +35,7 @@ from sim.experiments.atomic import write_atomic
 from sim.experiments.comparison import headline_kpis_of
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.experiments.results_folder import FolderError, _csv, _num
-from sim.scenario.files import ScenarioError, merged_data, scenario_hash
+from sim.scenario.files import ScenarioError, resolved_data, scenario_hash
 from sim.scenario.overrides import Setting, dotted, load_with_settings, parse_path, parse_value
 from sim.scenario.schema import Scenario
 from sim.version import __version__
@@ -208,7 +208,7 @@ def plan(
     first = load_with_settings(source, base_settings, overrides)
     common = dict(overrides or {})
     common["rng_seed"] = first.rng_seed
-    data = merged_data(source)
+    data = resolved_data(source)
     scenarios = []
     for p in points:
         extra = settings_of(p, dims, data)

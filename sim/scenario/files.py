@@ -93,8 +93,12 @@ def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, A
     return _read_chain(path, seen=())
 
 
-def merged_data(source: str | Path | None = None) -> dict[str, Any]:
-    """The data of a scenario file merged with its ``extends`` chain, before validation."""
+def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
+    """The scenario's data as its files state it, ``extends`` merged, defaults not filled in.
+
+    What :func:`sim.scenario.paths.overrides_for` sets values on, so that an override
+    replaces exactly one value of what the planner wrote.
+    """
     path = default_scenario_path() if source is None else resolve(str(source))
     return _merge_chain(_read_chain(path, seen=()))
 

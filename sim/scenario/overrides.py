@@ -181,11 +181,11 @@ def load_with_settings(
     source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
 ):
     """:func:`~sim.scenario.files.load_scenario` with ``overrides`` and then ``settings`` applied."""
-    from sim.scenario.files import deep_merge, load_scenario, merged_data
+    from sim.scenario.files import deep_merge, load_scenario, resolved_data
 
     extra = dict(overrides or {})
     if settings:
-        extra = deep_merge(extra, as_overrides(deep_merge(merged_data(source), extra), settings))
+        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
     try:
         return load_scenario(source, overrides=extra or None)
     except ScenarioError as err:

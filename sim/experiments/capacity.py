@@ -15,10 +15,10 @@ Method
    fastest service), with one day of that bound waiting at time zero, so the route is
    saturated from the start. At a shared facility its trucks queue first come, first
    served with the other crossings' and crowd them out, so the figure is what the
-   crossing can take from the facility when it is the one pressing. Yards are made unlimited, so that queues grow in front of
-   the stage that binds rather than on the road (a yard in this model limits where
-   trucks wait, not how many cross, unless it holds fewer trucks than its stages serve
-   at once).
+   crossing can take from the facility when it is the one pressing. Yards are made
+   unlimited, so that queues grow in front of the stage that binds rather than on the
+   road (a yard in this model limits where trucks wait, not how many cross, unless it
+   holds fewer trucks than its stages serve at once).
 2. **All crossings at once.** One more configuration saturates every crossing together
    (empty returns still at the scenario's rate): the province's capacity, with each
    shared facility divided among its routes first come, first served. Capacities of

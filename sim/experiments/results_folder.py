@@ -42,6 +42,7 @@ import pyarrow.parquet as pq
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.experiments.analysis import mser
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
 from sim.experiments.replications import Estimate, estimate
 from sim.readouts.replication import ReplicationOutput, Table, replication_output
 from sim.scenario.files import normalised, scenario_hash
@@ -70,6 +71,9 @@ TABLES = {
     "series/": "backlog, road queue and stage queues over time, by crossing (sim.hourly)",
     "utilisation/": "busy and open lane-minutes by stage and hour of day, measured days (sim.hourly)",
     "kpis/": "the KPIs of each replication; its presence marks the replication complete",
+    "daily_total/": "daily KPIs of all crossings together, per replication (apart from the crossings' rows)",
+    "series_total/": "backlog and queues over time of all crossings together, per replication",
+    "datapackage.json": "data dictionary: every table's files and columns, with descriptions and units",
 }
 
 
@@ -108,22 +112,27 @@ class EncodedReplication:
     parts: dict[str, bytes]
 
 
-def encode(output: ReplicationOutput) -> EncodedReplication:
-    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out)."""
+def encode(output: ReplicationOutput, scenario: Scenario) -> EncodedReplication:
+    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out).
+
+    Each table is documented on the way (:func:`sim.experiments.data_dictionary.documented`):
+    labels, local times, column metadata, totals apart.
+    """
     parts = {}
     for table in PART_TABLES:
         data = getattr(output, table)
         if data is not None:
-            parts[table] = parquet_bytes(to_arrow(data))
+            written = documented(table, to_arrow(data), scenario.start_date, scenario.timezone)
+            parts.update({name: parquet_bytes(t) for name, t in written.items()})
     row = {"replication": np.array([output.replication], np.int64)}
     row.update({k: np.array([v], float) for k, v in output.kpis.items()})
-    parts[DONE_TABLE] = parquet_bytes(to_arrow(row))
+    parts[DONE_TABLE] = parquet_bytes(with_metadata(DONE_TABLE, to_arrow(row)))
     return EncodedReplication(output.replication, parts)
 
 
 def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
     """Run a replication and encode its tables: a worker's unit of work for a results folder."""
-    return encode(replication_output(scenario, replication))
+    return encode(replication_output(scenario, replication), scenario)
 
 
 class ResultsFolder:
@@ -194,9 +203,19 @@ class ResultsFolder:
     ) -> pa.Table:
         """One of the per-replication tables (``trucks``, ``daily``...), replications in order."""
         reps = self.replications() if replications is None else list(replications)
+        if name in SPLIT and (self.path / SPLIT[name]).is_dir():
+            return self._read_with_totals(name, reps, columns)
         cols = None if columns is None else list(columns)
         parts = [pq.read_table(self.path / name / part_name(r), columns=cols) for r in reps]
         return pa.concat_tables(parts) if parts else pa.table({})
+
+    def _read_with_totals(self, name: str, reps: list[int], columns: Sequence[str] | None) -> pa.Table:
+        """``daily`` or ``series`` with its totals table put back as ``crossing = "all"`` rows."""
+        order = ("replication", "day") if name == "daily" else ("replication", "t_h")
+        crossings = pa.concat_tables([pq.read_table(self.path / name / part_name(r)) for r in reps])
+        totals = pa.concat_tables([pq.read_table(self.path / SPLIT[name] / part_name(r)) for r in reps])
+        table = joined(name, crossings, totals, order)
+        return table if columns is None else table.select(list(columns))
 
     def kpi_runs(self) -> list[dict[str, float]]:
         """KPIs of each replication, in replication order."""
@@ -283,9 +302,15 @@ class ResultsFolder:
         folder._write_manifest(manifest)
         return folder
 
+    def record_settings(self, settings: Sequence[str]) -> None:
+        """Keep the ``--set path=value`` settings the scenario was changed by in the manifest."""
+        manifest = self.manifest()
+        manifest["settings"] = list(settings)
+        self._write_manifest(manifest)
+
     def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
         """Write one replication's tables, each atomically, its KPIs last."""
-        encoded = output if isinstance(output, EncodedReplication) else encode(output)
+        encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
         name = part_name(encoded.replication)
         for table, data in encoded.parts.items():  # the KPIs come last: they mark the replication done
             write_atomic_bytes(self.path / table / name, data)
@@ -319,7 +344,17 @@ class ResultsFolder:
         manifest["completed"] = len(runs)
         manifest["warmup_suggestion"] = warmup_suggestion(self.read_table("series"), self.scenario())
         self._write_manifest(manifest)
+        self.write_datapackage()
         return summary
+
+    def write_datapackage(self) -> None:
+        """``datapackage.json``: every table's files, fields, descriptions and units."""
+        tables = [*PART_TABLES, *SPLIT.values(), DONE_TABLE]
+        write_datapackage(
+            self.path,
+            tables,
+            {"summary.csv": "summary", "kpis.csv": "kpis_csv", "daily_summary.csv": "daily_summary"},
+        )
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=True)

@@ -70,7 +70,6 @@ def as_end(value: datetime | date) -> datetime:
     return datetime.combine(value + timedelta(days=1), time())
 
 
-
 class Window(Spec):
     """A daily opening window on some weekdays."""
 

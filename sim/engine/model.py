@@ -66,7 +66,7 @@ class Stage:
 
     __slots__ = (
         "env", "id", "lanes", "capacity", "open_lanes", "busy", "queue", "waiting", "draw",
-        "quota", "quota_left", "model", "cargo", "q_in", "s_in", "committed", "outcome",
+        "quota", "quota_left", "reopen_at", "model", "cargo", "q_in", "s_in", "committed", "outcome",
         "rec_truck", "rec_stage", "rec_queue", "rec_start", "rec_end",
     )  # fmt: skip
 
@@ -90,6 +90,7 @@ class Stage:
         self.draw = draw
         self.quota = quota
         self.quota_left = INF if quota is None else quota
+        self.reopen_at = 0.0  # the next local midnight of a quota (read by routing)
         self.model = model
         # Bound once: the hot path reads these on every truck.
         self.cargo, self.q_in, self.s_in = model.cargo, model.q_in, model.s_in
@@ -268,6 +269,7 @@ class Model:
         backlog = [b for b in s.initial_backlog for _ in range(b.trucks)]
         n0, n = len(backlog), len(backlog) + arrivals.time.size
         self.n_backlog = n0
+        self._age = [b.waited_h * 60.0 for b in backlog]
         streams = list(s.demand.streams.values())
         self.t_arr = [0.0] * n0 + arrivals.time.tolist()
         self.stream = [-1] * n0 + arrivals.stream.tolist()
@@ -292,7 +294,9 @@ class Model:
         self.records = Records()
 
         self._build_network(cls_index)
-        self._chooser = LeastWaitChooser(s, self.crossing_names, self.class_names, self.yards)
+        self._chooser = LeastWaitChooser(
+            s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
+        )
         self._patience = [
             None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
             for name, c in s.cargo.items()
@@ -484,7 +488,9 @@ class Model:
             day += timedelta(days=1)
             midnight = to_model_minutes(datetime.combine(day, time()), tz, self.epoch)
             if midnight >= self.horizon:
+                stage.reopen_at = INF
                 return
+            stage.reopen_at = midnight
             yield self._at(midnight, QUOTA_RESET)
             stage.new_quota_day()
 
@@ -494,14 +500,18 @@ class Model:
         xi = self.crossing[truck]
         if xi < 0:
             xi = self.crossing[truck] = self._chooser.choose(
-                self.stream[truck], self.direction[truck], self.cargo[truck]
+                self.stream[truck], self.direction[truck], self.cargo[truck], self.equipped[truck],
+                self.env._now,
             )
         di = self.direction[truck]
         self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
         self.yard_of[truck] = yard = self.yards[xi][di]
         patience = self._patience[self.cargo[truck]]
         if patience is not None:
-            Timeout(self.env, patience(), truck).callbacks.append(self._give_up)
+            wait = patience()
+            if truck < self.n_backlog:  # the initial backlog has already waited a while
+                wait = max(0.0, wait - self._age[truck])
+            Timeout(self.env, wait, truck).callbacks.append(self._give_up)
         yard.arrive(truck)
 
     def advance(self, truck: int) -> None:

@@ -20,6 +20,15 @@ class YardLoad(Protocol):
     on_road: int
 
 
+class StageState(Protocol):
+    """What the chooser reads of a stage: its id and the state of its daily quota."""
+
+    id: int
+    quota: int | None
+    quota_left: float
+    reopen_at: float
+
+
 class LeastWaitChooser:
     """Pick the crossing where the truck expects to be through soonest.
 
@@ -29,7 +38,16 @@ class LeastWaitChooser:
     expected time is that of clearing the trucks ahead (in its yard and on its
     road) and the truck itself at that rate: ``(ahead + 1) / rate``, so an
     empty slow crossing does not beat a fast one with a truck in service.
-    Opening hours are not looked ahead. Ties go to the crossing listed first.
+
+    With the model's routes and opening intervals (``routes``, ``intervals``), the
+    expected time also counts the wait until every stage the truck would pass is open:
+    opening hours, dated closures (of the crossing or of its shared facility) and a
+    daily quota already used up (open again at the quota's next local midnight). A
+    crossing with no route for the truck's class and equipment (its lanes are for
+    equipped trucks only, or it does not accept the class) is never chosen, nor one
+    that does not open again within the horizon while another does. So a truck is never
+    sent to a crossing that cannot serve it before another would. Ties go to the
+    crossing listed first.
     """
 
     def __init__(
@@ -38,10 +56,15 @@ class LeastWaitChooser:
         crossing_names: Sequence[str],
         class_names: Sequence[str],
         yards: Sequence[Sequence[YardLoad | None]],
+        routes: Sequence[Sequence[Sequence[Sequence[StageState]] | None]] | None = None,
+        intervals: Sequence[Sequence[tuple[float, float]]] | None = None,
     ):
         # yards[crossing][direction] is read live at each choice, so the chooser sees the
         # model's state without importing the model.
         self.yards = yards
+        self.routes = routes
+        self.intervals = intervals
+        self._next = [0] * len(intervals) if intervals is not None else []
         x_index = {c: i for i, c in enumerate(crossing_names)}
         self.candidates: list[list[int]] = []
         for stream in scenario.demand.streams.values():
@@ -79,12 +102,44 @@ class LeastWaitChooser:
                 per_dir.append(per_class)
             self.rate.append(per_dir)
 
-    def choose(self, stream: int, di: int, ci: int) -> int:
-        """The crossing for a truck of ``stream``, direction ``di`` and cargo class ``ci``."""
+    def open_from(self, sid: int, now: float, t: float) -> float:
+        """The first instant at or after ``t >= now`` when stage ``sid`` is open (inf: never)."""
+        iv = self.intervals[sid]  # type: ignore[index]
+        i = self._next[sid]
+        while i < len(iv) and iv[i][1] <= now:  # the clock only moves on: skip past intervals
+            i += 1
+        self._next[sid] = i
+        while i < len(iv) and iv[i][1] <= t:
+            i += 1
+        if i == len(iv):
+            return float("inf")
+        return max(t, iv[i][0])
+
+    def ready_at(self, route: Sequence[StageState], now: float) -> float:
+        """When every stage of ``route`` has been open at least once from ``now`` (see class)."""
+        ready = now
+        for stage in route:
+            t = now
+            if stage.quota is not None and stage.quota_left <= 0:
+                t = stage.reopen_at
+            ready = max(ready, self.open_from(stage.id, now, t))
+        return ready
+
+    def choose(self, stream: int, di: int, ci: int, equipped: int = 0, now: float = 0.0) -> int:
+        """The crossing for a truck of ``stream``, direction ``di``, cargo class ``ci``."""
         best, best_wait = -1, float("inf")
+        fallback = -1
         for xi in self.candidates[stream]:
             yard = self.yards[xi][di]
             wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
+            if self.routes is not None:
+                by_dir = self.routes[xi][di]
+                route = by_dir[2 * ci + equipped] if by_dir is not None else None
+                if not route:
+                    continue  # cannot serve this truck at all
+                if fallback < 0:
+                    fallback = xi
+                wait += self.ready_at(route, now) - now
             if wait < best_wait:
                 best, best_wait = xi, wait
-        return best
+        return best if best >= 0 else fallback

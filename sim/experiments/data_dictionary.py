@@ -136,16 +136,63 @@ KPIS: dict[str, tuple[str, str]] = {
         "Days from the backlog's peak until it is back to normal (reporting.recovery_factor)",
         "days",
     ),
+    "days_to_recover.not_recovered": (
+        "1 when the backlog did not recover within the horizon (sum over replications: "
+        "how many never recovered; their days_to_recover is NaN, not dropped silently)",
+        "0/1",
+    ),
+    "days_to_recover.lower_bound": (
+        "days_to_recover, or for a run that did not recover the days from the peak to the end",
+        "days",
+    ),
+    "unstable": (
+        "1 when the midnight backlog grows steadily over the second half of the measured days "
+        "(slope > reporting.unstable_growth_share x arrivals per day)",
+        "0/1",
+    ),
+    "in_system_share_end": (
+        "Share of the measured days' loaded arrivals still in the system at the end (censored)",
+        "share 0-1",
+    ),
+    "time_in_system_h.trucks": (
+        "Cleared loaded trucks arrived in the measured days: what time_in_system_h.mean/p50/p95/max "
+        "are computed over",
+        "trucks",
+    ),
+    "time_in_system_h.lower_bound": (
+        "Mean time in the system counting trucks still waiting until the end of the run "
+        "(a lower bound of the true mean under censoring)",
+        "h",
+    ),
+    "gave_up_per_day.road": ("Loaded trucks that gave up on the road (before the yard), per day", "trucks/day"),
+    "gave_up_per_day.yard": (
+        "Loaded trucks that gave up in the yard (queueing for a stage), per day",
+        "trucks/day",
+    ),
+    "value_at_risk_vnd_per_day": (
+        "Value of the delayed or turned-back perishable loads (cargo value_vnd, default F88), "
+        "per measured day",
+        "VND/day",
+    ),
+    "queue_cost_vnd_per_day": (
+        "Loaded truck-hours in the system x reporting.queue_cost_vnd_per_truck_hour, per day",
+        "VND/day",
+    ),
     "same_day_share": ("Share of trucks cleared the same local day they arrived", "share 0-1"),
     "perishable_delayed_share": (
-        "Share of perishable trucks longer than reporting.perishable_delay_h",
+        "Share of perishable trucks longer than reporting.perishable_delay_h in the system, "
+        "or that gave up",
         "share 0-1",
     ),
     "cleared_per_day.": ("Vehicles cleared per measured day, by direction or crossing", "trucks/day"),
     "backlog_growth_per_day.": ("Growth of the midnight backlog per day, by crossing", "trucks/day"),
     "backlog_midnight.": ("Trucks in the system at midnight over measured days (mean or max)", "trucks"),
     "time_in_system_h.mean.": ("Mean time in the system, by direction or crossing", "h"),
-    "time_in_system_h.": ("Time in the system of cleared trucks (mean, p50, p95, max)", "h"),
+    "time_in_system_h.": (
+        "Time in the system of the cleared loaded trucks arrived in the measured days "
+        "(mean, p50, p95, max; trucks still waiting or that gave up are left out)",
+        "h",
+    ),
     "road_queue_peak_km.": ("Peak road queue in km, by crossing (max: the longest)", "km"),
     "road_queue_peak.": ("Peak road queue in trucks, by crossing", "trucks"),
     "utilisation.": (

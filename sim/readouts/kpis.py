@@ -11,7 +11,10 @@ cleared_per_day                        loaded trucks that crossed the border, pe
 cleared_per_day.<direction>            ... by direction
 cleared_per_day.<crossing>             ... by crossing
 arrived_per_day                        trucks that arrived, per day
-gave_up_per_day                        trucks that gave up and returned inland
+gave_up_per_day                        loaded trucks that gave up and returned inland, per day
+gave_up_per_day.road / .yard           ... where they gave up: on the road before the yard, or
+                                       in the yard queueing for a stage (never after the
+                                       Chinese side accepted them: see Model._give_up)
 empty_cleared_per_day[.<crossing>]     empty returns (cargo classes with loaded = false) that
                                        crossed, per day; only when the scenario has such a class
 backlog_midnight.mean / .max           loaded trucks in the system at each midnight
@@ -20,12 +23,34 @@ backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
 days_to_recover                        days from the peak midnight backlog until it is back
                                        under recovery_factor x its median over the first
                                        normal_days measured days (NaN: not within horizon)
-time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared loaded trucks, hours
+days_to_recover.not_recovered          1 when the backlog did not recover within the horizon
+                                       (summed over replications: how many never recovered)
+days_to_recover.lower_bound            days_to_recover, or, when not recovered, the days from
+                                       the peak to the end of the run (a lower bound)
+unstable                               1 when the midnight backlog grows steadily: its slope
+                                       over the second half of the measured days exceeds
+                                       reporting.unstable_growth_share x arrivals per day
+in_system_share_end                    share of the measured days' loaded arrivals still in the
+                                       system at the end of the run (censored: their time in
+                                       system is not known)
+time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, hours, computed over the loaded
+                                       trucks that arrived in the measured days AND cleared
+                                       (trucks still waiting, or that gave up, are left out)
+time_in_system_h.trucks                how many trucks those figures are computed over
+time_in_system_h.lower_bound           mean hours over the measured days' loaded arrivals that
+                                       cleared or are still in the system, counting the latter
+                                       until the end of the run: a lower bound of the true mean
 time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class (empty returns too)
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
-perishable_delayed_share               perishable arrivals longer than the threshold
+perishable_delayed_share               perishable arrivals longer than the threshold in the
+                                       system (still waiting at the end: until the end), or
+                                       that gave up and turned back
+value_at_risk_vnd_per_day              value of those delayed perishable loads (cargo class
+                                       value_vnd; default F88), per measured day, VND
+queue_cost_vnd_per_day                 loaded truck-hours in the system over the measured days
+                                       x reporting.queue_cost_vnd_per_truck_hour, per day, VND
 utilisation.<stage>                    busy lane-time while open / lane-minutes offered (the
                                        stage's capacity timeline, sim.engine.capacity; <= 1;
                                        service running on past closing is not counted);
@@ -43,7 +68,7 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 
-CLEARED, GAVE_UP = 1, 2
+IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 
 
 def kpis(result: RunResult) -> dict[str, float]:
@@ -65,7 +90,11 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"cleared_per_day.{x}"] = (cleared & (t["crossing"] == xi)).sum() / days
     arrived = ~t["initial"] & (t["t_arrive"] >= w0) & loaded
     out["arrived_per_day"] = arrived.sum() / days
-    out["gave_up_per_day"] = ((t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded).sum() / days
+    gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
+    out["gave_up_per_day"] = gave_up.sum() / days
+    on_road = np.isnan(t["t_yard"])
+    out["gave_up_per_day.road"] = (gave_up & on_road).sum() / days
+    out["gave_up_per_day.yard"] = (gave_up & ~on_road).sum() / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
         for xi, x in enumerate(result.crossings):
@@ -79,12 +108,25 @@ def kpis(result: RunResult) -> dict[str, float]:
     for xi, x in enumerate(result.crossings):
         mine = loaded & (t["crossing"] == xi)
         out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, mine))
-    out["days_to_recover"] = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
+    recover = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
+    out["days_to_recover"] = recover
+    out["days_to_recover.not_recovered"] = float(np.isnan(recover))
+    out["days_to_recover.lower_bound"] = (
+        float(backlog.size - 1 - int(np.argmax(backlog))) if np.isnan(recover) else recover
+    )
+    second_half = backlog[backlog.size // 2 :]
+    arrivals_per_day = arrived.sum() / days
+    out["unstable"] = float(_slope(second_half) > s.reporting.unstable_growth_share * arrivals_per_day)
 
     done = arrived & (t["outcome"] == CLEARED)
+    waiting = arrived & (t["outcome"] == IN_SYSTEM)
+    out["in_system_share_end"] = waiting.sum() / arrived.sum() if arrived.any() else np.nan
     tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
     for name, value in _summary(tis).items():
         out[f"time_in_system_h.{name}"] = value
+    out["time_in_system_h.trucks"] = float(done.sum())
+    censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
+    out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
     for xi, x in enumerate(result.crossings):
         mine = done & (t["crossing"] == xi)
@@ -102,8 +144,16 @@ def kpis(result: RunResult) -> dict[str, float]:
 
     perishable = np.array([s.cargo[c].perishable for c in result.cargo], bool)[t["cargo"]] & arrived
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
-    late = perishable & ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0)
+    late = perishable & (
+        ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0) | (t["outcome"] == GAVE_UP)
+    )
     out["perishable_delayed_share"] = late.sum() / perishable.sum() if perishable.any() else np.nan
+    value = np.array([s.cargo[c].value_per_truck_vnd() for c in result.cargo], float)[t["cargo"]]
+    out["value_at_risk_vnd_per_day"] = float(value[late].sum()) / days
+    # Loaded truck-hours in the system within the measured days [w0, h].
+    inside = np.clip(end, w0, h) - np.clip(t["t_arrive"], w0, h)
+    truck_hours = float(inside[loaded].sum()) / 60.0
+    out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
     for sid, name in enumerate(result.stage_names):
         out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h)

@@ -22,6 +22,9 @@ from sim.scenario.spec import Spec
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
 DEFAULT_SERVICE = "default"
+# Midpoint of "a durian truckload is worth VND 2-3 bn" (F88): the default value of a
+# perishable truckload (CargoClass.value_vnd).
+PERISHABLE_VALUE_VND = 2.5e9
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
@@ -43,6 +46,19 @@ class CargoClass(Spec):
         "side counts them, F62-F64) but are not in the Vietnamese 'vehicles cleared' figure "
         "(F64i); KPIs report them apart (`empty_cleared_per_day`).",
     )
+    value_vnd: float | None = Field(
+        None,
+        ge=0,
+        description="Value of one truckload in VND, for `value_at_risk_vnd_per_day`; omitted = "
+        "VND 2.5 bn for a perishable class (midpoint of a durian truckload, VND 2-3 bn, F88) "
+        "and 0 otherwise (ASSUMPTION: only perishable loads lose value while they wait).",
+    )
+
+    def value_per_truck_vnd(self) -> float:
+        """The value of one truckload, with the sourced default (F88) for perishables."""
+        if self.value_vnd is not None:
+            return self.value_vnd
+        return PERISHABLE_VALUE_VND if self.perishable else 0.0
 
 
 class Staffing(Spec):
@@ -188,9 +204,10 @@ class Route(Spec):
     )
     yard_capacity: int | None = Field(
         None,
-        ge=0,
+        ge=1,
         description="Trucks the yard holds from arrival until they cross; the rest wait on the "
-        "road. Omitted = unlimited.",
+        "road. Omitted = unlimited. At least 1: a yard of 0 would let no truck reach the "
+        "first stage (a deadlock), so it is rejected.",
     )
 
     @field_validator("stages")
@@ -372,6 +389,13 @@ class Backlog(Spec):
     direction: Direction = Field(description="Their direction.")
     cargo: Key = Field(description="Their cargo class.")
     trucks: int = Field(ge=0, description="How many.")
+    waited_h: float = Field(
+        0.0,
+        ge=0,
+        description="Hours these trucks have already waited when the run starts: their "
+        "patience (cargo class `patience`) runs down from it, so trucks that have waited "
+        "N days give up sooner.",
+    )
 
 
 class Reporting(Spec):
@@ -391,6 +415,22 @@ class Reporting(Spec):
     )
     queue_sample_min: float = Field(
         60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."
+    )
+    queue_cost_vnd_per_truck_hour: float = Field(
+        300_000.0,
+        ge=0,
+        description="Cost of one truck-hour in the border area (truck, driver, reefer fuel), for "
+        "`queue_cost_vnd_per_day`. ASSUMPTION (no source gives an hourly cost): a trip costs "
+        "VND 70-100 M (F88) and a reefer truck makes about 2.5 trips a month (F57), so a "
+        "truck-hour costs about 85 M x 2.5 / 720 h = VND 0.3 M.",
+    )
+    unstable_growth_share: float = Field(
+        0.02,
+        gt=0,
+        description="A run is flagged `unstable` when, over the second half of its measured "
+        "days, the midnight backlog grows by more than this share of a day's arrivals per day. "
+        "ASSUMPTION: 2% a day, sustained over half the run, is a trend rather than noise of "
+        "a day-to-day backlog.",
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim import ScenarioError, kpis, parse_scenario, run_once
+from sim.engine.records import PLACES
 from sim.readouts.kpis import conservation
 from sim.scenario.schema import PERISHABLE_VALUE_VND
 
@@ -287,3 +288,142 @@ def test_non_recovering_run_is_reported_not_dropped():
     assert k["unstable"] == 1.0, "22 trucks a day more than the gate serves: a steady trend"
     assert k["in_system_share_end"] > 0.3
     assert k["time_in_system_h.lower_bound"] > k["time_in_system_h.mean"]
+
+
+# -- staging and call-forward ---------------------------------------------------------------------
+STAGING = """
+[staging.park]
+name = "Park"
+km_from_gate = 5
+capacity = {capacity}
+speed_kmh = 20
+"""
+
+
+def test_call_forward_order_and_timing_from_a_staging_area():
+    # Park 5 km away at 20 km/h: 15 min to the gate. Gate yard of 2, one lane of 60 min,
+    # park of 3. Six trucks at 00:00: 0 and 1 are called at once; 2, 3, 4 wait in the park;
+    # 5 waits on the road before the park. Each truck leaving the gate calls the next one.
+    text = (
+        HEAD.format(days=1, fruit="")
+        + gate("fast", service=60, yard='yard_capacity = 2\nstaging = "park"')
+        + STAGING.format(capacity=3)
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 6)
+    )
+    r = run_once(parse_scenario(text, "staging.toml"))
+    t = r.trucks
+    assert np.array_equal(t["t_staged"], [0, 0, 0, 0, 0, 75])
+    assert np.array_equal(t["t_called"], [0, 0, 75, 135, 195, 255])
+    assert np.array_equal(t["t_yard"], t["t_called"] + 15)
+    assert np.array_equal(t["t_out"], [75, 135, 195, 255, 315, 375])
+    k = kpis(r)
+    assert k["staging_peak.park"] == 3 and k["road_queue_peak.fast"] == 1 and k["yard_peak.fast"] == 2
+    assert k["called_per_day"] == 6
+
+
+def test_giving_up_in_the_staging_area_in_transit_and_in_the_yard():
+    # As in the call-forward case, with patience 100 min. Truck 2, called at 75, is in the gate
+    # yard from 90 and gives up there at 100; its place lets truck 3 be called at 100, and
+    # truck 3's own patience runs out while it drives (a called truck goes on to the gate).
+    # Trucks 4 and 5 give up in the park at 100.
+    text = (
+        HEAD.format(days=1, fruit='patience = { kind = "deterministic", value_min = 100 }')
+        + gate("fast", service=60, yard='yard_capacity = 2\nstaging = "park"')
+        + STAGING.format(capacity=3)
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 6, cargo="fruit")
+    )
+    r = run_once(parse_scenario(text, "patience.toml"))
+    t = r.trucks
+    assert t["outcome"].tolist() == [1, 1, 2, 1, 2, 2]
+    assert np.array_equal(t["t_called"][:4], [0, 0, 75, 100])
+    assert np.array_equal(t["t_out"], [75, 135, 100, 195, 100, 100])
+    assert [PLACES[p] for p in t["place"]] == ["none", "none", "yard", "none", "staging", "staging"]
+    k = kpis(r)
+    assert k["gave_up_per_day.staging"] == 2 and k["gave_up_per_day.yard"] == 1
+
+
+def test_giving_up_on_the_road_before_a_full_staging_area():
+    # Park of 1: at 0 trucks 0 and 1 are called, truck 2 fills the park, trucks 3-5 wait on
+    # the road. 3-5 have already waited 30 min (patience 100): they give up on the road at 70.
+    text = (
+        HEAD.format(days=1, fruit='patience = { kind = "deterministic", value_min = 100 }')
+        + gate("fast", service=60, yard='yard_capacity = 2\nstaging = "park"')
+        + STAGING.format(capacity=1)
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 3, cargo="fruit")
+        + backlog("fast", 3, cargo="fruit", waited_h=0.5)
+    )
+    r = run_once(parse_scenario(text, "road.toml"))
+    t = r.trucks
+    assert np.array_equal(t["t_out"], [75, 135, 100, 70, 70, 70])
+    assert [PLACES[p] for p in t["place"]] == ["none", "none", "yard", "road", "road", "road"]
+    assert np.isnan(t["t_staged"][3:]).all()
+    k = kpis(r)
+    assert k["gave_up_per_day.road"] == 3 and k["road_queue_peak.fast"] == 3
+
+
+# -- registration slots (metering) ------------------------------------------------------------------
+SLOTS = """
+[[crossings.fast.routes.export.slots]]
+start = 2024-02-05
+end = 2024-02-06
+per_day = 1
+timezone = "{tz}"
+reason = "test"
+"""
+
+
+@pytest.mark.parametrize(
+    ("tz", "expected"),
+    [
+        # Slot days at Hanoi midnights: 0, 1440; the rule ends at 2880 (no slot needed after).
+        ("Asia/Ho_Chi_Minh", [0.0, 1440.0, 2880.0]),
+        # Beijing midnight is 23:00 in Hanoi: days begin at -60, 1380; the rule ends at 2820.
+        ("Asia/Shanghai", [0.0, 1380.0, 2820.0]),
+    ],
+)
+def test_slot_quota_day_boundary_in_the_time_zone_of_the_slots(tz, expected):
+    text = (
+        HEAD.format(days=3, fruit="")
+        + gate("fast", service=10)
+        + SLOTS.format(tz=tz)
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 3)
+    )
+    r = run_once(parse_scenario(text, "slots.toml"))
+    t = r.trucks
+    assert np.array_equal(t["t_slot"], expected)
+    assert np.array_equal(t["t_yard"], expected), "no staging: a registered truck goes to the gate"
+    assert np.array_equal(t["t_out"], np.array(expected) + 10)
+    k = kpis(r)
+    assert k["unregistered_peak.fast"] == 2, "two trucks wait outside, off the border road"
+    assert k["road_queue_peak.fast"] == 0
+
+
+def test_giving_up_outside_while_waiting_for_a_slot():
+    text = (
+        HEAD.format(days=3, fruit='patience = { kind = "deterministic", value_min = 600 }')
+        + gate("fast", service=10)
+        + SLOTS.format(tz="Asia/Ho_Chi_Minh")
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 3, cargo="fruit")
+    )
+    r = run_once(parse_scenario(text, "outside.toml"))
+    t = r.trucks
+    assert t["outcome"].tolist() == [1, 2, 2]
+    assert np.array_equal(t["t_out"], [10, 600, 600])
+    assert kpis(r)["gave_up_per_day.outside"] == pytest.approx(2 / 3)
+
+
+def test_slot_rules_must_not_overlap():
+    text = (
+        HEAD.format(days=3, fruit="")
+        + gate("fast", service=10)
+        + SLOTS.format(tz="Asia/Ho_Chi_Minh")
+        + SLOTS.format(tz="Asia/Ho_Chi_Minh")
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+    )
+    with pytest.raises(ScenarioError, match="slots"):
+        parse_scenario(text, "overlap.toml")

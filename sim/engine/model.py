@@ -47,6 +47,11 @@ from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenar
 from sim.scenario.schema import Stage as StageSpec
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
+# Where a truck is (Model.place), for the parts of the path a plain yard does not need:
+# 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
+OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
+# Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
+P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD = 0, 1, 2, 3, 4, 5
 INF = float("inf")
 
 # Order of events at the same instant (SimPy breaks ties by priority, then by creation):
@@ -246,6 +251,138 @@ class Yard:
                 self._enter(truck)
 
 
+class Staging:
+    """A staging area (a logistics park) shared by the gates that name it; overflow waits on
+    the road before it. A truck inside waits in its gate's call queue (``CalledYard.road``)."""
+
+    __slots__ = ("capacity", "inside", "road", "on_road", "model")
+
+    def __init__(self, capacity: float, model: Model):
+        self.capacity = capacity
+        self.inside = 0
+        self.road: deque[int] = deque()
+        self.on_road = 0
+        self.model = model
+
+    def arrive(self, truck: int) -> None:
+        if self.inside < self.capacity and not self.on_road:
+            self._enter(truck)
+        else:
+            self.road.append(truck)
+            self.on_road += 1
+            self.model.place[truck] = STAGING_ROAD
+
+    def _enter(self, truck: int) -> None:
+        m = self.model
+        self.inside += 1
+        m.t_staged[truck] = m.env._now
+        m.place[truck] = STAGED
+        m.yard_of[truck].queue_call(truck)
+
+    def leave(self) -> None:
+        """A truck has left (called forward or gave up): let the road in."""
+        self.inside -= 1
+        outcome = self.model.outcome
+        while self.on_road and self.inside < self.capacity:
+            truck = self.road.popleft()
+            if outcome[truck] == IN_SYSTEM:
+                self.on_road -= 1
+                self._enter(truck)
+
+
+class CalledYard(Yard):
+    """A gate yard that trucks reach only when called: with a registration slot (metering)
+    and/or from a staging area when the yard has room.
+
+    Path: arrival -> (no slot: wait outside) -> slot -> staging area (or the road) -> called
+    when ``inside + in transit < capacity`` -> drive ``travel`` minutes -> the yard.
+    Without staging, ``road`` is the road before the gate (as in :class:`Yard`); with it,
+    ``road`` is the call queue of this gate's trucks in the staging area, first in first called.
+    """
+
+    __slots__ = (
+        "staging", "travel", "metered", "slots_left", "outside", "waiting_out", "transit", "calling",
+    )  # fmt: skip
+
+    def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float, metered: bool):
+        super().__init__(capacity, model)
+        self.staging = staging
+        self.travel = travel
+        self.metered = metered
+        self.slots_left = INF  # slots left in the current period (INF: no rule in force)
+        self.outside: deque[int] = deque()
+        self.waiting_out = 0  # live trucks waiting outside for a slot
+        self.transit = 0  # called trucks driving from the staging area
+        self.calling = False
+
+    def arrive(self, truck: int) -> None:
+        if self.slots_left >= 1 and not self.waiting_out:
+            self._registered(truck)
+        else:
+            self.outside.append(truck)
+            self.waiting_out += 1
+            self.model.place[truck] = OUTSIDE
+
+    def _registered(self, truck: int) -> None:
+        m = self.model
+        if self.slots_left != INF:
+            self.slots_left -= 1
+        if self.metered:
+            m.t_slot[truck] = m.env._now
+        m.place[truck] = 0
+        if self.staging is not None:
+            self.staging.arrive(truck)
+        else:
+            Yard.arrive(self, truck)
+
+    def new_period(self, slots: float) -> None:
+        """A slot period begins (``INF``: no rule in force): register those waiting outside."""
+        self.slots_left = slots
+        outcome = self.model.outcome
+        while self.waiting_out and self.slots_left >= 1:
+            truck = self.outside.popleft()
+            if outcome[truck] == IN_SYSTEM:
+                self.waiting_out -= 1
+                self._registered(truck)
+
+    def queue_call(self, truck: int) -> None:
+        self.road.append(truck)
+        self.on_road += 1
+        self.call()
+
+    def call(self) -> None:
+        """Call trucks forward from the staging area while the yard has room."""
+        if self.calling:  # re-entered through the staging area: the loop below goes on
+            return
+        self.calling = True
+        m = self.model
+        outcome = m.outcome
+        while self.on_road and self.inside + self.transit < self.capacity:
+            truck = self.road.popleft()
+            if outcome[truck] != IN_SYSTEM:
+                continue
+            self.on_road -= 1
+            self.transit += 1
+            m.t_called[truck] = m.env._now
+            m.place[truck] = TRANSIT
+            Timeout(m.env, self.travel, truck).callbacks.append(self._reach)
+            self.staging.leave()  # type: ignore[union-attr]
+        self.calling = False
+
+    def _reach(self, event: Timeout) -> None:
+        truck = event._value
+        self.transit -= 1
+        self.model.place[truck] = 0
+        self._enter(truck)
+
+    def leave(self) -> None:
+        if self.staging is None:
+            Yard.leave(self)
+        else:
+            self.inside -= 1
+            self.call()
+
+
 class Model:
     """One replication of a scenario. Build, then :meth:`run`."""
 
@@ -284,6 +421,11 @@ class Model:
         self.equipped = [0] * n0 + self._draw_equipped(arrivals)
         self.t_yard = [np.nan] * n
         self.t_out = [np.nan] * n
+        self.t_slot = [np.nan] * n  # got a registration slot (metered routes)
+        self.t_staged = [np.nan] * n  # entered a staging area
+        self.t_called = [np.nan] * n  # called forward from the staging area
+        self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
+        self.gave_up_at = bytearray(n)  # P_* code of where it gave up
         self.q_in = [0.0] * n
         self.s_in = [0.0] * n
         self.pos = [0] * n
@@ -329,7 +471,7 @@ class Model:
         return out.tolist()
 
     def _build_network(self, cls_index: dict[str, int]) -> None:
-        s = self.scenario
+        s, env = self.scenario, self.env
         self.stages: list[Stage] = []
         self.stage_names: list[str] = []
         self.stage_lanes: list[int] = []
@@ -366,6 +508,10 @@ class Model:
         # routes[crossing][direction][2 * class + equipped] -> the stages such a truck passes
         self.routes: list[list[list[list[Stage]] | None]] = []
         self.yards: list[list[Yard | None]] = []
+        self.staging_names = list(s.staging)
+        self.staging_areas = [
+            Staging(INF if a.capacity is None else a.capacity, self) for a in s.staging.values()
+        ]
         for xi, cid in enumerate(self.crossing_names):
             crossing = s.crossings[cid]
             closed = closed_intervals(crossing.closures, s.timezone, self.epoch)
@@ -376,7 +522,18 @@ class Model:
                 if route is None:
                     continue
                 cap = INF if route.yard_capacity is None else route.yard_capacity
-                yards[di] = Yard(cap, self)
+                if route.staging is None and not route.slots:
+                    yards[di] = Yard(cap, self)
+                else:
+                    staging = travel = None
+                    if route.staging is not None:
+                        staging = self.staging_areas[self.staging_names.index(route.staging)]
+                        travel = s.staging[route.staging].travel_min()
+                    yards[di] = called = CalledYard(cap, self, staging, travel or 0.0, bool(route.slots))
+                    if route.slots:
+                        periods = self._slot_periods(route.slots)
+                        called.slots_left = next((n for a, _b, n in periods if a <= 0), INF)
+                        env.process(self._run_slots(called, periods))
                 own = []
                 for st in route.stages:
                     name = f"{cid}/{direction}/{st.name}"
@@ -481,6 +638,39 @@ class Model:
             yield self._at(t, OPENING)
             stage.depart()
 
+    def _slot_periods(self, rules) -> list[tuple[float, float, float]]:
+        """``(start, end, slots)`` of each slot period, in model minutes, with ``INF`` slots in
+        the gaps between rules and after the last (no slot needed); clipped to the run."""
+        periods: list[tuple[float, float, float]] = []
+        for rule in rules:
+            tz = ZoneInfo(rule.timezone or self.scenario.timezone)
+            day = rule.start
+            while day <= rule.end:
+                midnight = datetime.combine(day, time())
+                if rule.per_day is not None:
+                    edges = [midnight, midnight + timedelta(days=1)]
+                    n = rule.per_day
+                else:
+                    edges = [midnight + timedelta(hours=k) for k in range(25)]
+                    n = rule.per_hour
+                ts = [to_model_minutes(e, tz, self.epoch) for e in edges]
+                periods += [(a, b, float(n)) for a, b in zip(ts, ts[1:], strict=False)]
+                day += timedelta(days=1)
+        out: list[tuple[float, float, float]] = []
+        for a, b, n in periods:
+            if out and a > out[-1][1]:
+                out.append((out[-1][1], a, INF))
+            out.append((a, b, n))
+        out.append((out[-1][1], INF, INF))
+        return [(a, b, n) for a, b, n in out if b > 0 and a < self.horizon]
+
+    def _run_slots(self, yard: CalledYard, periods: list[tuple[float, float, float]]):
+        """Begin each slot period at its local start (a day or an hour, UTC+7 or UTC+8)."""
+        for start, _end, slots in periods:
+            if start > 0:  # the period in force at time zero was set when the yard was built
+                yield self._at(start, QUOTA_RESET)
+                yard.new_period(slots)
+
     def _reset_quota(self, stage: Stage, timezone: str):
         tz = ZoneInfo(timezone)
         day = self.epoch.astimezone(tz).date()
@@ -500,7 +690,10 @@ class Model:
         xi = self.crossing[truck]
         if xi < 0:
             xi = self.crossing[truck] = self._chooser.choose(
-                self.stream[truck], self.direction[truck], self.cargo[truck], self.equipped[truck],
+                self.stream[truck],
+                self.direction[truck],
+                self.cargo[truck],
+                self.equipped[truck],
                 self.env._now,
             )
         di = self.direction[truck]
@@ -527,19 +720,37 @@ class Model:
             self.yard_of[truck].leave()
 
     def _give_up(self, event: Timeout) -> None:
+        """A truck's patience runs out: it turns back unless a stage has started serving it
+        (from then on it is committed: never after the Chinese side has accepted it) or it is
+        driving from a staging area to the gate."""
         truck = event._value
         if self.outcome[truck] != IN_SYSTEM or self.committed[truck]:
+            return
+        where = self.place[truck]
+        if where == TRANSIT:
             return
         self.outcome[truck] = GAVE_UP
         self.t_out[truck] = self.env._now
         yard = self.yard_of[truck]
-        if self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
+        if where == OUTSIDE:
+            yard.waiting_out -= 1  # type: ignore[attr-defined]
+            self.gave_up_at[truck] = P_OUTSIDE
+        elif where == STAGING_ROAD:
+            yard.staging.on_road -= 1  # type: ignore[attr-defined]
+            self.gave_up_at[truck] = P_ROAD
+        elif where == STAGED:
+            yard.on_road -= 1  # out of the gate's call queue, and of the staging area
+            yard.staging.leave()  # type: ignore[attr-defined]
+            self.gave_up_at[truck] = P_STAGING
+        elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
             first = self.route_of[truck][0]
             first.waiting -= 1
             self.records.add_row(truck, first.id, self.q_in[truck], np.nan, np.nan)
+            self.gave_up_at[truck] = P_YARD
             yard.leave()
         else:
             yard.on_road -= 1
+            self.gave_up_at[truck] = P_ROAD
 
     def _next_arrival(self, event: Timeout) -> None:
         truck = event._value
@@ -565,6 +776,16 @@ class Model:
         self._close_records()
         return self.records
 
+    def _places(self) -> np.ndarray:
+        """Where each truck gave up or, still in the system, waits at the end (P_* codes)."""
+        out = np.frombuffer(bytes(self.gave_up_at), np.uint8).copy()
+        waiting = np.frombuffer(bytes(self.outcome), np.uint8) == IN_SYSTEM
+        where = np.frombuffer(bytes(self.place), np.uint8)[waiting]
+        code = np.array([0, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
+        in_yard = ~np.isnan(np.asarray(self.t_yard, float)[waiting])
+        out[waiting] = np.where(where > 0, code, np.where(in_yard, P_YARD, P_ROAD))
+        return out
+
     def _close_records(self) -> None:
         """Rows for the trucks still in the system at the end of the horizon."""
         r = self.records
@@ -579,6 +800,10 @@ class Model:
             t_arrive=self.t_arr,
             t_yard=self.t_yard,
             t_out=self.t_out,
+            t_slot=self.t_slot,
+            t_staged=self.t_staged,
+            t_called=self.t_called,
+            place=self._places(),
             outcome=self.outcome,
             crossing=self.crossing,
             direction=self.direction,

@@ -8,6 +8,11 @@ Two tables, each a dict of NumPy columns of equal length.
 t_arrive     arrival at the border area, minutes from the start (0 for backlog)
 t_yard       entry into the crossing's yard (NaN: never left the road)
 t_out        crossing the border, or giving up (NaN: still in the system)
+t_slot       got a registration slot on a metered route (NaN: none needed, or none yet)
+t_staged     entered a staging area (NaN: none on the route, or not reached)
+t_called     called forward from the staging area to the gate (NaN: not called)
+place        where the truck gave up or, still in the system, waits at the end (see
+             ``PLACES``; "none" for cleared trucks)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
 crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)
@@ -37,6 +42,7 @@ from array import array
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
+PLACES = ("none", "outside", "road", "staging", "transit", "yard")
 
 
 class Records:
@@ -62,6 +68,10 @@ class Records:
             "t_arrive": np.asarray(columns["t_arrive"], float),
             "t_yard": np.asarray(columns["t_yard"], float),
             "t_out": np.asarray(columns["t_out"], float),
+            "t_slot": np.asarray(columns["t_slot"], float),
+            "t_staged": np.asarray(columns["t_staged"], float),
+            "t_called": np.asarray(columns["t_called"], float),
+            "place": np.asarray(columns["place"], np.uint8),
             "outcome": np.frombuffer(bytes(columns["outcome"]), np.uint8).copy(),
             "crossing": np.asarray(columns["crossing"], np.int16),
             "direction": np.asarray(columns["direction"], np.int8),

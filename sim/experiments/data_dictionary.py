@@ -31,13 +31,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engine.records import OUTCOMES
+from sim.engine.records import OUTCOMES, PLACES
 
 ALL = "all"
 SPLIT = {"daily": "daily_total", "series": "series_total"}  # totals kept apart from crossings' rows
 LOCAL = {  # model time column -> local date-time column beside it
     "t_arrive": "arrive_local",
     "t_yard": "yard_local",
+    "t_slot": "slot_local",
+    "t_staged": "staged_local",
+    "t_called": "called_local",
     "t_out": "out_local",
     "t_queue": "queue_local",
     "t_start": "start_local",
@@ -68,6 +71,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "t_yard": (f"Entry into the crossing's yard ({MODEL_MIN}); null: never left the road", "min"),
     "t_out": (f"Crossed the border or gave up ({MODEL_MIN}); null: still in the system", "min"),
     "outcome": ("How the truck ended: in_system (at the horizon), cleared or gave_up", ""),
+    "t_slot": (
+        f"Got a registration slot on a metered route ({MODEL_MIN}); null: no slot rules, or none yet",
+        "min",
+    ),
+    "t_staged": (f"Entered a staging area ({MODEL_MIN}); null: none on the route, or not reached", "min"),
+    "t_called": (f"Called forward from the staging area to the gate ({MODEL_MIN}); null: not called", "min"),
+    "place": (
+        "Where the truck gave up or, still in the system, waits at the end: outside (for a slot), "
+        "road, staging, transit (driving from staging), yard; none for cleared trucks",
+        "",
+    ),
     "crossing": ("Crossing id (scenario key); empty for a truck never routed", ""),
     "direction": ("export (Vietnam to China) or import (China to Vietnam)", ""),
     "cargo": ("Cargo class (scenario key)", ""),
@@ -164,11 +178,19 @@ KPIS: dict[str, tuple[str, str]] = {
         "(a lower bound of the true mean under censoring)",
         "h",
     ),
-    "gave_up_per_day.road": ("Loaded trucks that gave up on the road (before the yard), per day", "trucks/day"),
-    "gave_up_per_day.yard": (
-        "Loaded trucks that gave up in the yard (queueing for a stage), per day",
+    "gave_up_per_day.": (
+        "Loaded trucks that gave up per day, by place: outside (waiting for a slot), road, "
+        "staging (area), yard (queueing for a stage)",
         "trucks/day",
     ),
+    "yard_peak.": ("Most trucks in the gate yard at once, by crossing", "trucks"),
+    "staging_peak.": ("Most trucks in the staging area at once, by area", "trucks"),
+    "unregistered_peak.": (
+        "Most trucks waiting outside for a registration slot at once, by metered crossing",
+        "trucks",
+    ),
+    "slot_wait_h.mean": ("Mean wait for a registration slot, trucks on metered routes", "h"),
+    "called_per_day": ("Trucks called forward from staging areas per measured day", "trucks/day"),
     "value_at_risk_vnd_per_day": (
         "Value of the delayed or turned-back perishable loads (cargo value_vnd, default F88), "
         "per measured day",
@@ -236,6 +258,9 @@ def documented(name: str, table: pa.Table, start_date: Any, timezone: str) -> di
         if col == "outcome":
             codes = data.to_numpy().astype(np.int8)
             data = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(OUTCOMES)))
+        elif col == "place":
+            codes = data.to_numpy().astype(np.int8)
+            data = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(PLACES)))
         elif col == "date" and pa.types.is_string(data.type):
             data = data.cast(pa.date32())
         columns[col] = data
@@ -296,6 +321,8 @@ def _field(name: str, kind: str, table: str) -> dict[str, Any]:
         entry["unit"] = unit
     if name == "outcome":
         entry["constraints"] = {"enum": list(OUTCOMES)}
+    if name == "place":
+        entry["constraints"] = {"enum": list(PLACES)}
     return entry
 
 

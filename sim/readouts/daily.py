@@ -30,6 +30,7 @@ from datetime import timedelta
 import numpy as np
 
 from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.records import PLACES
 from sim.engine.run import RunResult
 
 ALL = "all"
@@ -45,7 +46,7 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     out_day = np.floor(np.nan_to_num(t["t_out"], nan=-1.0) / MINUTES_PER_DAY)
     arrive_day = np.floor(t["t_arrive"] / MINUTES_PER_DAY)
     tis_h = (t["t_out"] - t["t_arrive"]) / 60.0
-    road_leave = _road_leave(result)
+    road_start, road_leave = road_span(result)
 
     columns: dict[str, list] = {k: [] for k in _COLUMNS}
     dates = [(s.start_date + timedelta(days=k)).isoformat() for k in range(days)]
@@ -61,7 +62,7 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
         columns["cleared"].append(_per_day(out_day[cleared], days))
         columns["gave_up"].append(_per_day(out_day[mine & (t["outcome"] == GAVE_UP)], days))
         columns["backlog_midnight"].append(_in_system(t, mine, edges[1:]))
-        columns["road_queue_peak"].append(_daily_peaks(t["t_arrive"][every], road_leave[every], edges))
+        columns["road_queue_peak"].append(_daily_peaks(road_start[every], road_leave[every], edges))
         sums = np.bincount(out_day[cleared].astype(np.int64), weights=tis_h[cleared], minlength=days)[:days]
         counts = columns["cleared"][-1]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -100,11 +101,22 @@ def _in_system(t: dict[str, np.ndarray], mine: np.ndarray, times: np.ndarray) ->
     return (np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")).astype(np.int64)
 
 
-def _road_leave(result: RunResult) -> np.ndarray:
-    """When each truck left the road: entered the yard, gave up, or the horizon."""
+def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """When each truck was on the road queue before its gate yard or staging area.
+
+    From arrival (on a metered route: from getting its slot; trucks waiting outside for one
+    are not on the border road) until it entered the staging area or the yard, gave up, or
+    the horizon. A truck driving from a staging area to the gate is not queueing.
+    """
     t = result.trucks
     h = result.horizon_min
-    return np.where(np.isnan(t["t_yard"]), np.where(np.isnan(t["t_out"]), h, t["t_out"]), t["t_yard"])
+    start = np.where(np.isnan(t["t_slot"]), t["t_arrive"], t["t_slot"])
+    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    leave = np.where(
+        np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
+    )
+    outside = (t["place"] == PLACES.index("outside")) & np.isnan(t["t_slot"])
+    return start, np.where(outside, start, leave)
 
 
 def _daily_peaks(arrive: np.ndarray, leave: np.ndarray, edges: np.ndarray) -> np.ndarray:

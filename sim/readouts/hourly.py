@@ -34,7 +34,7 @@ import numpy as np
 
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
-from sim.readouts.daily import ALL
+from sim.readouts.daily import ALL, road_span
 
 HOURS_PER_DAY = 24
 
@@ -42,9 +42,8 @@ HOURS_PER_DAY = 24
 def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     """Backlog, road queue and stage queues over time, by crossing and for all crossings."""
     t = result.trucks
-    h = result.horizon_min
     times, waiting = result.queue_lengths()
-    road_leave = np.where(np.isnan(t["t_yard"]), np.where(np.isnan(t["t_out"]), h, t["t_out"]), t["t_yard"])
+    road_start, road_leave = road_span(result)
     out_time = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     stage_crossing = np.asarray(result.stage_crossing, np.int64)
 
@@ -56,7 +55,7 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
         cols["in_system"].append(_count_between(t["t_arrive"][trucks], out_time[trucks], times))
-        cols["road_queue"].append(_count_between(t["t_arrive"][trucks], road_leave[trucks], times))
+        cols["road_queue"].append(_count_between(road_start[trucks], road_leave[trucks], times))
         cols["stage_queue"].append(waiting[stages].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}
 

@@ -66,7 +66,9 @@ import numpy as np
 
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
+from sim.engine.records import PLACES
 from sim.engine.run import RunResult
+from sim.readouts.daily import road_span
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 
@@ -92,9 +94,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     out["arrived_per_day"] = arrived.sum() / days
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
     out["gave_up_per_day"] = gave_up.sum() / days
-    on_road = np.isnan(t["t_yard"])
-    out["gave_up_per_day.road"] = (gave_up & on_road).sum() / days
-    out["gave_up_per_day.yard"] = (gave_up & ~on_road).sum() / days
+    staged = bool(s.staging) or any(r.slots for x in s.crossings.values() for r in x.routes.values())
+    for place in ("outside", "road", "staging", "yard") if staged else ("road", "yard"):
+        out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
         for xi, x in enumerate(result.crossings):
@@ -162,6 +164,13 @@ def kpis(result: RunResult) -> dict[str, float]:
     for xi, x in enumerate(result.crossings):
         out[f"road_queue_peak.{x}"] = float(peaks[xi])
         out[f"road_queue_peak_km.{x}"] = peaks[xi] * m_per_truck[xi] / 1000.0
+    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    in_yard = np.where(np.isnan(t["t_yard"]), end, t["t_yard"])
+    yard_peaks = _peaks(result, in_yard, end, t["crossing"], len(result.crossings))
+    for xi, x in enumerate(result.crossings):
+        out[f"yard_peak.{x}"] = float(yard_peaks[xi])
+    if staged:
+        _staging_kpis(result, out, end)
     return {k: float(v) for k, v in out.items()}
 
 
@@ -187,17 +196,20 @@ def in_system_at(result: RunResult, times: np.ndarray, which: np.ndarray | None 
 
 
 def road_queue_peaks(result: RunResult) -> np.ndarray:
-    """Most trucks on the road at once, per crossing, over the measured days."""
-    t = result.trucks
-    w0, h = result.warmup_min, result.horizon_min
-    # A truck is on the road from arrival until it enters the yard (or gives up).
-    leave = np.where(np.isnan(t["t_yard"]), np.where(np.isnan(t["t_out"]), h, t["t_out"]), t["t_yard"])
-    peaks = np.zeros(len(result.crossings))
-    for xi in range(len(result.crossings)):
-        mine = (t["crossing"] == xi) & (leave > t["t_arrive"])
+    """Most trucks on the road at once, per crossing, over the measured days (road_span)."""
+    start, leave = road_span(result)
+    return _peaks(result, start, leave, result.trucks["crossing"], len(result.crossings))
+
+
+def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Most trucks at once in ``[start, leave)``, per group 0..n-1, over the measured days."""
+    w0 = result.warmup_min
+    peaks = np.zeros(n)
+    for xi in range(n):
+        mine = (group == xi) & (leave > start)
         if not mine.any():
             continue
-        times = np.concatenate([t["t_arrive"][mine], leave[mine]])
+        times = np.concatenate([start[mine], leave[mine]])
         step = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
         order = np.lexsort((step, times))  # leaving before arriving at the same instant
         count = np.cumsum(step[order])
@@ -205,6 +217,44 @@ def road_queue_peaks(result: RunResult) -> np.ndarray:
         before = count[~in_window][-1] if (~in_window).any() else 0
         peaks[xi] = max(before, count[in_window].max() if in_window.any() else 0)
     return peaks
+
+
+def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> None:
+    """Peaks of the staging areas and of the trucks waiting outside for a slot."""
+    s, t = result.scenario, result.trucks
+    areas = list(s.staging)
+    area_of = np.full(t["t_arrive"].size, -1)
+    for xi, x in enumerate(result.crossings):
+        for di, d in enumerate(result.directions):
+            route = s.crossings[x].routes.get(d)
+            if route is not None and route.staging is not None:
+                area_of[(t["crossing"] == xi) & (t["direction"] == di)] = areas.index(route.staging)
+    left = np.where(np.isnan(t["t_called"]), end, t["t_called"])
+    staged = ~np.isnan(t["t_staged"])
+    start = np.where(staged, t["t_staged"], left)
+    peaks = _peaks(result, start, left, np.where(staged, area_of, -1), len(areas))
+    for ai, a in enumerate(areas):
+        out[f"staging_peak.{a}"] = float(peaks[ai])
+    # Waiting outside: from arrival until a slot (or giving up, or the end) on metered routes.
+    metered = [any(r.slots for r in s.crossings[x].routes.values()) for x in result.crossings]
+    on_metered = np.asarray(metered, bool)[t["crossing"]]
+    got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
+    outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
+    peaks = _peaks(
+        result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), t["crossing"], len(result.crossings)
+    )
+    for xi, x in enumerate(result.crossings):
+        if metered[xi]:
+            out[f"unregistered_peak.{x}"] = float(peaks[xi])
+    w0 = result.warmup_min
+    days = s.horizon_days - s.warmup_days
+    slot_wait = on_metered & ~np.isnan(t["t_slot"]) & (t["t_arrive"] >= w0) & ~t["initial"]
+    out["slot_wait_h.mean"] = (
+        float((t["t_slot"][slot_wait] - t["t_arrive"][slot_wait]).mean() / 60.0)
+        if slot_wait.any()
+        else np.nan
+    )
+    out["called_per_day"] = float((t["t_called"] >= w0).sum()) / days
 
 
 def _summary(values: np.ndarray) -> dict[str, float]:

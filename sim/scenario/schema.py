@@ -188,6 +188,60 @@ class Stage(Spec):
         return self
 
 
+class SlotRule(Spec):
+    """Registration slots (metering) in force over dated days: a truck needs a slot to go on
+    to the staging area or the gate; trucks without one wait outside (inland, off the border
+    road), counted apart, and get slots first come, first served as periods begin."""
+
+    start: date = Field(description="First local day of the rule (in `timezone`).")
+    end: date = Field(description="Last local day, inclusive.")
+    per_day: int | None = Field(None, ge=0, description="Slots per local day (0: none that day).")
+    per_hour: int | None = Field(None, ge=0, description="Slots per local clock hour.")
+    timezone: str | None = Field(
+        None,
+        description="Time zone of the slot days and hours: 'Asia/Ho_Chi_Minh' (UTC+7) or "
+        "'Asia/Shanghai' (UTC+8) for slots booked on the Chinese side; omitted = the scenario's.",
+    )
+    reason: str = Field("", description="Why, with its source (fact id), for the reader.")
+
+    _validate_tz = field_validator("timezone")(lambda v: v if v is None else check_timezone(v))
+
+    @model_validator(mode="after")
+    def _one_period(self) -> SlotRule:
+        if (self.per_day is None) == (self.per_hour is None):
+            raise ValueError("give either `per_day` or `per_hour`")
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
+class StagingArea(Spec):
+    """A staging yard away from the gate (a logistics park) where trucks wait until the gate's
+    yard has room and calls them forward (Viettel park, about 5 km from the border, F61; the
+    duty-free zone, F61b). Trucks are called in the order they entered the staging area (their
+    arrival, or their registration when the route is metered), and drive to the gate."""
+
+    name: str = Field(description="Display name, e.g. 'Viettel Lạng Sơn logistics park'.")
+    description: str = Field("", description="What the area is, with its sources.")
+    km_from_gate: float = Field(ge=0, description="Road distance to the gates it serves, in km.")
+    capacity: int | None = Field(
+        None,
+        ge=1,
+        description="Trucks the area holds at once (the rest wait on the road before it); "
+        "omitted = unlimited.",
+    )
+    speed_kmh: float = Field(
+        20.0,
+        gt=0,
+        description="Speed of a called truck from the area to the gate, km/h. ASSUMPTION: 20 "
+        "km/h on a congested border road with a checkpoint (no source gives one).",
+    )
+
+    def travel_min(self) -> float:
+        """Minutes from the staging area to the gate's yard."""
+        return 60.0 * self.km_from_gate / self.speed_kmh
+
+
 class Route(Spec):
     """The stages one direction of a crossing passes, in order, and its yard."""
 
@@ -209,6 +263,24 @@ class Route(Spec):
         "road. Omitted = unlimited. At least 1: a yard of 0 would let no truck reach the "
         "first stage (a deadlock), so it is rejected.",
     )
+    staging: Key | None = Field(
+        None,
+        description="A staging area of [staging] where this route's trucks wait until the "
+        "yard has room and they are called forward (then they drive `km_from_gate`).",
+    )
+    slots: list[SlotRule] = Field(
+        default_factory=list,
+        description="Registration slots by date (metering, pre-registered-only days), in date "
+        "order without overlap: outside the rules' days no slot is needed.",
+    )
+
+    @field_validator("slots")
+    @classmethod
+    def _slots_in_order(cls, slots: list[SlotRule]) -> list[SlotRule]:
+        for a, b in zip(slots, slots[1:], strict=False):
+            if b.start <= a.end:
+                raise ValueError(f"slot rules must be in date order without overlap: {b.start} <= {a.end}")
+        return slots
 
     @field_validator("stages")
     @classmethod
@@ -252,6 +324,7 @@ class Facility(Spec):
         description="Dated closures of the facility (both directions), local dates in the "
         "time zone of each stage's calendar: every crossing feeding it stops crossing.",
     )
+
 
 class Crossing(Spec):
     """A border gate or dedicated freight road."""
@@ -457,6 +530,9 @@ class Scenario(Spec):
     facilities: dict[Key, Facility] = Field(
         default_factory=dict, description="Shared Chinese-side facilities that routes name."
     )
+    staging: dict[Key, StagingArea] = Field(
+        default_factory=dict, description="Staging areas (logistics parks) that routes name."
+    )
     demand: Demand = Field(description="Arrivals.")
     initial_backlog: list[Backlog] = Field(default_factory=list, description="Trucks waiting at time zero.")
     reporting: Reporting = Field(default_factory=Reporting, description="KPI settings.")
@@ -532,6 +608,9 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
         for direction, route in crossing.routes.items():
             for j, stage in enumerate(route.stages):
                 check_stage(("crossings", cid, "routes", direction, "stages", j), stage, crossing.accepts)
+            if route.staging is not None:
+                path = ("crossings", cid, "routes", direction, "staging")
+                need(path, route.staging, s.staging, "staging areas in [staging]")
             shared: list[Stage] = []
             if route.facility is not None:
                 path = ("crossings", cid, "routes", direction, "facility")

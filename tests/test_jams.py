@@ -427,3 +427,70 @@ def test_slot_rules_must_not_overlap():
     )
     with pytest.raises(ScenarioError, match="slots"):
         parse_scenario(text, "overlap.toml")
+
+
+# -- eligibility by date and re-routing ---------------------------------------------------------------
+ELIGIBILITY = """
+[[crossings.fast.eligibility]]
+start = 2024-02-05T03:00:00
+accepts = ["general"]
+reroute_to = {to}
+reroute_min = 30
+reason = "test: fruit no longer accepted"
+"""
+
+
+def test_dated_eligibility_change_reroutes_waiting_trucks():
+    # "fast" opens at 08:00; at 03:00 it stops accepting fruit. The three fruit trucks waiting
+    # in its yard leave at 180 in arrival order, drive 30 min to "slow" (60 min a truck):
+    # served 210-270, 270-330, 330-390. The general truck stays and is served at 480-490.
+    text = (
+        HEAD.format(days=1, fruit="")
+        + gate("fast", hours="day", service=10)
+        + gate("slow", service=60)
+        + ELIGIBILITY.format(to='["slow"]')
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 3, cargo="fruit")
+        + backlog("fast", 1, cargo="general")
+    )
+    r = run_once(parse_scenario(text, "eligibility.toml"))
+    t = r.trucks
+    slow, fast = r.crossings.index("slow"), r.crossings.index("fast")
+    assert t["crossing"].tolist() == [slow, slow, slow, fast]
+    assert t["rerouted"].tolist() == [True, True, True, False]
+    assert np.array_equal(t["t_yard"], [210, 210, 210, 0])
+    assert np.array_equal(t["t_out"], [270, 330, 390, 490])
+    c = conservation(r)
+    assert c["cleared"] == 4
+
+
+def test_dated_eligibility_change_without_a_rule_turns_trucks_back():
+    text = (
+        HEAD.format(days=1, fruit="")
+        + gate("fast", hours="day", service=10)
+        + gate("slow", service=60)
+        + ELIGIBILITY.format(to="[]")
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 2, cargo="fruit")
+    )
+    r = run_once(parse_scenario(text, "turn_back.toml"))
+    t = r.trucks
+    assert t["outcome"].tolist() == [2, 2] and (t["t_out"] == 180).all()
+    assert [PLACES[p] for p in t["place"]] == ["rerouted", "rerouted"]
+
+
+def test_least_expected_wait_skips_a_crossing_that_does_not_accept_the_class_now():
+    # After 03:00 "fast" takes no fruit: fruit arrivals all go to "slow", however long its queue.
+    text = (
+        HEAD.format(days=2, fruit="")
+        + gate("fast", service=1)
+        + gate("slow", service=60)
+        + ELIGIBILITY.format(to='["slow"]')
+        + stream(30, LEW, cargo="fruit")
+    )
+    r = run_once(parse_scenario(text, "lew_eligible.toml"))
+    t = r.trucks
+    late = t["t_arrive"] > 180
+    assert late.any()
+    assert (t["crossing"][late] == r.crossings.index("slow")).all()
+    assert not t["rerouted"][late].any(), "chosen directly, not sent on"

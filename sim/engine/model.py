@@ -43,6 +43,7 @@ from sim.engine.records import Records
 from sim.engine.routing import LeastWaitChooser
 from sim.engine.sampling import sampler
 from sim.scenario.distributions import Deterministic
+from sim.scenario.hours import as_start
 from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
 from sim.scenario.schema import Stage as StageSpec
 
@@ -51,7 +52,7 @@ IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 # 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
 OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
 # Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
-P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD = 0, 1, 2, 3, 4, 5
+P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED = 0, 1, 2, 3, 4, 5, 6
 INF = float("inf")
 
 # Order of events at the same instant (SimPy breaks ties by priority, then by creation):
@@ -220,6 +221,7 @@ class Yard:
     """The holding area of one direction of a crossing; overflow waits on the road."""
 
     __slots__ = ("capacity", "inside", "road", "on_road", "model")
+    eligible: list[bool] | None = None  # classes accepted now (CalledYard with dated eligibility)
 
     def __init__(self, capacity: float, model: Model):
         self.capacity = capacity
@@ -302,6 +304,7 @@ class CalledYard(Yard):
 
     __slots__ = (
         "staging", "travel", "metered", "slots_left", "outside", "waiting_out", "transit", "calling",
+        "eligible", "rule",
     )  # fmt: skip
 
     def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float, metered: bool):
@@ -314,9 +317,13 @@ class CalledYard(Yard):
         self.waiting_out = 0  # live trucks waiting outside for a slot
         self.transit = 0  # called trucks driving from the staging area
         self.calling = False
+        self.eligible = None  # per class, when the crossing's eligibility changes by date
+        self.rule = None  # the eligibility change in force (its re-routing rule)
 
     def arrive(self, truck: int) -> None:
-        if self.slots_left >= 1 and not self.waiting_out:
+        if self.eligible is not None and not self.eligible[self.model.cargo[truck]]:
+            self.model.reroute(truck, self.rule)
+        elif self.slots_left >= 1 and not self.waiting_out:
             self._registered(truck)
         else:
             self.outside.append(truck)
@@ -426,6 +433,7 @@ class Model:
         self.t_called = [np.nan] * n  # called forward from the staging area
         self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
         self.gave_up_at = bytearray(n)  # P_* code of where it gave up
+        self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
         self.q_in = [0.0] * n
         self.s_in = [0.0] * n
         self.pos = [0] * n
@@ -522,7 +530,7 @@ class Model:
                 if route is None:
                     continue
                 cap = INF if route.yard_capacity is None else route.yard_capacity
-                if route.staging is None and not route.slots:
+                if route.staging is None and not route.slots and not crossing.eligibility:
                     yards[di] = Yard(cap, self)
                 else:
                     staging = travel = None
@@ -556,6 +564,107 @@ class Model:
                 by_dir[di] = per_variant
             self.routes.append(by_dir)
             self.yards.append(yards)
+            if crossing.eligibility:
+                self._build_eligibility(xi, crossing, cls_index, yards)
+
+    def _build_eligibility(self, xi: int, crossing, cls_index: dict[str, int], yards: list) -> None:
+        """Dated changes of the classes a crossing accepts: the one in force at time zero is
+        applied now, the others by a process."""
+        tz = ZoneInfo(self.scenario.timezone)
+        changes = [(to_model_minutes(as_start(c.start), tz, self.epoch), c) for c in crossing.eligibility]
+        everything = [c in crossing.accepts for c in self.class_names]
+        later = []
+        for t, change in changes:
+            if t <= 0:
+                everything = [c in change.accepts for c in self.class_names]
+                for yard in yards:
+                    if yard is not None:
+                        yard.rule = change
+            elif t < self.horizon:
+                later.append((t, change))
+        for yard in yards:
+            if yard is not None:
+                yard.eligible = list(everything)
+        if later:
+            self.env.process(self._run_eligibility(xi, yards, later))
+
+    def _run_eligibility(self, xi: int, yards: list, changes: list):
+        for t, change in changes:
+            yield self._at(t, QUOTA_RESET)
+            accepted = [c in change.accepts for c in self.class_names]
+            dropped = {ci for ci, ok in enumerate(accepted) if not ok}
+            for yard in yards:
+                if yard is not None:
+                    yard.eligible, yard.rule = accepted, change
+            # Trucks waiting here, of a class no longer accepted and not yet in service: in
+            # the order they arrived, out of their queue and on to the rule's crossing.
+            for truck in range(len(self.t_arr)):
+                if (
+                    self.crossing[truck] == xi
+                    and self.route_of[truck] is not None
+                    and self.outcome[truck] == IN_SYSTEM
+                    and not self.committed[truck]
+                    and self.cargo[truck] in dropped
+                    and self.place[truck] != TRANSIT
+                ):
+                    self._take_out(truck)
+                    self.reroute(truck, change)
+
+    def _take_out(self, truck: int) -> None:
+        """Remove a waiting truck (not in service) from wherever it waits at its crossing."""
+        yard = self.yard_of[truck]
+        where = self.place[truck]
+        if where == OUTSIDE:
+            yard.outside.remove(truck)  # type: ignore[attr-defined]
+            yard.waiting_out -= 1  # type: ignore[attr-defined]
+        elif where == STAGING_ROAD:
+            staging = yard.staging  # type: ignore[attr-defined]
+            staging.road.remove(truck)
+            staging.on_road -= 1
+        elif where == STAGED:
+            yard.road.remove(truck)
+            yard.on_road -= 1
+            yard.staging.leave()  # type: ignore[attr-defined]
+        elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
+            first = self.route_of[truck][0]
+            queue = (
+                first.queues[first.rank[self.cargo[truck]]]
+                if isinstance(first, PriorityStage)
+                else first.queue
+            )
+            queue.remove(truck)
+            first.waiting -= 1
+            self.t_yard[truck] = np.nan
+            yard.leave()
+        else:
+            yard.road.remove(truck)
+            yard.on_road -= 1
+
+    def reroute(self, truck: int, change) -> None:
+        """A truck of a class its crossing does not accept (now): to the rule's crossing where
+        it expects the shortest wait, after the drive, or back inland when the rule has none."""
+        now = self.env._now
+        targets = [self.crossing_names.index(c) for c in change.reroute_to if c in self.crossing_names]
+        xi = self._chooser.choose_among(
+            targets, self.direction[truck], self.cargo[truck], self.equipped[truck], now
+        )
+        if xi < 0:
+            self.outcome[truck] = GAVE_UP
+            self.t_out[truck] = now
+            self.gave_up_at[truck] = P_REROUTED
+            return
+        self.crossing[truck] = xi
+        self.place[truck] = TRANSIT
+        self.rerouted[truck] = 1
+        Timeout(self.env, change.reroute_min, truck).callbacks.append(self._arrive_rerouted)
+
+    def _arrive_rerouted(self, event: Timeout) -> None:
+        truck = event._value
+        self.place[truck] = 0
+        xi, di = self.crossing[truck], self.direction[truck]
+        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
+        self.yard_of[truck] = yard = self.yards[xi][di]
+        yard.arrive(truck)
 
     def _build_stage(
         self,
@@ -804,6 +913,7 @@ class Model:
             t_staged=self.t_staged,
             t_called=self.t_called,
             place=self._places(),
+            rerouted=self.rerouted,
             outcome=self.outcome,
             crossing=self.crossing,
             direction=self.direction,

@@ -12,7 +12,10 @@ t_slot       got a registration slot on a metered route (NaN: none needed, or no
 t_staged     entered a staging area (NaN: none on the route, or not reached)
 t_called     called forward from the staging area to the gate (NaN: not called)
 place        where the truck gave up or, still in the system, waits at the end (see
-             ``PLACES``; "none" for cleared trucks)
+             ``PLACES``; "none" for cleared trucks; "rerouted": turned back because its
+             crossing stopped accepting its class and the rule names no other)
+rerouted     True for trucks sent on to another crossing by a dated eligibility change
+             (``crossing`` is then the crossing they were sent to)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
 crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)
@@ -42,7 +45,7 @@ from array import array
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
-PLACES = ("none", "outside", "road", "staging", "transit", "yard")
+PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted")
 
 
 class Records:
@@ -72,6 +75,7 @@ class Records:
             "t_staged": np.asarray(columns["t_staged"], float),
             "t_called": np.asarray(columns["t_called"], float),
             "place": np.asarray(columns["place"], np.uint8),
+            "rerouted": np.frombuffer(bytes(columns["rerouted"]), np.uint8).astype(bool),
             "outcome": np.frombuffer(bytes(columns["outcome"]), np.uint8).copy(),
             "crossing": np.asarray(columns["crossing"], np.int16),
             "direction": np.asarray(columns["direction"], np.int8),

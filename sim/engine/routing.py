@@ -18,6 +18,7 @@ class YardLoad(Protocol):
 
     inside: int
     on_road: int
+    eligible: list[bool] | None
 
 
 class StageState(Protocol):
@@ -127,10 +128,17 @@ class LeastWaitChooser:
 
     def choose(self, stream: int, di: int, ci: int, equipped: int = 0, now: float = 0.0) -> int:
         """The crossing for a truck of ``stream``, direction ``di``, cargo class ``ci``."""
+        xi = self.choose_among(self.candidates[stream], di, ci, equipped, now)
+        return xi if xi >= 0 else self.candidates[stream][0]  # none accepts it now: its rule applies
+
+    def choose_among(self, candidates: Sequence[int], di: int, ci: int, equipped: int, now: float) -> int:
+        """The crossing of ``candidates`` with the least expected wait (-1: none can serve)."""
         best, best_wait = -1, float("inf")
         fallback = -1
-        for xi in self.candidates[stream]:
+        for xi in candidates:
             yard = self.yards[xi][di]
+            if yard is None or (yard.eligible is not None and not yard.eligible[ci]):
+                continue
             wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
             if self.routes is not None:
                 by_dir = self.routes[xi][di]

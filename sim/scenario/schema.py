@@ -326,6 +326,36 @@ class Facility(Spec):
     )
 
 
+class EligibilityChange(Spec):
+    """From a date, the crossing accepts these classes only (a gate opened to durian, a ban
+    lifted); trucks of a class it no longer accepts are re-routed by the stated rule."""
+
+    start: datetime | date = Field(
+        description="When the change takes effect: a date (its local midnight) or a local "
+        "date-time, in the model's time zone."
+    )
+    accepts: list[Key] = Field(
+        description="Classes accepted from then on; each must be in the crossing's `accepts` "
+        "(which lists every class it accepts at some time)."
+    )
+    reroute_to: list[Key] = Field(
+        default_factory=list,
+        description="Rule for trucks of a class the crossing stops accepting: those waiting and "
+        "not yet in service (outside, on the road, in staging or in the yard), and those that "
+        "arrive while it is not accepted, drive to the crossing of this list where they expect "
+        "the shortest wait (as `least_expected_wait`); empty = they turn back (counted as gave "
+        "up, place 'rerouted'). Trucks already waiting elsewhere stay where they are when a class "
+        "is accepted again.",
+    )
+    reroute_min: float = Field(
+        60.0,
+        ge=0,
+        description="Drive to the other crossing, minutes. ASSUMPTION: the Lạng Sơn gates are "
+        "some 10-30 km apart by road (DOMAIN.md), about an hour in border traffic.",
+    )
+    reason: str = Field("", description="Why, with its source (fact id), for the reader.")
+
+
 class Crossing(Spec):
     """A border gate or dedicated freight road."""
 
@@ -347,6 +377,19 @@ class Crossing(Spec):
         description="Dated closures of the whole crossing (every stage, both directions), in the "
         "model's time zone: a storm, an accident, a policy pause.",
     )
+    eligibility: list[EligibilityChange] = Field(
+        default_factory=list,
+        description="Dated changes of the classes accepted, in date order; before the first, "
+        "every class of `accepts`.",
+    )
+
+    @field_validator("eligibility")
+    @classmethod
+    def _changes_in_order(cls, changes: list[EligibilityChange]) -> list[EligibilityChange]:
+        starts = [as_start(c.start) for c in changes]
+        if starts != sorted(starts):
+            raise ValueError("`eligibility` changes must be in date order")
+        return changes
 
 
 class ClassShares(Spec):
@@ -605,6 +648,22 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     for cid, crossing in s.crossings.items():
         for i, cls in enumerate(crossing.accepts):
             need(("crossings", cid, "accepts", i), cls, classes, "cargo classes")
+        others = {c: x for c, x in s.crossings.items() if c != cid and x.enabled}
+        for i, change in enumerate(crossing.eligibility):
+            for k, cls in enumerate(change.accepts):
+                need(
+                    ("crossings", cid, "eligibility", i, "accepts", k),
+                    cls,
+                    set(crossing.accepts),
+                    "classes in the crossing's `accepts`",
+                )
+            for k, other in enumerate(change.reroute_to):
+                need(
+                    ("crossings", cid, "eligibility", i, "reroute_to", k),
+                    other,
+                    others,
+                    "other enabled crossings",
+                )
         for direction, route in crossing.routes.items():
             for j, stage in enumerate(route.stages):
                 check_stage(("crossings", cid, "routes", direction, "stages", j), stage, crossing.accepts)

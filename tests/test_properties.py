@@ -4,7 +4,7 @@ The generator covers every service distribution (mixtures included, zero-length
 services too), paced stages, daily quotas, timetabled (train) stages, priority
 classes and smart-gate lanes; opening windows with lunch breaks, overnight
 windows, weekday subsets, special dated hours, calendar and crossing closures,
-UTC+7 and UTC+8 calendars and model clocks; yards from 0 to unlimited, patience
+UTC+7 and UTC+8 calendars and model clocks; yards from 1 to unlimited, patience
 on and off (down to zero), cargo-specific stages, both routing policies, demand
 profiles and dated surges or bans, an initial backlog, horizons of 1-4 days and
 demand of 0-300 trucks a day per stream.
@@ -187,10 +187,9 @@ def route(draw, calendars: list[str], accepted: list[str]) -> dict[str, Any]:
             stages[0].pop("applies_to", None)
             stages[0]["serves"] = "all"
     out: dict[str, Any] = {"stages": stages}
-    yard = draw(st.sampled_from(["none", "none", "zero", "small", "small", "large", "large"]))
+    yard = draw(st.sampled_from(["none", "none", "small", "small", "large", "large"]))
     if yard != "none":
         out["yard_capacity"] = {
-            "zero": 0,
             "small": draw(st.integers(1, 5)),
             "large": draw(st.integers(6, 200)),
         }[yard]
@@ -738,3 +737,116 @@ def test_quota_on_a_timetabled_stage_is_honoured_or_rejected() -> None:
     if reference_problems(scenario):
         return
     check_invariants(run_once(scenario))
+
+
+# -- when the border jams (issue 12): staging, slots, eligibility, backlog age -------------------------
+
+
+@st.composite
+def jam_scenarios(draw) -> Scenario:
+    """A random scenario with staging areas, registration slots (UTC+7 or UTC+8 days),
+    dated eligibility changes with or without re-routing, and a backlog that has waited."""
+    base = draw(scenarios())
+    data = base.model_dump(exclude_none=True)
+    start, horizon = base.start_date, base.horizon_days
+    data["staging"] = {
+        "park": {
+            "name": "Park",
+            "km_from_gate": draw(st.floats(0.0, 10.0)),
+            "capacity": draw(st.integers(1, 20)),
+        }
+    }
+    names = list(data["crossings"])
+    for cid, crossing in data["crossings"].items():
+        for r in crossing["routes"].values():
+            if draw(st.booleans()):
+                r["staging"] = "park"
+            if draw(st.booleans()):
+                first = start + timedelta(days=draw(st.integers(0, horizon - 1)))
+                rule: dict[str, Any] = {
+                    "start": first,
+                    "end": first + timedelta(days=draw(st.integers(0, 2))),
+                    "timezone": draw(st.sampled_from(TIMEZONES)),
+                }
+                if draw(st.booleans()):
+                    rule["per_day"] = draw(st.integers(0, 60))
+                else:
+                    rule["per_hour"] = draw(st.integers(0, 5))
+                r["slots"] = [rule]
+        others = [n for n in names if n != cid]
+        if draw(st.booleans()):
+            when = datetime(start.year, start.month, start.day) + timedelta(
+                minutes=draw(st.integers(0, horizon * 96 - 1)) * 15
+            )
+            crossing["eligibility"] = [
+                {
+                    "start": when,
+                    "accepts": draw(st.lists(st.sampled_from(crossing["accepts"]), unique=True)),
+                    "reroute_to": draw(st.lists(st.sampled_from(others), unique=True)) if others else [],
+                    "reroute_min": draw(st.floats(0.0, 120.0)),
+                }
+            ]
+    for b in data["initial_backlog"]:
+        b["waited_h"] = draw(st.floats(0.0, 30.0))
+    return validated(data)
+
+
+def check_jam_invariants(result: RunResult) -> None:
+    """Conservation, ordered path timestamps, no give-up after service began, staging areas
+    and gate yards never overfull, slot quotas honoured."""
+    s = result.scenario
+    t, rows = result.trucks, result.stages
+    h = result.horizon_min
+    outcome = t["outcome"]
+    c = conservation(result)
+    assert c["arrived"] + c["initial_backlog"] == c["cleared"] + c["gave_up"] + c["in_system"]
+    assert np.array_equal(np.isnan(t["t_out"]), outcome == IN_SYSTEM), "t_out set iff the truck left"
+    # The path in order: arrival <= slot <= staging <= called <= yard <= out.
+    path = [t["t_arrive"], t["t_slot"], t["t_staged"], t["t_called"], t["t_yard"], t["t_out"]]
+    for i, a in enumerate(path):
+        for b in path[i + 1 :]:
+            both = ~np.isnan(a) & ~np.isnan(b)
+            assert np.all(a[both] <= b[both] + 1e-9), "path timestamps out of order"
+    # Never giving up once a stage has started serving the truck.
+    started = rows["truck"][~np.isnan(rows["t_start"])]
+    assert not np.any(outcome[started] == GAVE_UP), "a truck gave up after its service began"
+    assert np.all(np.isnan(t["t_called"]) | ~np.isnan(t["t_staged"])), "called without being staged"
+    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    # Staging area never overfull.
+    staged = ~np.isnan(t["t_staged"])
+    left = np.where(np.isnan(t["t_called"]), end, t["t_called"])
+    assert _max_overlap(t["t_staged"][staged], left[staged]) <= s.staging["park"].capacity
+    # Gate yards never overfull (re-routed trucks are counted at their new crossing).
+    for xi, cid in enumerate(result.crossings):
+        for di, direction in enumerate(DIRECTIONS):
+            r = s.crossings[cid].routes.get(direction)
+            if r is None:
+                continue
+            mine = (t["crossing"] == xi) & (t["direction"] == di) & ~np.isnan(t["t_yard"])
+            if r.yard_capacity is not None:
+                assert _max_overlap(t["t_yard"][mine], end[mine]) <= r.yard_capacity, "yard overfull"
+            # Slots: at most the quota per local day or hour (trucks never sent elsewhere).
+            for rule in r.slots:
+                tz = ZoneInfo(rule.timezone or s.timezone)
+                epoch = datetime.combine(s.start_date, datetime.min.time()).replace(
+                    tzinfo=ZoneInfo(s.timezone)
+                )
+                got = (t["crossing"] == xi) & (t["direction"] == di) & ~t["rerouted"] & ~np.isnan(t["t_slot"])
+                counts: dict[Any, int] = {}
+                for m in t["t_slot"][got]:
+                    local = (epoch + timedelta(minutes=float(m))).astimezone(tz)
+                    if not rule.start <= local.date() <= rule.end:
+                        continue
+                    key = local.date() if rule.per_day is not None else (local.date(), local.hour)
+                    counts[key] = counts.get(key, 0) + 1
+                quota = rule.per_day if rule.per_day is not None else rule.per_hour
+                assert all(v <= quota for v in counts.values()), f"slot quota exceeded: {counts}"
+
+
+@INVARIANT_SETTINGS
+@given(scenario=jam_scenarios(), replication=st.integers(0, 1000))
+def test_random_jam_scenarios_keep_every_invariant(scenario: Scenario, replication: int) -> None:
+    result = run_once(scenario, replication=replication)
+    check_jam_invariants(result)
+    kpis(result)  # every KPI computes
+    assert_same_result(result, run_once(scenario, replication=replication))

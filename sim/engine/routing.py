@@ -139,7 +139,6 @@ class LeastWaitChooser:
             yard = self.yards[xi][di]
             if yard is None or (yard.eligible is not None and not yard.eligible[ci]):
                 continue
-            wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
             if self.routes is not None:
                 by_dir = self.routes[xi][di]
                 route = by_dir[2 * ci + equipped] if by_dir is not None else None
@@ -147,7 +146,11 @@ class LeastWaitChooser:
                     continue  # cannot serve this truck at all
                 if fallback < 0:
                     fallback = xi
-                wait += self.ready_at(route, now) - now
+                wait = (
+                    (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci] + self.ready_at(route, now) - now
+                )
+            else:
+                wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
             if wait < best_wait:
                 best, best_wait = xi, wait
         return best if best >= 0 else fallback

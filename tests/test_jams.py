@@ -494,3 +494,46 @@ def test_least_expected_wait_skips_a_crossing_that_does_not_accept_the_class_now
     assert late.any()
     assert (t["crossing"][late] == r.crossings.index("slow")).all()
     assert not t["rerouted"][late].any(), "chosen directly, not sent on"
+
+
+# -- diversion by date and turning back on the expected wait ------------------------------------------
+def test_dated_diversion_share_counts_trucks_where_and_when():
+    # On 6 Feb every truck arriving at "fast" leaves for elsewhere (share 1); no other day.
+    text = (
+        HEAD.format(days=3, fruit="")
+        + gate("fast", service=1)
+        + """
+[[crossings.fast.diversions]]
+start = 2024-02-06
+end = 2024-02-06
+share = 1.0
+reason = "test"
+"""
+        + stream(48, '{ policy = "shares", shares = { fast = 1.0 } }')
+    )
+    r = run_once(parse_scenario(text, "divert.toml"))
+    t = r.trucks
+    day2 = (t["t_arrive"] >= 1440) & (t["t_arrive"] < 2880)
+    assert day2.any()
+    assert (t["outcome"][day2] == 2).all() and np.array_equal(t["t_out"][day2], t["t_arrive"][day2])
+    assert all(PLACES[p] == "diverted" for p in t["place"][day2])
+    assert not (t["outcome"][~day2] == 2).any()
+    assert kpis(r)["gave_up_per_day.diverted"] == pytest.approx(day2.sum() / 3)
+
+
+def test_trucks_turn_back_on_arrival_when_the_expected_wait_is_too_long():
+    # The gate opens at 08:00: a fruit truck arriving at time a expects 480 - a (+ trucks
+    # ahead x 10 min). With turn_back_over_h = 2 every fruit truck arriving before 06:00
+    # (nobody ahead then, the first ones) turns back at once.
+    text = (
+        HEAD.format(days=1, fruit="turn_back_over_h = 2")
+        + gate("fast", hours="day", service=10)
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 3, cargo="fruit")
+        + backlog("fast", 2, cargo="general")
+    )
+    r = run_once(parse_scenario(text, "balk.toml"))
+    t = r.trucks
+    assert t["outcome"].tolist() == [2, 2, 2, 1, 1]
+    assert np.array_equal(t["t_out"], [0, 0, 0, 490, 500])
+    assert [PLACES[p] for p in t["place"][:3]] == ["balked"] * 3

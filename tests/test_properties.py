@@ -745,7 +745,8 @@ def test_quota_on_a_timetabled_stage_is_honoured_or_rejected() -> None:
 @st.composite
 def jam_scenarios(draw) -> Scenario:
     """A random scenario with staging areas, registration slots (UTC+7 or UTC+8 days),
-    dated eligibility changes with or without re-routing, and a backlog that has waited."""
+    dated eligibility changes with or without re-routing, dated diversion shares, turning
+    back on the expected wait, and a backlog that has waited."""
     base = draw(scenarios())
     data = base.model_dump(exclude_none=True)
     start, horizon = base.start_date, base.horizon_days
@@ -786,6 +787,12 @@ def jam_scenarios(draw) -> Scenario:
                     "reroute_min": draw(st.floats(0.0, 120.0)),
                 }
             ]
+        if draw(st.integers(0, 2)) == 0:
+            first = start + timedelta(days=draw(st.integers(0, horizon - 1)))
+            crossing["diversions"] = [{"start": first, "end": first, "share": draw(st.floats(0.0, 1.0))}]
+    for cls in data["cargo"].values():
+        if draw(st.integers(0, 2)) == 0:
+            cls["turn_back_over_h"] = draw(st.floats(0.1, 48.0))
     for b in data["initial_backlog"]:
         b["waited_h"] = draw(st.floats(0.0, 30.0))
     return validated(data)

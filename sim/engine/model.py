@@ -52,7 +52,7 @@ IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 # 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
 OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
 # Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
-P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED = 0, 1, 2, 3, 4, 5, 6
+P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED = range(9)
 INF = float("inf")
 
 # Order of events at the same instant (SimPy breaks ties by priority, then by creation):
@@ -304,7 +304,7 @@ class CalledYard(Yard):
 
     __slots__ = (
         "staging", "travel", "metered", "slots_left", "outside", "waiting_out", "transit", "calling",
-        "eligible", "rule",
+        "eligible", "rule", "diversions", "divert_rng",
     )  # fmt: skip
 
     def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float, metered: bool):
@@ -319,8 +319,17 @@ class CalledYard(Yard):
         self.calling = False
         self.eligible = None  # per class, when the crossing's eligibility changes by date
         self.rule = None  # the eligibility change in force (its re-routing rule)
+        self.diversions: list[tuple[float, float, float, list[bool] | None]] = []
+        self.divert_rng = None
 
     def arrive(self, truck: int) -> None:
+        m = self.model
+        for start, end, share, classes in self.diversions:
+            if start <= m.env._now < end and (classes is None or classes[m.cargo[truck]]):
+                if self.divert_rng.random() < share:  # type: ignore[union-attr]
+                    m.leave_now(truck, P_DIVERTED)
+                    return
+                break
         if self.eligible is not None and not self.eligible[self.model.cargo[truck]]:
             self.model.reroute(truck, self.rule)
         elif self.slots_left >= 1 and not self.waiting_out:
@@ -447,6 +456,9 @@ class Model:
         self._chooser = LeastWaitChooser(
             s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
         )
+        self._turn_back = [
+            None if c.turn_back_over_h is None else c.turn_back_over_h * 60.0 for c in s.cargo.values()
+        ]
         self._patience = [
             None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
             for name, c in s.cargo.items()
@@ -530,7 +542,8 @@ class Model:
                 if route is None:
                     continue
                 cap = INF if route.yard_capacity is None else route.yard_capacity
-                if route.staging is None and not route.slots and not crossing.eligibility:
+                plain = not (route.staging or route.slots or crossing.eligibility or crossing.diversions)
+                if plain:
                     yards[di] = Yard(cap, self)
                 else:
                     staging = travel = None
@@ -538,6 +551,9 @@ class Model:
                         staging = self.staging_areas[self.staging_names.index(route.staging)]
                         travel = s.staging[route.staging].travel_min()
                     yards[di] = called = CalledYard(cap, self, staging, travel or 0.0, bool(route.slots))
+                    if crossing.diversions:
+                        called.diversions = self._diversion_windows(crossing.diversions)
+                        called.divert_rng = self.streams.get(f"diversion/{cid}/{direction}")
                     if route.slots:
                         periods = self._slot_periods(route.slots)
                         called.slots_left = next((n for a, _b, n in periods if a <= 0), INF)
@@ -747,6 +763,22 @@ class Model:
             yield self._at(t, OPENING)
             stage.depart()
 
+    def _diversion_windows(self, diversions) -> list[tuple[float, float, float, list[bool] | None]]:
+        tz = ZoneInfo(self.scenario.timezone)
+        out = []
+        for d in diversions:
+            start = to_model_minutes(datetime.combine(d.start, time()), tz, self.epoch)
+            end = to_model_minutes(datetime.combine(d.end + timedelta(days=1), time()), tz, self.epoch)
+            classes = None if d.cargo is None else [c in d.cargo for c in self.class_names]
+            out.append((start, end, d.share, classes))
+        return out
+
+    def leave_now(self, truck: int, place: int) -> None:
+        """A truck leaves the border area on arrival (diverted, or turned back)."""
+        self.outcome[truck] = GAVE_UP
+        self.t_out[truck] = self.env._now
+        self.gave_up_at[truck] = place
+
     def _slot_periods(self, rules) -> list[tuple[float, float, float]]:
         """``(start, end, slots)`` of each slot period, in model minutes, with ``INF`` slots in
         the gaps between rules and after the last (no slot needed); clipped to the run."""
@@ -808,6 +840,9 @@ class Model:
         di = self.direction[truck]
         self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
         self.yard_of[truck] = yard = self.yards[xi][di]
+        turn_back = self._turn_back[self.cargo[truck]]
+        if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
+            return
         patience = self._patience[self.cargo[truck]]
         if patience is not None:
             wait = patience()
@@ -815,6 +850,15 @@ class Model:
                 wait = max(0.0, wait - self._age[truck])
             Timeout(self.env, wait, truck).callbacks.append(self._give_up)
         yard.arrive(truck)
+
+    def _expect_too_long(self, truck: int, xi: int, di: int, limit: float) -> bool:
+        """Turn back on arrival when the expected wait at the crossing exceeds ``limit``."""
+        now = self.env._now
+        expected = self._chooser.expected_wait(xi, di, self.cargo[truck], self.equipped[truck], now)
+        if expected > limit:
+            self.leave_now(truck, P_BALKED)
+            return True
+        return False
 
     def advance(self, truck: int) -> None:
         """A truck has finished a stage: on to the next, or across the border."""

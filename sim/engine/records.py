@@ -13,7 +13,9 @@ t_staged     entered a staging area (NaN: none on the route, or not reached)
 t_called     called forward from the staging area to the gate (NaN: not called)
 place        where the truck gave up or, still in the system, waits at the end (see
              ``PLACES``; "none" for cleared trucks; "rerouted": turned back because its
-             crossing stopped accepting its class and the rule names no other)
+             crossing stopped accepting its class and the rule names no other; "diverted":
+             left on arrival by the crossing's dated diversion share; "balked": turned back on
+             arrival, expecting to wait longer than its class's turn_back_over_h)
 rerouted     True for trucks sent on to another crossing by a dated eligibility change
              (``crossing`` is then the crossing they were sent to)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
@@ -45,7 +47,7 @@ from array import array
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
-PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted")
+PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted", "diverted", "balked")
 
 
 class Records:

@@ -126,6 +126,13 @@ class LeastWaitChooser:
             ready = max(ready, self.open_from(stage.id, now, t))
         return ready
 
+    def expected_wait(self, xi: int, di: int, ci: int, equipped: int, now: float) -> float:
+        """Minutes a truck expects to wait at crossing ``xi`` (as :meth:`choose_among` reckons)."""
+        yard = self.yards[xi][di]
+        route = self.routes[xi][di][2 * ci + equipped]  # type: ignore[index]
+        ahead = yard.inside + yard.on_road  # type: ignore[union-attr]
+        return ahead / self.rate[xi][di][ci] + self.ready_at(route, now) - now
+
     def choose(self, stream: int, di: int, ci: int, equipped: int = 0, now: float = 0.0) -> int:
         """The crossing for a truck of ``stream``, direction ``di``, cargo class ``ci``."""
         xi = self.choose_among(self.candidates[stream], di, ci, equipped, now)

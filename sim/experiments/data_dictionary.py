@@ -180,7 +180,8 @@ KPIS: dict[str, tuple[str, str]] = {
     ),
     "gave_up_per_day.": (
         "Loaded trucks that gave up per day, by place: outside (waiting for a slot), road, "
-        "staging (area), yard (queueing for a stage)",
+        "staging (area), yard (queueing for a stage), rerouted (class no longer accepted, no "
+        "other crossing named), diverted (dated diversion share), balked (expected wait too long)",
         "trucks/day",
     ),
     "yard_peak.": ("Most trucks in the gate yard at once, by crossing", "trucks"),
@@ -202,8 +203,7 @@ KPIS: dict[str, tuple[str, str]] = {
     ),
     "same_day_share": ("Share of trucks cleared the same local day they arrived", "share 0-1"),
     "perishable_delayed_share": (
-        "Share of perishable trucks longer than reporting.perishable_delay_h in the system, "
-        "or that gave up",
+        "Share of perishable trucks longer than reporting.perishable_delay_h in the system, or that gave up",
         "share 0-1",
     ),
     "cleared_per_day.": ("Vehicles cleared per measured day, by direction or crossing", "trucks/day"),

@@ -12,9 +12,12 @@ cleared_per_day.<direction>            ... by direction
 cleared_per_day.<crossing>             ... by crossing
 arrived_per_day                        trucks that arrived, per day
 gave_up_per_day                        loaded trucks that gave up and returned inland, per day
-gave_up_per_day.road / .yard           ... where they gave up: on the road before the yard, or
-                                       in the yard queueing for a stage (never after the
-                                       Chinese side accepted them: see Model._give_up)
+gave_up_per_day.<place>                ... where they gave up: road, yard (queueing for a stage;
+                                       never once a stage served them, so never after the
+                                       Chinese side accepted them); with staging or slots also
+                                       outside (waiting for a slot) and staging; rerouted (turned
+                                       back by a dated eligibility change), diverted (dated
+                                       diversion share), balked (turn_back_over_h on arrival)
 empty_cleared_per_day[.<crossing>]     empty returns (cargo classes with loaded = false) that
                                        crossed, per day; only when the scenario has such a class
 backlog_midnight.mean / .max           loaded trucks in the system at each midnight
@@ -95,7 +98,14 @@ def kpis(result: RunResult) -> dict[str, float]:
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
     out["gave_up_per_day"] = gave_up.sum() / days
     staged = bool(s.staging) or any(r.slots for x in s.crossings.values() for r in x.routes.values())
-    for place in ("outside", "road", "staging", "yard") if staged else ("road", "yard"):
+    places = ["outside", "road", "staging", "yard"] if staged else ["road", "yard"]
+    if any(x.eligibility for x in s.crossings.values()):
+        places.append("rerouted")
+    if any(x.diversions for x in s.crossings.values()):
+        places.append("diverted")
+    if any(c.turn_back_over_h is not None for c in s.cargo.values()):
+        places.append("balked")
+    for place in places:
         out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days

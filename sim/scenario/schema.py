@@ -46,6 +46,14 @@ class CargoClass(Spec):
         "side counts them, F62-F64) but are not in the Vietnamese 'vehicles cleared' figure "
         "(F64i); KPIs report them apart (`empty_cleared_per_day`).",
     )
+    turn_back_over_h: float | None = Field(
+        None,
+        gt=0,
+        description="A truck of this class that, on arrival, expects to wait longer than this at "
+        "its crossing (as `least_expected_wait` estimates: trucks ahead at the bottleneck rate, "
+        "plus the wait until every stage is open) turns back at once; omitted = never. "
+        "Patience that depends on the expected wait.",
+    )
     value_vnd: float | None = Field(
         None,
         ge=0,
@@ -356,6 +364,23 @@ class EligibilityChange(Spec):
     reason: str = Field("", description="Why, with its source (fact id), for the reader.")
 
 
+class Diversion(Spec):
+    """Dated days on which a share of the trucks arriving at a crossing leave for another
+    province, rail or sea instead of queueing (counted as gave up, place 'diverted')."""
+
+    start: date = Field(description="First day (local, model time zone).")
+    end: date = Field(description="Last day, inclusive.")
+    share: float = Field(ge=0, le=1, description="Share of the arriving trucks that divert.")
+    cargo: list[Key] | None = Field(None, description="Classes affected; omitted = all.")
+    reason: str = Field("", description="Why, with its source (fact id), for the reader.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Diversion:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
 class Crossing(Spec):
     """A border gate or dedicated freight road."""
 
@@ -376,6 +401,10 @@ class Crossing(Spec):
         default_factory=list,
         description="Dated closures of the whole crossing (every stage, both directions), in the "
         "model's time zone: a storm, an accident, a policy pause.",
+    )
+    diversions: list[Diversion] = Field(
+        default_factory=list,
+        description="Dated shares of arriving trucks that leave for another province, rail or sea.",
     )
     eligibility: list[EligibilityChange] = Field(
         default_factory=list,
@@ -649,6 +678,9 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
         for i, cls in enumerate(crossing.accepts):
             need(("crossings", cid, "accepts", i), cls, classes, "cargo classes")
         others = {c: x for c, x in s.crossings.items() if c != cid and x.enabled}
+        for i, diversion in enumerate(crossing.diversions):
+            for k, cls in enumerate(diversion.cargo or []):
+                need(("crossings", cid, "diversions", i, "cargo", k), cls, classes, "cargo classes")
         for i, change in enumerate(crossing.eligibility):
             for k, cls in enumerate(change.accepts):
                 need(

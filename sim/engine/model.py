@@ -437,9 +437,10 @@ class Model:
         self.equipped = [0] * n0 + self._draw_equipped(arrivals)
         self.t_yard = [np.nan] * n
         self.t_out = [np.nan] * n
-        self.t_slot = [np.nan] * n  # got a registration slot (metered routes)
-        self.t_staged = [np.nan] * n  # entered a staging area
-        self.t_called = [np.nan] * n  # called forward from the staging area
+        # Slot, staging and call-forward times: lists only when some route has them.
+        self.t_slot: list[float] | None = None  # got a registration slot (metered routes)
+        self.t_staged: list[float] | None = None  # entered a staging area
+        self.t_called: list[float] | None = None  # called forward from the staging area
         self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
         self.gave_up_at = bytearray(n)  # P_* code of where it gave up
         self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
@@ -453,6 +454,8 @@ class Model:
         self.records = Records()
 
         self._build_network(cls_index)
+        if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
+            self.t_slot, self.t_staged, self.t_called = [np.nan] * n, [np.nan] * n, [np.nan] * n
         self._chooser = LeastWaitChooser(
             s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
         )

@@ -69,13 +69,14 @@ class Records:
         self.row_end.append(t_end)
 
     def set_trucks(self, **columns) -> None:
+        n = len(columns["t_arrive"])
         self.trucks = {
             "t_arrive": np.asarray(columns["t_arrive"], float),
             "t_yard": np.asarray(columns["t_yard"], float),
             "t_out": np.asarray(columns["t_out"], float),
-            "t_slot": np.asarray(columns["t_slot"], float),
-            "t_staged": np.asarray(columns["t_staged"], float),
-            "t_called": np.asarray(columns["t_called"], float),
+            "t_slot": _times(columns["t_slot"], n),
+            "t_staged": _times(columns["t_staged"], n),
+            "t_called": _times(columns["t_called"], n),
             "place": np.asarray(columns["place"], np.uint8),
             "rerouted": np.frombuffer(bytes(columns["rerouted"]), np.uint8).astype(bool),
             "outcome": np.frombuffer(bytes(columns["outcome"]), np.uint8).copy(),
@@ -98,3 +99,8 @@ class Records:
         }
         order = np.lexsort((table["t_queue"], table["truck"]))
         return {k: v[order] for k, v in table.items()}
+
+
+def _times(values, n: int) -> np.ndarray:
+    """A column of times; ``None`` (the feature is not in the scenario) gives NaN throughout."""
+    return np.full(n, np.nan) if values is None else np.asarray(values, float)

@@ -101,9 +101,24 @@ def event_log(trucks: Table, stages: Table, scenario: Scenario) -> Table:
     everyone = np.arange(n)
     add(everyone, t_arrive, "arrival_departure", "arrival", 0)
     # On the road: the yard was full when the truck arrived (it entered later, or never).
-    on_road = np.isnan(t_yard) | (t_yard > t_arrive)
+    # With slots, the road begins at the slot; with staging, it ends on entering the area.
+    start, leave = t_arrive, t_yard
+    if "t_slot" in trucks:
+        slot = np.asarray(trucks["t_slot"], float)
+        start = np.where(np.isnan(slot), t_arrive, slot)
+    if "t_staged" in trucks:
+        staged = np.asarray(trucks["t_staged"], float)
+        leave = np.where(np.isnan(staged), t_yard, staged)
+    on_road = np.isnan(leave) | (leave > start)
     road = everyone[on_road]
-    add(road, t_arrive[road], "queue", pathway[road] + "/road_wait_begins", 1)
+    add(road, start[road], "queue", pathway[road] + "/road_wait_begins", 1)
+    # Staging areas: entered (waiting to be called), then called forward to the gate.
+    steps = (("t_staged", "staging_wait_begins", 1.25), ("t_called", "called_forward", 1.5))
+    for column, event, seq in steps:
+        if column in trucks:
+            when = np.asarray(trucks[column], float)
+            some = np.flatnonzero(~np.isnan(when))
+            add(some, when[some], "queue", pathway[some] + "/" + event, seq)
 
     # Stage rows, in each truck's order (the table is ordered by truck, then time).
     stage = np.asarray(stages["stage"], dtype=object)

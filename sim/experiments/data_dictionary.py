@@ -184,7 +184,7 @@ KPIS: dict[str, tuple[str, str]] = {
         "other crossing named), diverted (dated diversion share), balked (expected wait too long)",
         "trucks/day",
     ),
-    "yard_peak.": ("Most trucks in the gate yard at once, by crossing", "trucks"),
+    "yard_peak.": ("Most trucks in the gate yards at once, by crossing (both directions)", "trucks"),
     "staging_peak.": ("Most trucks in the staging area at once, by area", "trucks"),
     "unregistered_peak.": (
         "Most trucks waiting outside for a registration slot at once, by metered crossing",

@@ -60,6 +60,14 @@ utilisation.<stage>                    busy lane-time while open / lane-minutes 
                                        for a timetabled stage, loads carried / wagons offered
 road_queue_peak.<crossing>             most trucks waiting on the road at once
 road_queue_peak_km.<crossing>          ... as road length in km
+yard_peak.<crossing>                   most trucks in the crossing's gate yards at once (both
+                                       directions), from entering the yard until crossing
+staging_peak.<area>                    most trucks in a staging area at once (with staging)
+unregistered_peak.<crossing>           most trucks waiting outside (off the border road) for a
+                                       registration slot at once (metered crossings)
+slot_wait_h.mean                       mean wait for a slot of the measured days' arrivals on
+                                       metered routes (with staging or slots)
+called_per_day                         trucks called forward from staging areas, per day
 =====================================  =============================================
 """
 

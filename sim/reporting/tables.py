@@ -45,24 +45,40 @@ def kpi_table(scenario: Scenario, summary: dict[str, Estimate], header: str) -> 
                 row(crossing.name, f"empty_cleared_per_day.{cid}", indent=2)
     row("Arrivals per day", "arrived_per_day")
     row("Gave up per day", "gave_up_per_day")
+    for key in summary:
+        if key.startswith("gave_up_per_day.") and summary[key].mean > 0:
+            row(key.removeprefix("gave_up_per_day."), key, indent=2)
     heading("Backlog at midnight (trucks in the system)")
     row("mean", "backlog_midnight.mean", indent=2)
     row("max", "backlog_midnight.max", indent=2)
     row("growth per day", "backlog_growth_per_day", indent=2)
-    heading("Time in system, hours (cleared trucks)")
+    row("unstable (share of replications growing steadily)", "unstable", digits=2, indent=2)
+    row("days to recover (replications that recovered)", "days_to_recover", indent=2)
+    row("replications that did not recover, share", "days_to_recover.not_recovered", digits=2, indent=2)
+    row("Still in the system at the end, % of arrivals", "in_system_share_end", scale=100)
+    heading("Time in system, hours (cleared trucks that arrived in the measured days)")
     for stat in ("mean", "p50", "p95", "max"):
         row(stat, f"time_in_system_h.{stat}", digits=2, indent=2)
+    row("trucks these are over", "time_in_system_h.trucks", digits=0, indent=2)
+    row("mean counting those still waiting (lower bound)", "time_in_system_h.lower_bound", digits=2, indent=2)
     row("Share cleared the same day, %", "same_day_share", scale=100)
     row(
-        f"Perishables over {scenario.reporting.perishable_delay_h:g} h, %",
+        f"Perishables over {scenario.reporting.perishable_delay_h:g} h or turned back, %",
         "perishable_delayed_share",
         scale=100,
     )
+    row("Value of those perishable loads, VND bn per day", "value_at_risk_vnd_per_day", scale=1e-9)
+    row("Queueing cost, VND bn per day", "queue_cost_vnd_per_day", digits=2, scale=1e-9)
     heading("Peak road queue (trucks / km)")
     for cid, crossing in scenario.crossings.items():
         trucks, km = summary.get(f"road_queue_peak.{cid}"), summary.get(f"road_queue_peak_km.{cid}")
         if trucks is not None and km is not None:
             rows.append((f"  {crossing.name}", f"{_fmt(trucks, 0)} / {_fmt(km, 2)}"))
+    peaks = [(k, e) for k, e in summary.items() if k.startswith(("staging_peak.", "unregistered_peak."))]
+    if peaks:
+        heading("Peak staging area and waiting outside for a slot (trucks)")
+        for key, _e in peaks:
+            row(key, key, digits=0, indent=2)
     heading("Utilisation of open lane-time, %")
     for key in summary:
         if key.startswith("utilisation."):

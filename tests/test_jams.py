@@ -537,3 +537,19 @@ def test_trucks_turn_back_on_arrival_when_the_expected_wait_is_too_long():
     assert t["outcome"].tolist() == [2, 2, 2, 1, 1]
     assert np.array_equal(t["t_out"], [0, 0, 0, 490, 500])
     assert [PLACES[p] for p in t["place"][:3]] == ["balked"] * 3
+
+
+def test_slots_for_one_class_leave_the_others_free():
+    # One fruit slot a day (Hanoi days) on 5-6 Feb; general goods need none.
+    text = (
+        HEAD.format(days=3, fruit="")
+        + gate("fast", service=10)
+        + SLOTS.format(tz="Asia/Ho_Chi_Minh").replace('reason = "test"', 'cargo = ["fruit"]')
+        + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
+        + backlog("fast", 2, cargo="fruit")
+        + backlog("fast", 1, cargo="general")
+    )
+    r = run_once(parse_scenario(text, "class_slots.toml"))
+    t = r.trucks
+    assert np.array_equal(t["t_yard"], [0.0, 1440.0, 0.0])
+    assert np.array_equal(t["t_out"], [10.0, 1450.0, 20.0])

@@ -773,6 +773,8 @@ def jam_scenarios(draw) -> Scenario:
                     rule["per_day"] = draw(st.integers(0, 60))
                 else:
                     rule["per_hour"] = draw(st.integers(0, 5))
+                if draw(st.booleans()):
+                    rule["cargo"] = draw(st.lists(st.sampled_from(crossing["accepts"]), min_size=1, unique=True))
                 r["slots"] = [rule]
         others = [n for n in names if n != cid]
         if draw(st.booleans()):
@@ -839,6 +841,8 @@ def check_jam_invariants(result: RunResult) -> None:
                     tzinfo=ZoneInfo(s.timezone)
                 )
                 got = (t["crossing"] == xi) & (t["direction"] == di) & ~t["rerouted"] & ~np.isnan(t["t_slot"])
+                if rule.cargo is not None:
+                    got &= np.isin(t["cargo"], [result.cargo.index(c) for c in rule.cargo])
                 counts: dict[Any, int] = {}
                 for m in t["t_slot"][got]:
                     local = (epoch + timedelta(minutes=float(m))).astimezone(tz)

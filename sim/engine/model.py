@@ -304,7 +304,7 @@ class CalledYard(Yard):
 
     __slots__ = (
         "staging", "travel", "metered", "slots_left", "outside", "waiting_out", "transit", "calling",
-        "eligible", "rule", "diversions", "divert_rng",
+        "eligible", "rule", "diversions", "divert_rng", "slot_classes",
     )  # fmt: skip
 
     def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float, metered: bool):
@@ -321,6 +321,7 @@ class CalledYard(Yard):
         self.rule = None  # the eligibility change in force (its re-routing rule)
         self.diversions: list[tuple[float, float, float, list[bool] | None]] = []
         self.divert_rng = None
+        self.slot_classes: list[bool] | None = None  # classes that need a slot now (None: all)
 
     def arrive(self, truck: int) -> None:
         m = self.model
@@ -332,6 +333,8 @@ class CalledYard(Yard):
                 break
         if self.eligible is not None and not self.eligible[self.model.cargo[truck]]:
             self.model.reroute(truck, self.rule)
+        elif self.slot_classes is not None and not self.slot_classes[m.cargo[truck]]:
+            self._registered(truck, False)  # this class needs no slot under the rule in force
         elif self.slots_left >= 1 and not self.waiting_out:
             self._registered(truck)
         else:
@@ -339,9 +342,9 @@ class CalledYard(Yard):
             self.waiting_out += 1
             self.model.place[truck] = OUTSIDE
 
-    def _registered(self, truck: int) -> None:
+    def _registered(self, truck: int, needs_slot: bool = True) -> None:
         m = self.model
-        if self.slots_left != INF:
+        if self.slots_left != INF and needs_slot:
             self.slots_left -= 1
         if self.metered:
             m.t_slot[truck] = m.env._now
@@ -351,10 +354,23 @@ class CalledYard(Yard):
         else:
             Yard.arrive(self, truck)
 
-    def new_period(self, slots: float) -> None:
-        """A slot period begins (``INF``: no rule in force): register those waiting outside."""
+    def new_period(self, slots: float, classes: list[bool] | None = None) -> None:
+        """A slot period begins (``INF``: no rule in force; ``classes``: those that need a
+        slot, None = all): register those waiting outside, first come first served."""
         self.slots_left = slots
-        outcome = self.model.outcome
+        self.slot_classes = classes
+        outcome, cargo = self.model.outcome, self.model.cargo
+        if classes is not None and self.waiting_out:  # classes that need no slot now go on
+            keep: deque[int] = deque()
+            for truck in self.outside:
+                if outcome[truck] != IN_SYSTEM:
+                    continue
+                if classes[cargo[truck]]:
+                    keep.append(truck)
+                else:
+                    self.waiting_out -= 1
+                    self._registered(truck, False)
+            self.outside = keep
         while self.waiting_out and self.slots_left >= 1:
             truck = self.outside.popleft()
             if outcome[truck] == IN_SYSTEM:
@@ -559,7 +575,9 @@ class Model:
                         called.divert_rng = self.streams.get(f"diversion/{cid}/{direction}")
                     if route.slots:
                         periods = self._slot_periods(route.slots)
-                        called.slots_left = next((n for a, _b, n in periods if a <= 0), INF)
+                        first = next((p for p in periods if p[0] <= 0), None)
+                        if first is not None:
+                            called.slots_left, called.slot_classes = first[2], first[3]
                         env.process(self._run_slots(called, periods))
                 own = []
                 for st in route.stages:
@@ -782,7 +800,7 @@ class Model:
         self.t_out[truck] = self.env._now
         self.gave_up_at[truck] = place
 
-    def _slot_periods(self, rules) -> list[tuple[float, float, float]]:
+    def _slot_periods(self, rules) -> list[tuple[float, float, float, list[bool] | None]]:
         """``(start, end, slots)`` of each slot period, in model minutes, with ``INF`` slots in
         the gaps between rules and after the last (no slot needed); clipped to the run."""
         periods: list[tuple[float, float, float]] = []
@@ -798,22 +816,23 @@ class Model:
                     edges = [midnight + timedelta(hours=k) for k in range(25)]
                     n = rule.per_hour
                 ts = [to_model_minutes(e, tz, self.epoch) for e in edges]
-                periods += [(a, b, float(n)) for a, b in zip(ts, ts[1:], strict=False)]
+                classes = None if rule.cargo is None else [c in rule.cargo for c in self.class_names]
+                periods += [(a, b, float(n), classes) for a, b in zip(ts, ts[1:], strict=False)]
                 day += timedelta(days=1)
-        out: list[tuple[float, float, float]] = []
-        for a, b, n in periods:
+        out: list[tuple[float, float, float, list[bool] | None]] = []
+        for a, b, n, classes in periods:
             if out and a > out[-1][1]:
-                out.append((out[-1][1], a, INF))
-            out.append((a, b, n))
-        out.append((out[-1][1], INF, INF))
-        return [(a, b, n) for a, b, n in out if b > 0 and a < self.horizon]
+                out.append((out[-1][1], a, INF, None))
+            out.append((a, b, n, classes))
+        out.append((out[-1][1], INF, INF, None))
+        return [p for p in out if p[1] > 0 and p[0] < self.horizon]
 
-    def _run_slots(self, yard: CalledYard, periods: list[tuple[float, float, float]]):
+    def _run_slots(self, yard: CalledYard, periods: list):
         """Begin each slot period at its local start (a day or an hour, UTC+7 or UTC+8)."""
-        for start, _end, slots in periods:
+        for start, _end, slots, classes in periods:
             if start > 0:  # the period in force at time zero was set when the yard was built
                 yield self._at(start, QUOTA_RESET)
-                yard.new_period(slots)
+                yard.new_period(slots, classes)
 
     def _reset_quota(self, stage: Stage, timezone: str):
         tz = ZoneInfo(timezone)

@@ -210,6 +210,9 @@ class SlotRule(Spec):
         description="Time zone of the slot days and hours: 'Asia/Ho_Chi_Minh' (UTC+7) or "
         "'Asia/Shanghai' (UTC+8) for slots booked on the Chinese side; omitted = the scenario's.",
     )
+    cargo: list[Key] | None = Field(
+        None, description="Classes that need a slot under this rule; omitted = every class."
+    )
     reason: str = Field("", description="Why, with its source (fact id), for the reader.")
 
     _validate_tz = field_validator("timezone")(lambda v: v if v is None else check_timezone(v))
@@ -699,6 +702,14 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
         for direction, route in crossing.routes.items():
             for j, stage in enumerate(route.stages):
                 check_stage(("crossings", cid, "routes", direction, "stages", j), stage, crossing.accepts)
+            for i, rule in enumerate(route.slots):
+                for k, cls in enumerate(rule.cargo or []):
+                    need(
+                        ("crossings", cid, "routes", direction, "slots", i, "cargo", k),
+                        cls,
+                        classes,
+                        "cargo classes",
+                    )
             if route.staging is not None:
                 path = ("crossings", cid, "routes", direction, "staging")
                 need(path, route.staging, s.staging, "staging areas in [staging]")

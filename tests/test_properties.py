@@ -774,7 +774,9 @@ def jam_scenarios(draw) -> Scenario:
                 else:
                     rule["per_hour"] = draw(st.integers(0, 5))
                 if draw(st.booleans()):
-                    rule["cargo"] = draw(st.lists(st.sampled_from(crossing["accepts"]), min_size=1, unique=True))
+                    rule["cargo"] = draw(
+                        st.lists(st.sampled_from(crossing["accepts"]), min_size=1, unique=True)
+                    )
                 r["slots"] = [rule]
         others = [n for n in names if n != cid]
         if draw(st.booleans()):

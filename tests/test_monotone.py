@@ -156,7 +156,8 @@ def test_longer_hours_never_lower_throughput() -> None:
 
 
 def test_a_smaller_yard_never_shortens_the_road_queue() -> None:
-    yards: list[int | None] = [None, 100, 30, 10, 3, 0]
+    # A yard of 0 is rejected (it would let no truck in: a deadlock); 1 is the smallest.
+    yards: list[int | None] = [None, 100, 30, 10, 3, 1]
     settings = [crossing_scenario(yard_capacity=y) for y in yards]
     road = paired(settings, mean_road_queue)
     peak = paired(settings, lambda result: kpis(result)[f"road_queue_peak.{CROSSING}"])

@@ -77,6 +77,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     ),
     "t_staged": (f"Entered a staging area ({MODEL_MIN}); null: none on the route, or not reached", "min"),
     "t_called": (f"Called forward from the staging area to the gate ({MODEL_MIN}); null: not called", "min"),
+    "rerouted": (
+        "Sent on to another crossing by a dated eligibility change (crossing is the new one)",
+        "",
+    ),
     "place": (
         "Where the truck gave up or, still in the system, waits at the end: outside (for a slot), "
         "road, staging, transit (driving from staging), yard; none for cleared trucks",

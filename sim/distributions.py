@@ -18,10 +18,11 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from sim.limits import MAX_BRANCHES, MAX_DURATION_MIN, MIN_DURATION_MIN
 from sim.spec import Spec
 
-Minutes = Annotated[float, Field(ge=0)]
-PositiveMinutes = Annotated[float, Field(gt=0)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_DURATION_MIN)]
+PositiveMinutes = Annotated[float, Field(ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)]
 
 
 class Deterministic(Spec):
@@ -117,7 +118,9 @@ class Mixture(Spec):
     """
 
     kind: Literal["mixture"]
-    branches: list[Branch] = Field(min_length=1, description="The branches; probabilities sum to 1.")
+    branches: list[Branch] = Field(
+        min_length=1, max_length=MAX_BRANCHES, description="The branches; probabilities sum to 1."
+    )
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Mixture:

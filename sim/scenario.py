@@ -9,14 +9,16 @@ checked in one place, :func:`reference_problems`.
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim import limits as L
 from sim.distributions import Distribution
 from sim.hours import Closure, Hours, check_timezone, parse_clock
-from sim.spec import Spec
+from sim.spec import Date, Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -45,7 +47,7 @@ class Stage(Spec):
     description: str = Field("", description="What happens at this stage.")
     side: Literal["VN", "CN"] = Field("VN", description="Which country's agency runs the stage.")
     hours: Key = Field(description="Name of the opening calendar in [hours].")
-    lanes: int = Field(1, ge=1, description="Trucks served at the same time (lanes, teams).")
+    lanes: int = Field(1, ge=1, le=L.MAX_LANES, description="Trucks served at the same time (lanes, teams).")
     service: dict[str, Distribution] = Field(
         default_factory=dict,
         description="Service time by cargo class; the key 'default' covers classes not listed. "
@@ -53,13 +55,15 @@ class Stage(Spec):
     )
     trucks_per_hour: float | None = Field(
         None,
-        gt=0,
+        ge=L.MIN_TRUCKS_PER_HOUR,
+        le=L.MAX_TRUCKS_PER_HOUR,
         description="A paced stage (e.g. the Chinese side's acceptance): each lane takes one "
         "truck every lanes*60/trucks_per_hour minutes. Replaces `service`.",
     )
     max_per_day: int | None = Field(
         None,
         ge=0,
+        le=L.MAX_COUNT,
         description="At most this many trucks start the stage per local day of its calendar "
         "(an acceptance quota); omitted = no quota.",
     )
@@ -80,13 +84,17 @@ class Stage(Spec):
     )
     departures: list[str] | None = Field(
         None,
+        max_length=L.MAX_DEPARTURES,
         description="A timetabled stage (trains): daily departure times 'HH:MM' in the local time "
         "of the stage's calendar; a departure runs when the calendar is open at that moment and "
         "takes up to `wagons_per_train` waiting trucks' loads. `service` is then the time from "
         "departure until the loads are handed over.",
     )
     wagons_per_train: int | None = Field(
-        None, ge=1, description="Truck loads (one per wagon) a departure takes; with `departures`."
+        None,
+        ge=1,
+        le=L.MAX_LANES,
+        description="Truck loads (one per wagon) a departure takes; with `departures`.",
     )
 
     @model_validator(mode="after")
@@ -111,10 +119,13 @@ class Stage(Spec):
 class Route(Spec):
     """The stages one direction of a crossing passes, in order, and its yard."""
 
-    stages: list[Stage] = Field(min_length=1, description="Clearance stages in the order passed.")
+    stages: list[Stage] = Field(
+        min_length=1, max_length=L.MAX_STAGES_PER_ROUTE, description="Clearance stages in the order passed."
+    )
     yard_capacity: int | None = Field(
         None,
         ge=0,
+        le=L.MAX_COUNT,
         description="Trucks the yard holds from arrival until they cross; the rest wait on the "
         "road. Omitted = unlimited.",
     )
@@ -140,13 +151,17 @@ class Crossing(Spec):
     enabled: bool = Field(True, description="False removes the crossing from the run.")
     accepts: list[Key] = Field(min_length=1, description="Cargo classes the crossing clears.")
     road_m_per_truck: float = Field(
-        20.0, gt=0, description="Road length one queueing truck takes, in metres (with its gap)."
+        20.0,
+        gt=0,
+        le=L.MAX_ROAD_M_PER_TRUCK,
+        description="Road length one queueing truck takes, in metres (with its gap).",
     )
     routes: dict[Direction, Route] = Field(
         description="The route for each direction the crossing serves ('export', 'import')."
     )
     closures: list[Closure] = Field(
         default_factory=list,
+        max_length=L.MAX_CLOSURES,
         description="Dated closures of the whole crossing (every stage, both directions), in the "
         "model's time zone: a storm, an accident, a policy pause.",
     )
@@ -157,7 +172,9 @@ class ClassShares(Spec):
 
     policy: Literal["shares"]
     shares: dict[Key, float] = Field(
-        min_length=1, description="Crossing -> share of the stream's trucks; shares sum to 1."
+        min_length=1,
+        max_length=L.MAX_CROSSINGS,
+        description="Crossing -> share of the stream's trucks; shares sum to 1.",
     )
 
     @field_validator("shares")
@@ -175,7 +192,9 @@ class LeastExpectedWait(Spec):
     """Send each truck to the eligible crossing where it expects the shortest wait."""
 
     policy: Literal["least_expected_wait"]
-    crossings: list[Key] = Field(min_length=1, description="Crossings to choose among.")
+    crossings: list[Key] = Field(
+        min_length=1, max_length=L.MAX_CROSSINGS, description="Crossings to choose among."
+    )
 
 
 Routing = Annotated[ClassShares | LeastExpectedWait, Field(discriminator="policy")]
@@ -186,7 +205,9 @@ class Stream(Spec):
 
     direction: Direction = Field(description="'export' (VN to CN) or 'import' (CN to VN).")
     cargo: Key = Field(description="Cargo class, a key of [cargo].")
-    trucks_per_day: float = Field(ge=0, description="Mean arrivals per day before shaping.")
+    trucks_per_day: float = Field(
+        ge=0, le=L.MAX_TRUCKS_PER_DAY, description="Mean arrivals per day before shaping."
+    )
     routing: Routing = Field(description="How trucks of this stream choose a crossing.")
     equipped_share: float = Field(
         0.0,
@@ -201,9 +222,9 @@ class DemandWindow(Spec):
     """Dated multiplier of arrivals: a surge (> 1), a dip (< 1) or an intake ban (0)."""
 
     name: str = Field("", description="What the window stands for, e.g. 'March harvest'.")
-    start: date = Field(description="First day (local, model time zone).")
-    end: date = Field(description="Last day, inclusive.")
-    factor: float = Field(ge=0, description="Multiplier of the arrival rate in the window.")
+    start: Date = Field(description="First day (local, model time zone).")
+    end: Date = Field(description="Last day, inclusive.")
+    factor: float = Field(ge=0, le=L.MAX_FACTOR, description="Multiplier of the arrival rate in the window.")
     cargo: list[Key] | None = Field(None, description="Classes affected; omitted = all.")
     directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
 
@@ -221,34 +242,41 @@ def _flat(n: int) -> list[float]:
 class Demand(Spec):
     """Non-homogeneous Poisson arrivals: base rates shaped by hour, weekday, month, windows."""
 
-    hour_of_day: list[Annotated[float, Field(ge=0)]] = Field(
+    hour_of_day: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(24),
         min_length=24,
         max_length=24,
         description="Relative arrival intensity for each local hour 0..23 (rescaled to mean 1).",
     )
-    weekday: list[Annotated[float, Field(ge=0)]] = Field(
+    weekday: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(7),
         min_length=7,
         max_length=7,
         description="Relative intensity Monday..Sunday (rescaled to mean 1).",
     )
-    month: list[Annotated[float, Field(ge=0)]] = Field(
+    month: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(12),
         min_length=12,
         max_length=12,
         description="Multiplier of each calendar month January..December (not rescaled).",
     )
     growth_per_year: float = Field(
-        0.0, gt=-1, description="Compound growth of all rates per year (0.24 = +24%) from `growth_from`."
+        0.0,
+        gt=-1,
+        le=L.MAX_GROWTH_PER_YEAR,
+        description="Compound growth of all rates per year (0.24 = +24%) from `growth_from`.",
     )
-    growth_from: date | None = Field(
+    growth_from: Date | None = Field(
         None,
         description="Date at which the streams' trucks_per_day hold; growth compounds from it "
         "(omitted = start_date). A run starting years later sees the grown demand.",
     )
-    windows: list[DemandWindow] = Field(default_factory=list, description="Dated multipliers.")
-    streams: dict[Key, Stream] = Field(min_length=1, description="The flows of trucks.")
+    windows: list[DemandWindow] = Field(
+        default_factory=list, max_length=L.MAX_DEMAND_WINDOWS, description="Dated multipliers."
+    )
+    streams: dict[Key, Stream] = Field(
+        min_length=1, max_length=L.MAX_STREAMS, description="The flows of trucks."
+    )
 
     @field_validator("hour_of_day", "weekday")
     @classmethod
@@ -264,26 +292,36 @@ class Backlog(Spec):
     crossing: Key = Field(description="Crossing where they wait.")
     direction: Direction = Field(description="Their direction.")
     cargo: Key = Field(description="Their cargo class.")
-    trucks: int = Field(ge=0, description="How many.")
+    trucks: int = Field(ge=0, le=L.MAX_COUNT, description="How many.")
 
 
 class Reporting(Spec):
     """Settings of the KPIs read out of a run."""
 
     perishable_delay_h: float = Field(
-        24.0, gt=0, description="A perishable truck longer than this in the system counts as delayed."
+        24.0,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="A perishable truck longer than this in the system counts as delayed.",
     )
     recovery_factor: float = Field(
         1.5,
         gt=1,
+        le=L.MAX_FACTOR,
         description="After its peak, the midnight backlog has recovered once it is back under this "
         "factor times its median over the first `normal_days` measured days (for `days_to_recover`).",
     )
     normal_days: int = Field(
-        7, ge=1, description="Measured days at the start of a run that stand for normal conditions."
+        7,
+        ge=1,
+        le=L.MAX_HORIZON_DAYS,
+        description="Measured days at the start of a run that stand for normal conditions.",
     )
     queue_sample_min: float = Field(
-        60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."
+        60.0,
+        ge=L.MIN_QUEUE_SAMPLE_MIN,
+        le=L.MAX_HORIZON_DAYS * 1440.0,
+        description="Interval between samples of queue lengths over time, in minutes.",
     )
 
 
@@ -297,18 +335,28 @@ class Scenario(Spec):
         description="Parent scenario this file changes: a path relative to this file or the "
         "name of a packaged scenario (e.g. 'baseline.toml'). Tables merge key by key.",
     )
-    rng_seed: int = Field(20230101, ge=0, description="Seed of all random streams of the run.")
-    start_date: date = Field(description="First simulated day (local, model time zone).")
-    horizon_days: int = Field(ge=1, le=3660, description="Simulated days.")
-    warmup_days: int = Field(0, ge=0, description="Days discarded from daily KPIs.")
+    rng_seed: int = Field(
+        20230101, ge=0, le=L.MAX_RNG_SEED, description="Seed of all random streams of the run."
+    )
+    start_date: Date = Field(description="First simulated day (local, model time zone).")
+    horizon_days: int = Field(ge=1, le=L.MAX_HORIZON_DAYS, description="Simulated days.")
+    warmup_days: int = Field(0, ge=0, le=L.MAX_HORIZON_DAYS, description="Days discarded from daily KPIs.")
     timezone: str = Field(
         "Asia/Ho_Chi_Minh", description="Time zone of the model clock, days and 'same day'."
     )
-    hours: dict[Key, Hours] = Field(min_length=1, description="Named opening calendars.")
-    cargo: dict[Key, CargoClass] = Field(min_length=1, description="Cargo classes.")
-    crossings: dict[Key, Crossing] = Field(min_length=1, description="Gates and freight roads.")
+    hours: dict[Key, Hours] = Field(
+        min_length=1, max_length=L.MAX_CALENDARS, description="Named opening calendars."
+    )
+    cargo: dict[Key, CargoClass] = Field(
+        min_length=1, max_length=L.MAX_CARGO_CLASSES, description="Cargo classes."
+    )
+    crossings: dict[Key, Crossing] = Field(
+        min_length=1, max_length=L.MAX_CROSSINGS, description="Gates and freight roads."
+    )
     demand: Demand = Field(description="Arrivals.")
-    initial_backlog: list[Backlog] = Field(default_factory=list, description="Trucks waiting at time zero.")
+    initial_backlog: list[Backlog] = Field(
+        default_factory=list, max_length=L.MAX_STREAMS, description="Trucks waiting at time zero."
+    )
     reporting: Reporting = Field(default_factory=Reporting, description="KPI settings.")
 
     _validate_tz = field_validator("timezone")(check_timezone)
@@ -420,4 +468,70 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 )
             elif b.cargo not in crossing.accepts:
                 problems.append(((*here, "cargo"), b.cargo, f"expected a class that {b.crossing} accepts"))
+    return problems
+
+
+def expected_trucks(s: Scenario) -> float:
+    """An upper bound of the trucks of one replication: every stream at its largest weekday,
+    month, growth and window factors over the whole horizon, plus the initial backlog.
+    Computed in logarithms, so absurd factors give ``inf`` rather than an overflow."""
+    d, days = s.demand, s.horizon_days
+    weekday = max(d.weekday) / (sum(d.weekday) / len(d.weekday))
+    log_shape = math.log(weekday) + (math.log(max(d.month)) if max(d.month) > 0 else -math.inf)
+    since = ((d.growth_from or s.start_date) - s.start_date).days
+    log_growth = max(math.log1p(d.growth_per_year) * (k - since) / 365.25 for k in (0, days - 1))
+    first, last = s.start_date, s.start_date + timedelta(days=days - 1)
+    total = 0.0
+    for stream in d.streams.values():
+        if stream.trucks_per_day <= 0:
+            continue
+        log_windows = sum(
+            math.log(w.factor)
+            for w in d.windows
+            if w.factor > 1
+            and w.start <= last
+            and w.end >= first
+            and (w.cargo is None or stream.cargo in w.cargo)
+            and (w.directions is None or stream.direction in w.directions)
+        )
+        log_n = math.log(stream.trucks_per_day * days) + log_shape + log_growth + log_windows
+        total += math.exp(min(log_n, 700.0))
+    return total + sum(b.trucks for b in s.initial_backlog)
+
+
+def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
+    """What a valid scenario asks beyond the limits of one run (:mod:`sim.limits`)."""
+    problems: list[tuple[FieldPath, object, str]] = []
+    last = s.start_date + timedelta(days=s.horizon_days - 1)
+    if last > L.MAX_DATE:
+        problems.append(
+            (("horizon_days",), s.horizon_days, f"expected the run to end by {L.MAX_DATE} (it ends {last})")
+        )
+    trucks = expected_trucks(s)
+    if trucks > L.MAX_TRUCKS_PER_RUN:
+        streams = s.demand.streams
+        biggest = max(streams, key=lambda k: streams[k].trucks_per_day)
+        shown = "more than 1e300" if trucks > 1e300 else f"{trucks:.3g}"
+        problems.append(
+            (
+                ("demand", "streams", biggest, "trucks_per_day"),
+                streams[biggest].trucks_per_day,
+                f"expected at most {L.MAX_TRUCKS_PER_RUN:,} trucks per replication: trucks_per_day x "
+                f"horizon_days x the largest weekday, month, growth and window factors, plus the "
+                f"initial backlog, give up to {shown}",
+            )
+        )
+    stages = sum(len(route.stages) for x in s.crossings.values() if x.enabled for route in x.routes.values())
+    if stages > L.MAX_STAGES:
+        problems.append((("crossings",), stages, f"expected at most {L.MAX_STAGES} stages in all"))
+    samples = (s.horizon_days * 1440.0 / s.reporting.queue_sample_min + 1) * max(stages, 1)
+    if samples > L.MAX_QUEUE_SAMPLES:
+        problems.append(
+            (
+                ("reporting", "queue_sample_min"),
+                s.reporting.queue_sample_min,
+                f"expected at most {L.MAX_QUEUE_SAMPLES:,} queue samples (horizon / interval x "
+                f"{stages} stages), got {samples:.3g}: sample less often",
+            )
+        )
     return problems

@@ -36,10 +36,10 @@ import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 from reference_simpy import ReferenceModel  # noqa: E402
 
-from sim.kpis import kpis  # noqa: E402
-from sim.model import Model  # noqa: E402
-from sim.run import run_once  # noqa: E402
-from sim.scenario_files import load_scenario  # noqa: E402
+from sim.engine.model import Model  # noqa: E402
+from sim.engine.run import run_once  # noqa: E402
+from sim.readouts.kpis import kpis  # noqa: E402
+from sim.scenario.files import load_scenario  # noqa: E402
 
 SCENARIO = "baseline"
 WARMUP_DAYS = 3

@@ -29,8 +29,8 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from sim.cli import execute  # noqa: E402
-from sim.results_folder import ResultsFolder  # noqa: E402
-from sim.scenario_files import load_scenario  # noqa: E402
+from sim.experiments.results_folder import ResultsFolder  # noqa: E402
+from sim.scenario.files import load_scenario  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parent / "replications_per_minute.png"
 

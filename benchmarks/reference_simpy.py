@@ -37,11 +37,12 @@ if ROOT not in sys.path:  # run from a checkout without installing the package
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
-from sim.demand import sample_demand  # noqa: E402
-from sim.distributions import Deterministic, sampler  # noqa: E402
-from sim.hours import MINUTES_PER_DAY, model_epoch, open_intervals  # noqa: E402
-from sim.randomness import Streams  # noqa: E402
-from sim.scenario import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario  # noqa: E402
+from sim.engine.calendar import MINUTES_PER_DAY, model_epoch, open_intervals  # noqa: E402
+from sim.engine.demand import sample_demand  # noqa: E402
+from sim.engine.randomness import Streams  # noqa: E402
+from sim.engine.sampling import sampler  # noqa: E402
+from sim.scenario.distributions import Deterministic  # noqa: E402
+from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario  # noqa: E402
 
 
 class Stage:
@@ -209,7 +210,7 @@ if __name__ == "__main__":
     import argparse
     import time
 
-    from sim.scenario_files import load_scenario
+    from sim.scenario.files import load_scenario
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)

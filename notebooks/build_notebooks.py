@@ -80,7 +80,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import conservation, estimate, kpis, parse_scenario, run_once
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 '''),
@@ -394,8 +394,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, replicate, run_once, summarise
-from sim.figures import load_figures
-from sim.kpis import in_system_at
+from sim.scenario.figures import load_figures
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -678,7 +678,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, parse_scenario, replicate, run_once, summarise
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -920,7 +920,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from sim import estimate, kpis, load_scenario, run_once
-from sim.kpis import in_system_at
+from sim.readouts.kpis import in_system_at
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -1187,7 +1187,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from sim import estimate, replicate, run_once
-from sim.comparison import compare_runs, comparison_markdown, load_common, statements
+from sim.experiments.comparison import compare_runs, comparison_markdown, load_common, statements
 
 # load_common gives every scenario the first one's random seed, for common random numbers.
 scenarios = dict(zip(["baseline", *PHASES], load_common(["baseline", *PHASES], days=HORIZON_DAYS)))
@@ -1419,7 +1419,7 @@ import numpy as np
 from IPython.display import Markdown, display
 
 from sim import ScenarioError, estimate, load_scenario, replicate
-from sim.comparison import compare_runs, comparison_markdown, load_common
+from sim.experiments.comparison import compare_runs, comparison_markdown, load_common
 
 SCENARIOS = Path("..") / "scenarios"      # the repository's scenario files
 work = Path(WORKDIR)

@@ -9,13 +9,12 @@ The public API::
     print(kpis(result)["cleared_per_day"])
 """
 
-__version__ = "0.1.0"
-
-from sim.experiment import Estimate, estimate, replicate, summarise  # noqa: E402
-from sim.kpis import conservation, kpis  # noqa: E402
-from sim.run import RunResult, run_once  # noqa: E402
-from sim.scenario import Scenario  # noqa: E402
-from sim.scenario_files import ScenarioError, load_scenario, parse_scenario  # noqa: E402
+from sim.engine.run import RunResult, run_once  # noqa: E402
+from sim.experiments.replications import Estimate, estimate, replicate, summarise  # noqa: E402
+from sim.readouts.kpis import conservation, kpis  # noqa: E402
+from sim.scenario.files import ScenarioError, load_scenario, parse_scenario  # noqa: E402
+from sim.scenario.schema import Scenario  # noqa: E402
+from sim.version import __version__  # noqa: E402
 
 __all__ = [
     "Estimate",

@@ -16,13 +16,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim import __version__
-from sim.analysis import replications_needed
-from sim.distributed import SchedulerError
-from sim.experiment import run_replications
-from sim.output import write_atomic
-from sim.replication import replication_output
-from sim.results_folder import (
+from sim.experiments.analysis import replications_needed
+from sim.experiments.atomic import write_atomic
+from sim.experiments.distributed import SchedulerError
+from sim.experiments.replications import run_replications
+from sim.experiments.results_folder import (
     FolderError,
     ResultsFolder,
     describe_warmup,
@@ -32,8 +30,9 @@ from sim.results_folder import (
     to_arrow,
     warmup_suggestion,
 )
-from sim.scenario import Scenario
-from sim.scenario_files import (
+from sim.readouts.replication import replication_output
+from sim.reporting.tables import kpi_table
+from sim.scenario.files import (
     ScenarioError,
     deep_merge,
     default_scenario_path,
@@ -43,7 +42,8 @@ from sim.scenario_files import (
     packaged_names,
     scenario_hash,
 )
-from sim.tables import kpi_table
+from sim.scenario.schema import Scenario
+from sim.version import __version__
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -390,9 +390,15 @@ def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.comparison import compare_runs, comparison_markdown, load_common, run_kpis, statements
-    from sim.headline import HEADLINE
-    from sim.report import write_comparison_manifest
+    from sim.experiments.comparison import (
+        compare_runs,
+        comparison_markdown,
+        load_common,
+        run_kpis,
+        statements,
+    )
+    from sim.readouts.headline import HEADLINE
+    from sim.reporting.report import write_comparison_manifest
 
     folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
@@ -459,7 +465,7 @@ def _compare(args: argparse.Namespace) -> int:
     print()
     print(comparison_markdown(comparisons, name_a, name_b))
     if args.out:
-        from sim.results_folder import _csv, _num
+        from sim.experiments.results_folder import _csv, _num
 
         rows = [
             [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
@@ -482,7 +488,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import build_report
+    from sim.reporting.report import build_report
 
     target = build_report(args.folder, args.out)
     print(f"Report: {target / 'report.html'} and {target / 'report.md'} (figures in {target / 'figures'})")
@@ -490,8 +496,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from sim.comparison import scenario_table, update_file
-    from sim.headline import HEADLINE, Headline
+    from sim.experiments.comparison import scenario_table, update_file
+    from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)

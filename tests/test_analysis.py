@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analysis import mser, paired_difference, replications_needed, unpaired_difference
+from sim.experiments.analysis import mser, paired_difference, replications_needed, unpaired_difference
 
 
 def test_paired_difference_is_the_t_interval_of_the_differences():

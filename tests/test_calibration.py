@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sim import load_scenario, replicate, summarise
-from sim.figures import load_figures
+from sim.scenario.figures import load_figures
 
 REPLICATIONS = 10
 

@@ -8,9 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from sim.analysis import paired_difference, unpaired_difference
 from sim.cli import main
-from sim.comparison import (
+from sim.engine.run import run_once
+from sim.examples.scenarios import mmc_dict, validated
+from sim.experiments.analysis import paired_difference, unpaired_difference
+from sim.experiments.comparison import (
     TABLE_END,
     TABLE_START,
     compare_runs,
@@ -20,9 +22,7 @@ from sim.comparison import (
     scenario_table,
     statements,
 )
-from sim.examples import mmc_dict, validated
-from sim.run import run_once
-from sim.scenario_files import ScenarioError
+from sim.scenario.files import ScenarioError
 
 REPLICATIONS = 20
 

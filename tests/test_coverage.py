@@ -22,10 +22,10 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 from scipy import stats
 
-from sim.comparison import headline_kpis_of
-from sim.examples import mmc_dict, validated
-from sim.experiment import estimate
-from sim.theory import erlang_c
+from sim.examples.scenarios import mmc_dict, validated
+from sim.examples.theory import erlang_c
+from sim.experiments.comparison import headline_kpis_of
+from sim.experiments.replications import estimate
 
 LAM_PER_H, SERVICE_MIN, LANES = 4.2, 20.0, 2  # rho = 0.7
 DAYS, WARMUP = 21, 1

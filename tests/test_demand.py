@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from sim import load_scenario
-from sim.demand import hourly_rates, sample_arrivals
+from sim.engine.demand import hourly_rates, sample_arrivals
 
 
 def test_counts_per_hour_are_poisson_with_the_profile_rate():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.figures import SOURCE_KINDS, Figure, default_figures_path, load_figures
+from sim.scenario.figures import SOURCE_KINDS, Figure, default_figures_path, load_figures
 
 REPO = Path(__file__).resolve().parents[1]
 FIGURES_FILE = REPO / "seeds" / "figures.toml"

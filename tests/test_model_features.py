@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim import ScenarioError, kpis, load_scenario, parse_scenario, run_once
-from sim.demand import hourly_rates
+from sim.engine.demand import hourly_rates
 
 HEAD = """
 name = "features"
@@ -189,7 +189,7 @@ def test_growth_from_an_earlier_date_compounds():
 
 
 def test_recovery_rule_on_exact_series():
-    from sim.kpis import _days_to_recover
+    from sim.readouts.kpis import _days_to_recover
 
     # Normal level: the median before the peak (within the first week) is 10; recovered
     # at <= 12, three days after the peak.

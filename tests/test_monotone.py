@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 from conftest import t_interval
 
-from sim.examples import ALWAYS_OPEN, CROSSING, DIRECTION, single_stage_dict, validated
-from sim.kpis import conservation, kpis
-from sim.run import RunResult, run_once
-from sim.scenario import Scenario
+from sim.engine.run import RunResult, run_once
+from sim.examples.scenarios import ALWAYS_OPEN, CROSSING, DIRECTION, single_stage_dict, validated
+from sim.readouts.kpis import conservation, kpis
+from sim.scenario.schema import Scenario
 
 LEVEL = 0.99
 REPLICATIONS = 10

@@ -23,13 +23,15 @@ CELL_TIMEOUT_S = 300
 # Modules of the package a notebook may import from (the public API), and nothing private.
 PUBLIC_MODULES = {
     "sim",
-    "sim.kpis",
-    "sim.experiment",
-    "sim.figures",
-    "sim.scenario_files",
-    "sim.analysis",
-    "sim.comparison",
-    "sim.plots",
+    "sim.examples",
+    "sim.examples.theory",
+    "sim.readouts.kpis",
+    "sim.experiments.replications",
+    "sim.experiments.analysis",
+    "sim.experiments.comparison",
+    "sim.scenario.figures",
+    "sim.scenario.files",
+    "sim.reporting.plots",
 }
 
 

@@ -54,7 +54,7 @@ def test_dask_cluster_equals_serial(serial, tmp_path):
 def test_unreachable_scheduler_is_one_line(monkeypatch, capsys):
     if importlib.util.find_spec("distributed") is None:
         pytest.skip("Dask is not installed")
-    monkeypatch.setattr("sim.distributed.CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr("sim.experiments.distributed.CONNECT_TIMEOUT_S", 1)
     assert main([*ARGS, "--scheduler", "tcp://127.0.0.1:9"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("--scheduler tcp://127.0.0.1:9: cannot connect")

@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.examples import mmc_scenario, single_stage_dict, validated
-from sim.kpis import conservation, in_system_at, kpis
-from sim.run import RunResult, run_once
-from sim.scenario import DIRECTIONS, Scenario, reference_problems
+from sim.engine.run import RunResult, run_once
+from sim.examples.scenarios import mmc_scenario, single_stage_dict, validated
+from sim.readouts.kpis import conservation, in_system_at, kpis
+from sim.scenario.schema import DIRECTIONS, Scenario, reference_problems
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 TIMEZONES = ("Asia/Ho_Chi_Minh", "Asia/Shanghai")

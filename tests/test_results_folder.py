@@ -12,11 +12,11 @@ import pytest
 
 from sim import load_scenario
 from sim.cli import main
-from sim.kpis import kpis
-from sim.replication import replication_output
-from sim.results_folder import ResultsFolder
-from sim.run import run_once
-from sim.scenario_files import scenario_hash
+from sim.engine.run import run_once
+from sim.experiments.results_folder import ResultsFolder
+from sim.readouts.kpis import kpis
+from sim.readouts.replication import replication_output
+from sim.scenario.files import scenario_hash
 
 DAYS = ["--days", "5"]
 
@@ -140,7 +140,7 @@ def test_incomplete_folder_is_reported_not_read(tmp_path):
     scenario = load_scenario("baseline", overrides={"horizon_days": 4})
     f = ResultsFolder.start(out, scenario, 3, "baseline")
     f.write_replication(replication_output(scenario, 0))
-    from sim.results_folder import FolderError
+    from sim.experiments.results_folder import FolderError
 
     with pytest.raises(FolderError, match="incomplete: 2 of 3 replications missing"):
         ResultsFolder.open(out).kpi_runs()

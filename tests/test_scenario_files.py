@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim import ScenarioError, load_scenario
-from sim.scenario_files import deep_merge, json_schema, packaged_dir, scenario_hash
+from sim.scenario.files import deep_merge, json_schema, packaged_dir, scenario_hash
 
 
 def write(folder: Path, name: str, text: str) -> Path:

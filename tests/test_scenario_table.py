@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.comparison import markers, scenario_table
-from sim.headline import Headline
+from sim.experiments.comparison import markers, scenario_table
+from sim.readouts.headline import Headline
 
 README = Path(__file__).resolve().parents[1] / "scenarios" / "README.md"
 BLOCK = re.compile(r"<!-- bordersim table start -->\n(.*?)<!-- bordersim table end -->", re.S)

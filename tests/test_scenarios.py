@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from sim import conservation, load_scenario, replicate, run_once
-from sim.experiment import estimate
-from sim.kpis import in_system_at
-from sim.scenario_files import packaged_dir
+from sim.experiments.replications import estimate
+from sim.readouts.kpis import in_system_at
+from sim.scenario.files import packaged_dir
 
 REPS = 4
 

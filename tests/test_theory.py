@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from conftest import stage_waits, t_interval
 
-from sim.examples import mmc_scenario
-from sim.hours import MINUTES_PER_DAY
-from sim.kpis import in_system_at, kpis
-from sim.run import RunResult, run_once
-from sim.scenario_files import load_scenario
-from sim.theory import erlang_c
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.run import RunResult, run_once
+from sim.examples.scenarios import mmc_scenario
+from sim.examples.theory import erlang_c
+from sim.readouts.kpis import in_system_at, kpis
+from sim.scenario.files import load_scenario
 
 LEVEL = 0.99
 REPLICATIONS = 20

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from sim.scenario import Scenario, Stream
+from sim.scenario.schema import Scenario, Stream
 
 MINUTES_PER_HOUR = 60.0
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.daily import ALL
-from sim.run import RunResult
+from sim.engine.run import RunResult
+from sim.readouts.daily import ALL
 
 HOURS_PER_DAY = 24
 

@@ -2,7 +2,7 @@
 
 Scenario parts are frozen (a built model never sees a scenario change under it),
 reject unknown keys (a typo in a scenario file must not pass silently) and reject
-``inf`` and ``nan`` (every number of a scenario is finite, see :mod:`sim.limits`).
+``inf`` and ``nan`` (every number of a scenario is finite, see :mod:`sim.scenario.limits`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from sim.limits import MAX_DATE, MIN_DATE
+from sim.scenario.limits import MAX_DATE, MIN_DATE
 
 
 class Spec(BaseModel):
@@ -46,7 +46,7 @@ def _date_or_datetime(value: object) -> object:
     return value
 
 
-#: A calendar date within :data:`sim.limits.MIN_DATE` .. :data:`sim.limits.MAX_DATE`.
+#: A calendar date within :data:`sim.scenario.limits.MIN_DATE` .. :data:`sim.scenario.limits.MAX_DATE`.
 Date = Annotated[date, AfterValidator(_in_range)]
 #: A date, or a date-time (with or without a UTC offset), within the same range.
 DateOrDateTime = Annotated[datetime | date, BeforeValidator(_date_or_datetime), AfterValidator(_in_range)]

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from sim.interrupts import deferred_stop
-from sim.scenario import Scenario
+from sim.experiments.interrupts import deferred_stop
+from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
 CONNECT_TIMEOUT_S = 30

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 import numpy as np
 from scipy import stats
 
-from sim.interrupts import deferred_stop
-from sim.kpis import kpis
-from sim.run import run_once
-from sim.scenario import Scenario
+from sim.engine.run import run_once
+from sim.experiments.interrupts import deferred_stop
+from sim.readouts.kpis import kpis
+from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
 POLL_S = 0.2  # how often a stop request is looked at while waiting for workers
@@ -90,7 +90,7 @@ def run_replications(
     """
     reps = list(replications)
     if scheduler is not None:
-        from sim.distributed import dask_map
+        from sim.experiments.distributed import dask_map
 
         yield from dask_map(work, scenario, reps, scheduler, extra)
         return

@@ -15,10 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim import limits as L
-from sim.distributions import Distribution
-from sim.hours import Closure, Hours, check_timezone, parse_clock
-from sim.spec import Date, Spec
+from sim.scenario import limits as L
+from sim.scenario.distributions import Distribution
+from sim.scenario.hours import Closure, Hours, check_timezone, parse_clock
+from sim.scenario.spec import Date, Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -500,7 +500,7 @@ def expected_trucks(s: Scenario) -> float:
 
 
 def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
-    """What a valid scenario asks beyond the limits of one run (:mod:`sim.limits`)."""
+    """What a valid scenario asks beyond the limits of one run (:mod:`sim.scenario.limits`)."""
     problems: list[tuple[FieldPath, object, str]] = []
     last = s.start_date + timedelta(days=s.horizon_days - 1)
     if last > L.MAX_DATE:

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.daily import daily_table
-from sim.headline import with_derived
-from sim.hourly import queue_series, utilisation_by_hour
-from sim.kpis import kpis
-from sim.run import RunResult, run_once
-from sim.scenario import Scenario
+from sim.engine.run import RunResult, run_once
+from sim.readouts.daily import daily_table
+from sim.readouts.headline import with_derived
+from sim.readouts.hourly import queue_series, utilisation_by_hour
+from sim.readouts.kpis import kpis
+from sim.scenario.schema import Scenario
 
 Table = dict[str, np.ndarray]
 _LABELLED = {"crossing": "crossings", "cargo": "cargo", "stream": "streams"}

@@ -28,8 +28,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from sim.hours import MINUTES_PER_DAY
-from sim.run import RunResult
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.run import RunResult
 
 ALL = "all"
 CLEARED, GAVE_UP = 1, 2

@@ -7,12 +7,17 @@ arrival and lives here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-from sim.scenario import DIRECTIONS, LeastExpectedWait, Scenario
+from sim.scenario.schema import DIRECTIONS, LeastExpectedWait, Scenario
 
-if TYPE_CHECKING:
-    from sim.model import Model
+
+class YardLoad(Protocol):
+    """What the chooser reads of a yard: trucks inside and trucks waiting on the road."""
+
+    inside: int
+    on_road: int
 
 
 class LeastWaitChooser:
@@ -26,9 +31,17 @@ class LeastWaitChooser:
     Opening hours are not looked ahead. Ties go to the crossing listed first.
     """
 
-    def __init__(self, scenario: Scenario, model: Model):
-        self.model = model
-        x_index = {c: i for i, c in enumerate(model.crossing_names)}
+    def __init__(
+        self,
+        scenario: Scenario,
+        crossing_names: Sequence[str],
+        class_names: Sequence[str],
+        yards: Sequence[Sequence[YardLoad | None]],
+    ):
+        # yards[crossing][direction] is read live at each choice, so the chooser sees the
+        # model's state without importing the model.
+        self.yards = yards
+        x_index = {c: i for i, c in enumerate(crossing_names)}
         self.candidates: list[list[int]] = []
         for stream in scenario.demand.streams.values():
             if isinstance(stream.routing, LeastExpectedWait):
@@ -37,13 +50,13 @@ class LeastWaitChooser:
                 self.candidates.append([])
         # rate[crossing][direction][class] in trucks per minute
         self.rate: list[list[list[float]]] = []
-        for _xi, cid in enumerate(model.crossing_names):
+        for _xi, cid in enumerate(crossing_names):
             crossing = scenario.crossings[cid]
             per_dir = []
             for direction in DIRECTIONS:
                 route = crossing.routes.get(direction)
                 per_class = []
-                for cname in model.class_names:
+                for cname in class_names:
                     if route is None or cname not in crossing.accepts:
                         per_class.append(0.0)
                         continue
@@ -62,12 +75,11 @@ class LeastWaitChooser:
                 per_dir.append(per_class)
             self.rate.append(per_dir)
 
-    def choose(self, truck: int) -> int:
-        m = self.model
-        di, ci = m.direction[truck], m.cargo[truck]
+    def choose(self, stream: int, di: int, ci: int) -> int:
+        """The crossing for a truck of ``stream``, direction ``di`` and cargo class ``ci``."""
         best, best_wait = -1, float("inf")
-        for xi in self.candidates[m.stream[truck]]:
-            yard = m.yards[xi][di]
+        for xi in self.candidates[stream]:
+            yard = self.yards[xi][di]
             wait = (yard.inside + yard.on_road + 1) / self.rate[xi][di][ci]
             if wait < best_wait:
                 best, best_wait = xi, wait

@@ -3,7 +3,7 @@
 This is the one place scenario files enter the program. A file may
 ``extends`` a parent: a file inside its own folder (or below it, or in a folder
 given with ``--scenario-path``), or the name of a packaged scenario; anything
-else is refused, and chains are at most :data:`sim.limits.MAX_EXTENDS_DEPTH`
+else is refused, and chains are at most :data:`sim.scenario.limits.MAX_EXTENDS_DEPTH`
 long. Tables merge key by key, anything else in the child replaces the
 parent's value. Every problem becomes one line naming the file, the field,
 the value and what was expected::
@@ -24,8 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
-from sim.scenario import FieldPath, Scenario, limit_problems, reference_problems
+from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
+from sim.scenario.schema import FieldPath, Scenario, limit_problems, reference_problems
 
 _TAGS = ("kind", "policy")
 
@@ -40,9 +40,9 @@ class ScenarioError(Exception):
 
 def packaged_dir() -> Path:
     """Folder of the scenarios shipped with the package (or the repository's in a checkout)."""
-    here = Path(__file__).resolve().parent
-    installed = here / "scenarios"
-    return installed if installed.is_dir() else here.parent / "scenarios"
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "scenarios"
+    return installed if installed.is_dir() else package.parent / "scenarios"
 
 
 def packaged_names() -> list[str]:

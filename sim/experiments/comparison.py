@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.analysis import Difference, paired_difference, unpaired_difference
-from sim.experiment import Estimate, estimate, run_replications
-from sim.headline import HEADLINE, Headline, with_derived
-from sim.kpis import kpis
-from sim.output import write_atomic
-from sim.run import run_once
-from sim.scenario import Scenario
-from sim.scenario_files import ScenarioError, load_scenario, resolve
+from sim.engine.run import run_once
+from sim.experiments.analysis import Difference, paired_difference, unpaired_difference
+from sim.experiments.atomic import write_atomic
+from sim.experiments.replications import Estimate, estimate, run_replications
+from sim.readouts.headline import HEADLINE, Headline, with_derived
+from sim.readouts.kpis import kpis
+from sim.scenario.files import ScenarioError, load_scenario, resolve
+from sim.scenario.schema import Scenario
 
 TABLE_START = "<!-- bordersim table start -->"
 TABLE_END = "<!-- bordersim table end -->"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from sim.experiment import Estimate
-from sim.scenario import Scenario
+from sim.experiments.replications import Estimate
+from sim.scenario.schema import Scenario
 
 
 def _fmt(e: Estimate, digits: int = 1) -> str:

@@ -114,10 +114,11 @@ def default_figures_path() -> Path:
         ``sim/_seeds/figures.toml`` if present (the copy shipped inside an
         installed wheel), else ``seeds/figures.toml`` in the repository.
     """
-    packaged = Path(__file__).parent / "_seeds" / "figures.toml"
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "_seeds" / "figures.toml"
     if packaged.is_file():
         return packaged
-    return Path(__file__).resolve().parents[1] / "seeds" / "figures.toml"
+    return package.parent / "seeds" / "figures.toml"
 
 
 def load_figures(path: Path | None = None) -> dict[str, Figure]:

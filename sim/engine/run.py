@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.hours import MINUTES_PER_DAY
-from sim.model import Model
-from sim.scenario import DIRECTIONS, Scenario
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.model import Model
+from sim.scenario.schema import DIRECTIONS, Scenario
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, URGENT, Timeout
 
-from sim.demand import Arrivals, sample_demand
-from sim.distributions import Deterministic, sampler
-from sim.hours import (
+from sim.engine.calendar import (
     MINUTES_PER_DAY,
     closed_intervals,
     departure_times,
@@ -37,11 +35,14 @@ from sim.hours import (
     open_intervals,
     to_model_minutes,
 )
-from sim.randomness import Streams
-from sim.records import Records
-from sim.routing import LeastWaitChooser
-from sim.scenario import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
-from sim.scenario import Stage as StageSpec
+from sim.engine.demand import Arrivals, sample_demand
+from sim.engine.randomness import Streams
+from sim.engine.records import Records
+from sim.engine.routing import LeastWaitChooser
+from sim.engine.sampling import sampler
+from sim.scenario.distributions import Deterministic
+from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
+from sim.scenario.schema import Stage as StageSpec
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 INF = float("inf")
@@ -285,7 +286,7 @@ class Model:
         self.records = Records()
 
         self._build_network(cls_index)
-        self._chooser = LeastWaitChooser(s, self)
+        self._chooser = LeastWaitChooser(s, self.crossing_names, self.class_names, self.yards)
         self._patience = [
             None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
             for name, c in s.cargo.items()
@@ -433,7 +434,9 @@ class Model:
         """A truck arrives at the border area and joins its crossing's yard (or the road)."""
         xi = self.crossing[truck]
         if xi < 0:
-            xi = self.crossing[truck] = self._chooser.choose(truck)
+            xi = self.crossing[truck] = self._chooser.choose(
+                self.stream[truck], self.direction[truck], self.cargo[truck]
+            )
         di = self.direction[truck]
         self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
         self.yard_of[truck] = yard = self.yards[xi][di]

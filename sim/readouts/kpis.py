@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.hours import MINUTES_PER_DAY
-from sim.run import RunResult
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.run import RunResult
 
 CLEARED, GAVE_UP = 1, 2
 

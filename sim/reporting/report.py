@@ -26,26 +26,26 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import plots
-from sim.analysis import replications_needed
-from sim.comparison import (
+from sim.experiments.analysis import replications_needed
+from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.comparison import (
     KpiComparison,
     compare_runs,
     comparison_markdown,
     headline_for,
     statements,
 )
-from sim.daily import ALL
-from sim.experiment import Estimate
-from sim.headline import HEADLINE
-from sim.output import write_atomic, write_atomic_bytes
-from sim.results_folder import (
+from sim.experiments.replications import Estimate
+from sim.experiments.results_folder import (
     MANIFEST,
     FolderError,
     ResultsFolder,
     describe_warmup,
     summarise_runs,
 )
+from sim.readouts.daily import ALL
+from sim.readouts.headline import HEADLINE
+from sim.reporting import plots
 
 PRECISION = 0.02  # replications needed for a CI half-width of 2% of the mean
 COMPARISON_FORMAT = "bordersim-comparison/1"

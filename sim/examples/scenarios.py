@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.scenario import Scenario, reference_problems
-from sim.scenario_files import ScenarioError
+from sim.scenario.files import ScenarioError
+from sim.scenario.schema import Scenario, reference_problems
 
 START_DATE = "2023-02-13"  # a Monday
 ALWAYS_OPEN = [{"days": "daily", "open": "00:00", "close": "24:00"}]

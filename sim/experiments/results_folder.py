@@ -39,14 +39,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import __version__
-from sim.analysis import mser
-from sim.experiment import Estimate, estimate
-from sim.hours import MINUTES_PER_DAY
-from sim.output import write_atomic, write_atomic_bytes
-from sim.replication import ReplicationOutput, Table, replication_output
-from sim.scenario import Scenario
-from sim.scenario_files import normalised, scenario_hash
+from sim.engine.calendar import MINUTES_PER_DAY
+from sim.experiments.analysis import mser
+from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.replications import Estimate, estimate
+from sim.readouts.replication import ReplicationOutput, Table, replication_output
+from sim.scenario.files import normalised, scenario_hash
+from sim.scenario.schema import Scenario
+from sim.version import __version__
 
 FORMAT = "bordersim-results/1"
 MANIFEST = "manifest.json"

@@ -1,0 +1,9 @@
+"""Layer 4, experiments: many replications, their statistics, and where they are kept.
+
+Holds running replications serially, in worker processes or on Dask (``replications``,
+``distributed``), output analysis: confidence intervals, MSER-5, paired differences
+(``analysis``), paired comparisons of two scenarios (``comparison``), the results folder
+(``results_folder``), atomic writes (``atomic``) and stopping safely (``interrupts``).
+
+May import: ``sim.scenario``, ``sim.engine``, ``sim.readouts``.
+"""

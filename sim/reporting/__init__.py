@@ -1,0 +1,8 @@
+"""Layer 5, reporting: figures, tables and reports drawn from experiments' results.
+
+Holds the figures (``plots``, matplotlib), Markdown/HTML reports (``report``) and KPI
+tables (``tables``).
+
+May import: every layer below (``sim.scenario`` to ``sim.experiments``); only ``sim.cli``
+sits above it.
+"""

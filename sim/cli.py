@@ -30,6 +30,7 @@ from sim.experiments.results_folder import (
     to_arrow,
     warmup_suggestion,
 )
+from sim.experiments.workers import WorkerError
 from sim.readouts.replication import replication_output
 from sim.reporting.tables import kpi_table
 from sim.scenario.files import (
@@ -190,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FolderError, SchedulerError) as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except WorkerError as err:
+        print(f"bordersim: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # a stop outside the replications (reading, summarising)
+        _say("bordersim: interrupted")
+        return EXIT_INTERRUPTED
     except OSError as err:
         print(f"bordersim: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 1
@@ -318,6 +325,21 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
     try:
+        return _run_in(args, argv, scenario, source, workers, folder)
+    finally:
+        if folder is not None:
+            folder.release()
+
+
+def _run_in(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    scenario: Scenario,
+    source: str,
+    workers: int,
+    folder: ResultsFolder | None,
+) -> int:
+    try:
         outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
     except KeyboardInterrupt:
         if folder is None:
@@ -440,11 +462,13 @@ def _compare(args: argparse.Namespace) -> int:
                 )
                 try:
                     execute(s, n, workers, args.scheduler, folder)
+                    folder.finish()
+                    runs.append(folder.kpi_runs())
                 except KeyboardInterrupt:
                     _say(f"bordersim: interrupted; continue with: bordersim {shlex.join(argv)} --resume")
                     return EXIT_INTERRUPTED
-                folder.finish()
-                runs.append(folder.kpi_runs())
+                finally:
+                    folder.release()
             runs_a, runs_b = runs
             write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
         else:

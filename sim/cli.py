@@ -42,6 +42,7 @@ from sim.scenario.files import (
     normalised,
     packaged_names,
     scenario_hash,
+    scenario_path,
 )
 from sim.scenario.schema import Scenario
 from sim.version import __version__
@@ -82,6 +83,16 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_scenario_path(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario-path",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder whose files `extends` may name, besides the scenario's own folder (repeatable)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bordersim",
@@ -98,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replications", type=_positive, default=1, help="replications (default 1)")
     _add_execution(run)
+    _add_scenario_path(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
     run.add_argument("--json", metavar="FILE", help="also write the KPI summary and provenance as JSON")
@@ -118,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("b", help="results folder or scenario B")
     cmp_.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     _add_execution(cmp_)
+    _add_scenario_path(cmp_)
     cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
     cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
@@ -135,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_execution(tab)
+    _add_scenario_path(tab)
     tab.add_argument(
         "--kpi",
         action="append",
@@ -156,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
+    _add_scenario_path(val)
 
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
@@ -166,24 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
-        if args.command in (None, "run"):
-            if args.command is None:
-                args = _parser().parse_args(["run"])
-            return _run(args, argv)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "table":
-            return _table(args)
-        if args.command == "validate":
-            return _validate(args.files)
-        if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
-            return 0
-        if args.command == "list":
-            print("\n".join(packaged_names()))
-            return 0
+        with scenario_path(getattr(args, "scenario_path", None) or []):
+            return _dispatch(args, argv)
     except ScenarioError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
@@ -200,6 +199,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:
         print(f"bordersim: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 1
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.command in (None, "run"):
+        if args.command is None:
+            args = _parser().parse_args(["run"])
+        return _run(args, argv)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "table":
+        return _table(args)
+    if args.command == "validate":
+        return _validate(args.files)
+    if args.command == "schema":
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "list":
+        print("\n".join(packaged_names()))
     return 0
 
 

@@ -287,6 +287,12 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         }[kind]
         bound = next(iter(ctx.values()))
         what = f"expected {word} {bound}"
+    elif kind in ("too_long", "too_short"):
+        bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+        word = "at most" if kind == "too_long" else "at least"
+        got = len(value) if isinstance(value, list | dict) else ctx.get("actual_length")
+        got_text = f" (got {got})" if got is not None else ""
+        return f"{_file_of(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
     elif kind == "union_tag_invalid":
         tag = str(ctx.get("discriminator", "kind")).strip("'")
         path, value = (*path, tag), ctx.get("tag")
@@ -303,9 +309,12 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
     """Drop the union tags pydantic adds to locations (``service.default.lognormal.sd_min``)."""
     out: list[str | int] = []
+    tag_dropped = False
     for part in loc:
-        if isinstance(data, Mapping) and any(data.get(t) == part for t in _TAGS):
+        if not tag_dropped and isinstance(data, Mapping) and any(data.get(t) == part for t in _TAGS):
+            tag_dropped = True  # at most once per table: `shares.shares` is a tag, then a field
             continue  # pydantic names the member of a tagged union; the file does not
+        tag_dropped = False
         if isinstance(part, str) and part.startswith("function-"):
             continue
         out.append(part)

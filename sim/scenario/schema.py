@@ -508,7 +508,18 @@ def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             (("horizon_days",), s.horizon_days, f"expected the run to end by {L.MAX_DATE} (it ends {last})")
         )
     trucks = expected_trucks(s)
-    if trucks > L.MAX_TRUCKS_PER_RUN:
+    backlog = sum(b.trucks for b in s.initial_backlog)
+    if backlog > L.MAX_TRUCKS_PER_RUN:
+        i = max(range(len(s.initial_backlog)), key=lambda k: s.initial_backlog[k].trucks)
+        problems.append(
+            (
+                ("initial_backlog", i, "trucks"),
+                s.initial_backlog[i].trucks,
+                f"expected at most {L.MAX_TRUCKS_PER_RUN:,} trucks per replication; the initial "
+                f"backlog alone has {backlog:,}",
+            )
+        )
+    elif trucks > L.MAX_TRUCKS_PER_RUN:
         streams = s.demand.streams
         biggest = max(streams, key=lambda k: streams[k].trucks_per_day)
         shown = "more than 1e300" if trucks > 1e300 else f"{trucks:.3g}"

@@ -69,7 +69,9 @@ PART_TABLES = ("trucks", "stages", "daily", "series", "utilisation")
 DONE_TABLE = "kpis"
 OUTPUTS = ("summary.csv", "kpis.csv", "daily_summary.csv")
 #: Manifest fields that differ between an uninterrupted run and an interrupted, resumed one.
-TIMING_FIELDS = ("wall_s", "sessions", "command", "manifest_sha256")
+#: ``wall_s`` and ``sessions`` are timings (each session's end, wall time and command line);
+#: ``manifest_sha256`` is the checksum of the whole manifest, timings included.
+TIMING_FIELDS = ("wall_s", "sessions", "manifest_sha256")
 DAILY_METRICS = (
     "arrived",
     "cleared",
@@ -160,6 +162,7 @@ class ResultsFolder:
         self._lock: FolderLock | None = None
         self._manifest: dict[str, Any] | None = None  # the writer's copy
         self._verified = False
+        self._command: list[str] = []  # this session's command line
 
     # -- reading ---------------------------------------------------------------------------------
     @classmethod
@@ -335,6 +338,7 @@ class ResultsFolder:
     ) -> None:
         """With the lock held: check the folder may be used as asked, then write the manifest."""
         folder, path = self, self.path
+        self._command = list(command)
         for stale in path.rglob(".*.tmp"):  # left by a killed writer
             stale.unlink(missing_ok=True)
         previous: dict[str, Any] = {}
@@ -391,7 +395,8 @@ class ResultsFolder:
             "wall_s": float(previous.get("wall_s", 0.0)),
             "sessions": previous.get("sessions", []),
             "parts": previous.get("parts", {}),
-            "command": list(command),
+            # the run's command line, without how it was continued or replaced (see sessions)
+            "command": previous.get("command", [w for w in command if w not in ("--resume", "--force")]),
             "rerun": "bordersim run " + str(path) + " --out NEW_FOLDER   (the scenario below, same seeds)",
             "tables": TABLES,
             "scenario": normalised(scenario),
@@ -437,6 +442,7 @@ class ResultsFolder:
                 "replications_run": ran,
                 "workers": workers,
                 "scheduler": scheduler,
+                "command": self._command,
             },
         ]
         self._write_manifest(manifest)

@@ -172,6 +172,27 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("files", nargs="+", help="scenario files")
     _add_scenario_path(val)
 
+    cal = sub.add_parser(
+        "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
+    )
+    cal.add_argument("scenario", help="scenario file or packaged name")
+    cal.add_argument("--targets", metavar="FILE", help="targets file (default: seeds/targets.toml)")
+    cal.add_argument(
+        "--free",
+        action="append",
+        default=[],
+        metavar="PATH[=LOW:HIGH]",
+        help="a parameter to fit, by dotted path (e.g. crossings.chi_ma.routes.export.stages[0].lanes=1:6); "
+        "without bounds, half to twice its value (repeatable)",
+    )
+    cal.add_argument("--replications", type=_positive, default=10, help="replications per point (default 10)")
+    cal.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: cores)")
+    _add_scenario_path(cal)
+    cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
+    cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
+    cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
     return p
@@ -214,6 +235,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return _table(args)
     if args.command == "validate":
         return _validate(args.files)
+    if args.command == "calibrate":
+        return _calibrate(args)
     if args.command == "schema":
         print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return 0
@@ -581,3 +604,88 @@ def _validate(files: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
+    from sim.experiments.calibration import (
+        calibrated_file,
+        evaluate,
+        fit,
+        free_parameter,
+        targets_for,
+    )
+    from sim.experiments.comparison import update_file
+    from sim.reporting.calibration_table import calibration_markdown
+    from sim.scenario.paths import PathError
+    from sim.scenario.targets import TargetsError, default_targets_path, load_targets
+
+    overrides = _overrides(argparse.Namespace(days=args.days, rng_seed=None))
+    scenario = load_scenario(args.scenario, overrides=overrides)
+    _check_days(scenario)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    targets_file = Path(args.targets) if args.targets else default_targets_path()
+    try:
+        targets = targets_for(args.scenario, load_targets(targets_file), relative_to=targets_file.parent)
+        if not targets:
+            raise TargetsError([f"{targets_file}: no target names the scenario {args.scenario!r}"])
+        free = [free_parameter(scenario, text) for text in args.free]
+        if not free:
+            results = evaluate(scenario, targets, args.replications, workers)
+            table = calibration_markdown(results, args.replications)
+            print(table, end="")
+            if args.table:
+                update_file(args.table, table, f"calibration-{scenario.name}")
+            return 0
+
+        def progress(n: int, values: dict[str, float], chi2: float) -> None:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+            print(f"point {n}: {shown}: chi2 {chi2:.3f}", file=sys.stderr, flush=True)
+
+        result = fit(
+            args.scenario,
+            targets,
+            free,
+            args.replications,
+            workers,
+            overrides=overrides,
+            max_evaluations=args.max_evaluations,
+            progress=progress,
+        )
+    except (TargetsError, PathError, ValueError, KeyError) as err:
+        for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
+            print(line, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
+    for path, value in result.values.items():
+        if result.identified(path):
+            low, high = result.interval(path)
+            print(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
+        else:
+            print(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
+    table = calibration_markdown(result.results, args.replications)
+    print(table, end="")
+    if args.out:
+        out = Path(args.out)
+        source = resolve_reference(args.scenario, out)
+        header = [
+            f"{scenario.name}, calibrated by `bordersim calibrate` against {targets_file.name}",
+            f"({len(targets)} targets, {args.replications} replications per point, chi2 {result.chi2:.3f}).",
+        ]
+        write_atomic(out, calibrated_file(source, args.scenario, result, header))
+        print(f"wrote {out}", file=sys.stderr)
+        if Path(source).parts[:1] == ("..",):  # extends may only name files below its folder
+            parent_dir = Path(args.scenario).resolve().parent
+            print(f"{out}: extends = {source!r} is outside its folder: load it with "
+                  f"--scenario-path {parent_dir}", file=sys.stderr)  # fmt: skip
+    if args.table:
+        update_file(args.table, table, f"calibration-{scenario.name}")
+    return 0
+
+
+def resolve_reference(reference: str, out: Path) -> str:
+    """How a file written at ``out`` names ``reference`` in ``extends``: a packaged name as is,
+    a file by its path relative to ``out``'s folder."""
+    if Path(reference).is_file():
+        return os.path.relpath(Path(reference).resolve(), out.resolve().parent)
+    return reference

@@ -23,7 +23,17 @@ LEAVES = {"sim.version"}
 # numpy.random names that make or type a local generator (never the global one).
 LOCAL_GENERATORS = {"Generator", "SeedSequence", "default_rng", "PCG64", "BitGenerator"}
 ENGINE_FORBIDDEN = {
-    "pandas", "pyarrow", "matplotlib", "tomllib", "json", "csv", "os", "pathlib", "random", "sys", "io",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "tomllib",
+    "json",
+    "csv",
+    "os",
+    "pathlib",
+    "random",
+    "sys",
+    "io",
 }
 
 

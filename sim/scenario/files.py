@@ -105,6 +105,16 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     return _validate(merged, chain)
 
 
+def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
+    """The scenario's data as its files state it, ``extends`` merged, defaults not filled in.
+
+    What :func:`sim.scenario.paths.overrides_for` sets values on, so that an override
+    replaces exactly one value of what the planner wrote.
+    """
+    path = default_scenario_path() if source is None else resolve(str(source))
+    return _merge_chain(_read_chain(path))
+
+
 def parse_scenario(
     text: str, name: str = "<scenario>", overrides: Mapping[str, Any] | None = None
 ) -> Scenario:

@@ -46,7 +46,16 @@ def _date_or_datetime(value: object) -> object:
     return value
 
 
+def _date_only(value: object) -> object:
+    """A date field takes a date: a date-time (whose time or UTC offset would be dropped) is refused."""
+    if isinstance(value, datetime):
+        raise ValueError("expected a date (2024-02-08), not a date-time")
+    if isinstance(value, str) and not _DATE_ONLY.match(value.strip()):
+        raise ValueError("expected a date (2024-02-08)")
+    return value
+
+
 #: A calendar date within :data:`sim.scenario.limits.MIN_DATE` .. :data:`sim.scenario.limits.MAX_DATE`.
-Date = Annotated[date, AfterValidator(_in_range)]
+Date = Annotated[date, BeforeValidator(_date_only), AfterValidator(_in_range)]
 #: A date, or a date-time (with or without a UTC offset), within the same range.
 DateOrDateTime = Annotated[datetime | date, BeforeValidator(_date_or_datetime), AfterValidator(_in_range)]

@@ -207,6 +207,8 @@ CASES: list[Case] = [
     Case(D, "special_year_9999", "end", {"hours": 'special = [{ start = 2023-02-13, end = 9999-12-31 }]'}),
     Case(D, "growth_from_year_1", "growth_from", {"demand": "growth_from = 0001-01-01"}),
     Case(D, "start_is_time", "start_date", {"start": "07:00:00"}),
+    Case(D, "window_datetime_offset", "start", {"demand": 'windows = [{ start = 2023-02-13T00:00:00+08:00, end = 2023-02-14, factor = 2 }]'}),
+    Case(D, "start_datetime", "start_date", {"start": "2023-02-13T00:00:00"}),
     # -- time zones -------------------------------------------------------------------------------------
     Case(TZ, "tz_folder", "timezone", {"tz": '"Asia"'}),
     Case(TZ, "tz_empty", "timezone", {"tz": '""'}),

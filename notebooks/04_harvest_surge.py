@@ -405,3 +405,34 @@ counted = estimate(turned_back_in_march(o) - turned_back_in_march(e)
                    for e, o in zip(results["harvest_surge"], results["harvest_surge_office_hours"]))
 print(f"counted in the records: {counted.mean:,.0f} ± {counted.half_width:,.0f} perishable trucks "
       f"kept from turning back in March")
+
+# %% [markdown]
+# ## Watch the queue build
+#
+# A table of percentiles hides how a queue builds. `animate` draws one crossing of a run
+# as an animated page: trucks waiting on the road when the yard is full, in the queue of
+# each stage (in the yard) and in its lanes (green open, red closed), coloured by cargo
+# class, with the clock on both sides of the border. Below: the first replication of the
+# surge on the road 1088/2–1089 from noon to midnight on 15 March. Press ▶ play, or drag
+# the slider. The command line draws the same page:
+# `bordersim animate harvest_surge --crossing road_1088_1089 --from 2023-03-15T12:00 --hours 12 --out surge.html`.
+# It needs plotly (`pip install -e '.[animation]'`).
+
+# %%
+import html
+import importlib.util
+import tempfile
+from pathlib import Path
+
+from IPython.display import HTML, display
+
+from sim import animate
+
+if importlib.util.find_spec("plotly") is None:
+    print("animate needs plotly: pip install -e '.[animation]' (then restart the kernel)")
+else:
+    page = animate(first, crossing="road_1088_1089", start="2023-03-15T12:00", hours=12,
+                   out=Path(tempfile.mkdtemp()) / "surge_road_1088_1089.html")
+    print("the page, to open in a browser:", page)
+    display(HTML(f'<iframe srcdoc="{html.escape(page.read_text(encoding="utf-8"))}" '
+                 'width="1320" height="790" style="border: 0"></iframe>'))

@@ -12,6 +12,7 @@ The public API::
 from sim.engine.run import RunResult, run_once  # noqa: E402
 from sim.experiments.replications import Estimate, estimate, replicate, summarise  # noqa: E402
 from sim.readouts.kpis import conservation, kpis  # noqa: E402
+from sim.reporting.animation import animate  # noqa: E402
 from sim.scenario.files import ScenarioError, load_scenario, parse_scenario  # noqa: E402
 from sim.scenario.schema import Scenario  # noqa: E402
 from sim.version import __version__  # noqa: E402
@@ -21,6 +22,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "animate",
     "conservation",
     "estimate",
     "kpis",

@@ -1,4 +1,4 @@
-"""The ``bordersim`` command line: run, compare, report, table, validate, schema, list.
+"""The ``bordersim`` command line: run, compare, report, table, animate, validate, schema, list.
 
 Errors in scenario files, results folders and options are printed as one line
 per problem on standard error, with exit status 2 and no traceback.
@@ -44,6 +44,8 @@ from sim.scenario.files import (
     scenario_hash,
     scenario_path,
 )
+from sim.scenario.overrides import Setting, load_with_settings, parse_settings
+from sim.scenario.overrides import apply as apply_settings
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -59,6 +61,17 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def _local_datetime(text: str):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a local date or date-time, YYYY-MM-DD or YYYY-MM-DDTHH:MM, got {text!r}"
+        ) from None
 
 
 def _half_width(text: str) -> tuple[str, float]:
@@ -93,10 +106,24 @@ def _add_scenario_path(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="settings",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        help="change one field, value in TOML (repeatable), e.g. "
+        "--set crossings.chi_ma.routes.export.stages[0].lanes=4",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bordersim",
         description="Simulate freight trucks crossing the Vietnam–China border in Lạng Sơn.",
+        epilog="Start with `bordersim run` (the Lạng Sơn baseline) or `bordersim list`; "
+        "`bordersim COMMAND --help` describes a command.",
     )
     p.add_argument("--version", action="version", version=f"bordersim {__version__}")
     sub = p.add_subparsers(dest="command")
@@ -112,10 +139,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
+    _add_set(run)
     run.add_argument("--json", metavar="FILE", help="also write the KPI summary and provenance as JSON")
     run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace the results already in --out")
+    run.add_argument(
+        "--event-log",
+        metavar="FILE",
+        help="also write the per-truck stage records as an event log in vidigi's format (.csv or .parquet)",
+    )
     run.add_argument(
         "--half-width",
         metavar="KPI=H",
@@ -133,10 +166,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(cmp_)
     cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
+    _add_set(cmp_)
     cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
     cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
+    cmp_.add_argument(
+        "--json", metavar="FILE", help="also write the comparison as JSON ('-': JSON on standard output only)"
+    )
 
     rep = sub.add_parser("report", help="Markdown and HTML report of a results or comparison folder")
     rep.add_argument("folder", help="results folder (from run --out or compare --out)")
@@ -147,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--baseline", default="baseline", help="the reference scenario (default: baseline)")
     tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
+    _add_set(tab)
     _add_execution(tab)
     _add_scenario_path(tab)
     tab.add_argument(
@@ -167,10 +205,89 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="with --out: use the markers <!-- bordersim table NAME start/end --> (a second table)",
     )
+    tab.add_argument(
+        "--json", metavar="FILE", help="also write the table as JSON ('-': JSON on standard output only)"
+    )
+
+    swp = sub.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of parameter values")
+    swp.add_argument("scenario", help="scenario file or packaged name")
+    swp.add_argument(
+        "--vary",
+        metavar="PATH=V1,V2,...",
+        action="append",
+        default=[],
+        help="a field and its values (repeatable: the grid of all combinations)",
+    )
+    swp.add_argument(
+        "--design",
+        nargs="+",
+        metavar="ARG",
+        help="lhs:N PATH=LOW:HIGH [PATH=LOW:HIGH ...]: N points of a Latin hypercube",
+    )
+    swp.add_argument("--replications", type=_positive, default=3, help="replications per point (default 3)")
+    swp.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    _add_set(swp)
+    _add_scenario_path(swp)
+    swp.add_argument("--kpi", default="cleared_per_day", help="KPI of the figure (default cleared_per_day)")
+    swp.add_argument("--out", metavar="FOLDER", required=True, help="the sweep folder (kept points reused)")
+    swp.add_argument("--force", action="store_true", help="replace another sweep in --out")
+    _add_execution(swp)
+
+    sen = sub.add_parser(
+        "sensitivity", help="rank the assumed parameters by their effect on the headline KPIs (Morris)"
+    )
+    sen.add_argument("scenario", nargs="?", default="baseline", help="scenario (default: baseline)")
+    sen.add_argument(
+        "--factor",
+        metavar="PATTERN=LOW:HIGH",
+        action="append",
+        default=[],
+        help="multiply every number matching PATTERN (* and [*] match any name or index) by a factor "
+        "in [LOW, HIGH] (repeatable; default: the baseline's assumptions, ±25%%)",
+    )
+    sen.add_argument("--trajectories", type=_positive, default=6, help="Morris trajectories (default 6)")
+    sen.add_argument("--levels", type=_positive, default=4, help="Morris grid levels (default 4)")
+    sen.add_argument("--replications", type=_positive, default=2, help="replications per point (default 2)")
+    sen.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    _add_set(sen)
+    _add_scenario_path(sen)
+    sen.add_argument("--out", metavar="FOLDER", required=True, help="the sensitivity folder")
+    sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
+    _add_execution(sen)
+
+    ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
+    ani.add_argument("source", help="results folder (with its per-truck records) or scenario file/name")
+    ani.add_argument("--crossing", required=True, metavar="NAME", help="crossing id, e.g. huu_nghi")
+    ani.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="DATE",
+        type=_local_datetime,
+        help="start of the window in local time: YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    )
+    ani.add_argument("--hours", type=_positive, default=12, help="length of the window (default 12)")
+    ani.add_argument("--out", required=True, metavar="FILE.html", help="the HTML page to write")
+    ani.add_argument("--replication", type=int, default=0, help="which replication (default 0)")
+    ani.add_argument("--step-min", type=_positive, default=None, help="minutes between frames (default 5)")
+    ani.add_argument("--days", type=_positive, default=None, help="override horizon_days (a scenario)")
+    ani.add_argument("--rng-seed", type=int, default=None, help="override rng_seed (a scenario)")
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
     _add_scenario_path(val)
+
+    sho = sub.add_parser("show", help="what a scenario file sets (--resolved: the whole scenario it makes)")
+    sho.add_argument("scenario", help="scenario file, packaged name or results folder")
+    sho.add_argument(
+        "--resolved", action="store_true", help="the merged scenario with every default filled in"
+    )
+
+    dif = sub.add_parser("diff", help="differences between two scenarios, by field path")
+    dif.add_argument("a", help="scenario file, packaged name or results folder")
+    dif.add_argument("b", help="scenario file, packaged name or results folder")
+    _add_scenario_path(sho)
+    _add_scenario_path(dif)
 
     cal = sub.add_parser(
         "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
@@ -200,7 +317,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # nothing asked: say what can be asked (exit 0, not an error)
+        parser.print_help()
+        return 0
     try:
         with scenario_path(getattr(args, "scenario_path", None) or []):
             return _dispatch(args, argv)
@@ -223,9 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
-    if args.command in (None, "run"):
-        if args.command is None:
-            args = _parser().parse_args(["run"])
+    if args.command == "run":
         return _run(args, argv)
     if args.command == "compare":
         return _compare(args)
@@ -233,8 +352,18 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return _report(args)
     if args.command == "table":
         return _table(args)
+    if args.command == "animate":
+        return _animate(args)
+    if args.command == "sweep":
+        return _sweep(args, argv)
+    if args.command == "sensitivity":
+        return _sensitivity(args, argv)
     if args.command == "validate":
         return _validate(args.files)
+    if args.command == "show":
+        return _show(args.scenario, args.resolved)
+    if args.command == "diff":
+        return _diff(args.a, args.b)
     if args.command == "calibrate":
         return _calibrate(args)
     if args.command == "schema":
@@ -242,20 +371,24 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return 0
     if args.command == "list":
         print("\n".join(packaged_names()))
+        return 0
     return 0
 
 
-def _scenario_of(reference: str | None, overrides: dict) -> tuple[Scenario, str]:
+def _scenario_of(
+    reference: str | None, overrides: dict, settings: Sequence[Setting] = ()
+) -> tuple[Scenario, str]:
     """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
     if reference is not None and is_results_folder(reference):
         stored = ResultsFolder.open(reference).scenario()
         data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
+        data = apply_settings(data, settings)
         try:
             return Scenario.model_validate(data), str(Path(reference) / "manifest.json")
         except ValueError as err:
             raise ScenarioError([f"{reference}: {err}"]) from None
     source = reference or default_scenario_path()
-    return load_scenario(source, overrides=overrides), str(source)
+    return load_with_settings(str(source), settings, overrides), str(source)
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -304,6 +437,7 @@ def execute(
     workers: int,
     scheduler: str | None,
     folder: ResultsFolder | None,
+    records: bool = False,
 ) -> tuple[list, float, int]:
     """Run the replications not yet in ``folder`` (all without one), writing each as it finishes.
 
@@ -323,7 +457,7 @@ def execute(
                 jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
             else:
                 jobs = run_replications(
-                    replication_output, scenario, todo, workers, scheduler, extra=(None, False)
+                    replication_output, scenario, todo, workers, scheduler, extra=(None, records)
                 )
             for _, output in jobs:
                 if folder is not None:
@@ -358,16 +492,20 @@ def _resume_command(argv: Sequence[str]) -> str:
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    scenario, source = _scenario_of(args.scenario, _overrides(args))
+    settings = parse_settings(args.settings)
+    scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
+    _check_event_log(args.event_log)
+    _warn(scenario, source)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
     if args.out:
         folder = ResultsFolder.start(
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
+        folder.record_settings([x.text for x in settings])
     try:
-        return _run_in(args, argv, scenario, source, workers, folder)
+        return _run_in(args, argv, scenario, source, workers, folder, settings)
     finally:
         if folder is not None:
             folder.release()
@@ -380,9 +518,12 @@ def _run_in(
     source: str,
     workers: int,
     folder: ResultsFolder | None,
+    settings: list,
 ) -> int:
     try:
-        outputs, wall, _ = execute(scenario, args.replications, workers, args.scheduler, folder)
+        outputs, wall, _ = execute(
+            scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
+        )
     except KeyboardInterrupt:
         if folder is None:
             _say("bordersim: interrupted")
@@ -425,6 +566,7 @@ def _run_in(
                 "scenario_hash": scenario_hash(scenario),
                 "rng_seed": scenario.rng_seed,
                 "replications": args.replications,
+                "settings": [x.text for x in settings],
                 "warmup_days": scenario.warmup_days,
                 "wall_s": wall,
             },
@@ -433,7 +575,33 @@ def _run_in(
             "replications": runs,
         }
         write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+    if args.event_log:
+        _write_event_log(args.event_log, scenario, outputs, folder)
     return 0
+
+
+def _check_event_log(path: str | None) -> None:
+    from sim.experiments.event_log_file import event_log_format
+
+    if path is not None and event_log_format(path) is None:
+        raise ScenarioError([f"--event-log {path}: expected a file name ending in .csv or .parquet"])
+
+
+def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> None:
+    """The event log of every replication, from memory or from the results folder's records."""
+    from sim.experiments.event_log_file import folder_records, write_event_log
+    from sim.readouts.event_log import event_log
+
+    def logs():
+        if folder is None:
+            for o in outputs:
+                yield event_log(o.trucks, o.stages, scenario)
+        else:
+            for r in folder.replications():
+                yield event_log(*folder_records(folder, r), scenario)
+
+    n = write_event_log(path, logs())
+    print(f"Event log: {path} ({n} events)")
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
@@ -466,12 +634,23 @@ def _compare(args: argparse.Namespace) -> int:
 
     folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    settings = parse_settings(args.settings)
+    if any(folders) and settings:
+        raise ScenarioError(
+            [f"--set {settings[0].text}: applies to scenarios, not to results folders (they are already run)"]
+        )
     if all(folders):
         fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
         runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
         ma, mb = fa.manifest(), fb.manifest()
         name_a, name_b = ma["scenario_name"], mb["scenario_name"]
         n = min(len(runs_a), len(runs_b))
+        if len(runs_a) != len(runs_b):
+            _say(
+                f"bordersim: A has {len(runs_a)} replications and B {len(runs_b)}: pairing replications "
+                f"0 to {n - 1} of each only (the other {abs(len(runs_a) - len(runs_b))} of "
+                f"{'A' if len(runs_a) > n else 'B'} are left out)"
+            )
         runs_a, runs_b = runs_a[:n], runs_b[:n]
         crn = ma["rng_seed"] == mb["rng_seed"]
         seeds = (ma["rng_seed"], mb["rng_seed"])
@@ -479,8 +658,12 @@ def _compare(args: argparse.Namespace) -> int:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             write_comparison_manifest(
-                out, Path(args.a), Path(args.b), {"replications": n, "version": __version__}
-            )
+                out,
+                Path(args.a),
+                Path(args.b),
+                {"replications": n, "replications_a": len(fa.replications()),
+                 "replications_b": len(fb.replications()), "version": __version__},
+            )  # fmt: skip
     elif any(folders):
         raise FolderError(
             f"{args.a if folders[0] else args.b}: is a results folder and the other is not: "
@@ -488,7 +671,7 @@ def _compare(args: argparse.Namespace) -> int:
         )
     else:
         overrides_seed = args.rng_seed
-        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed)
+        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed, settings=settings)
         _check_days(sa)
         _check_days(sb)
         name_a, name_b = sa.name, sb.name
@@ -498,10 +681,12 @@ def _compare(args: argparse.Namespace) -> int:
             out = Path(args.out)
             runs = []
             argv = ["compare", args.a, args.b, "--out", str(out), "--replications", str(n)]
+            argv += [w for x in settings for w in ("--set", x.text)]
             for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
                 folder = ResultsFolder.start(
                     out / label, s, n, str(src), argv, resume=args.resume, force=args.force
                 )
+                folder.record_settings([x.text for x in settings])
                 try:
                     execute(s, n, workers, args.scheduler, folder)
                     folder.finish()
@@ -519,6 +704,21 @@ def _compare(args: argparse.Namespace) -> int:
                 runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
     comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
+    if args.json:
+        from sim.experiments.comparison import comparison_json
+
+        payload = {
+            "version": __version__,
+            "a": name_a,
+            "b": name_b,
+            "paired_replications": n,
+            "rng_seeds": list(seeds),
+            "common_random_numbers": crn,
+            "settings": list(args.settings),
+            "kpis": comparison_json(comparisons),
+        }
+        if _emit_json(args.json, payload):
+            return 0
     print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
     print(
         f"Common random numbers: rng_seed {seeds[0]} for both."
@@ -553,6 +753,29 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit_json(target: str, payload: dict) -> bool:
+    """Write ``payload`` as JSON to ``target`` (atomically), or print it for '-'; True if printed.
+
+    NaN (no interval with one replication) is written as null, so that any JSON reader takes it.
+    """
+    text = json.dumps(_nulls(payload), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return True
+    write_atomic(target, text)
+    return False
+
+
+def _nulls(value):
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nulls(v) for v in value]
+    return value
+
+
 def _report(args: argparse.Namespace) -> int:
     from sim.reporting.report import build_report
 
@@ -561,15 +784,62 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _animate(args: argparse.Namespace) -> int:
+    try:
+        import plotly  # noqa: F401
+    except ImportError:
+        from sim.reporting.animation import INSTALL_HINT
+
+        print(INSTALL_HINT, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.experiments.event_log_file import folder_records
+    from sim.reporting.animation import animation_html, window_bounds
+
+    if not args.out.lower().endswith((".html", ".htm")):
+        raise ScenarioError([f"--out {args.out}: expected a file name ending in .html"])
+    if args.replication < 0:
+        raise ScenarioError([f"--replication {args.replication}: expected 0 or more"])
+    if is_results_folder(args.source):
+        if args.days is not None or args.rng_seed is not None:
+            raise ScenarioError(
+                [f"{args.source}: is a results folder: --days and --rng-seed apply to a scenario only"]
+            )
+        folder = ResultsFolder.open(args.source)
+        scenario = folder.scenario()
+    else:
+        scenario, _ = _scenario_of(args.source, _overrides(args))
+    enabled = [c for c, x in scenario.crossings.items() if x.enabled]
+    if args.crossing not in enabled:
+        raise ScenarioError(
+            [f"--crossing {args.crossing}: expected one of the scenario's crossings: {', '.join(enabled)}"]
+        )
+    try:
+        t0, _ = window_bounds(scenario, args.start, args.hours)
+    except ValueError as err:
+        raise ScenarioError([f"--from {err}"]) from None
+    if is_results_folder(args.source):
+        trucks, stages = folder_records(folder, args.replication)
+    else:
+        output = replication_output(scenario, args.replication)
+        trucks, stages = output.trucks, output.stages
+    page = animation_html(scenario, trucks, stages, args.crossing, t0, args.hours, args.step_min)
+    write_atomic(args.out, page)
+    print(
+        f"Animation: {args.out} ({args.crossing}, {args.start:%Y-%m-%d %H:%M} local time + {args.hours} h, "
+        f"replication {args.replication} of {scenario.name}, rng_seed {scenario.rng_seed})"
+    )
+    return 0
+
+
 def _table(args: argparse.Namespace) -> int:
-    from sim.experiments.comparison import scenario_table, update_file
+    from sim.experiments.comparison import table_json, table_markdown, table_results, update_file
     from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
     total = args.replications * (len(args.scenarios) + 1)
     with _progress(total, 0, "table") as bar:
-        text = scenario_table(
+        results = table_results(
             args.scenarios,
             args.baseline,
             args.replications,
@@ -578,11 +848,182 @@ def _table(args: argparse.Namespace) -> int:
             args.scheduler,
             bar.update,
             columns=columns,
+            settings=parse_settings(args.settings),
         )
+    text = table_markdown(results)
+    if args.json and _emit_json(args.json, {"version": __version__, **table_json(results)}):
+        return 0
     print(text, end="")
     if args.out:
         update_file(args.out, text, args.block)
     return 0
+
+
+def _run_plan(plan, args: argparse.Namespace, argv: Sequence[str], desc: str) -> list | None:
+    """Run the points of a sweep not yet in its folder; the KPI runs of every point, None if stopped."""
+    from sim.experiments import sweep
+
+    todo = sweep.start(args.out, plan, argv, force=args.force)
+    kept = len(plan.points) - len(todo)
+    if kept:
+        _say(f"{args.out}: {kept} of {len(plan.points)} points already done, kept")
+    jobs = len(todo) * plan.replications
+    workers = args.workers or min(os.cpu_count() or 1, max(jobs, 1))
+    stops = [x for x in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if x is not None]
+    previous = {x: signal.signal(x, _on_sigterm) for x in stops}
+    try:
+        with _progress(len(plan.points) * plan.replications, kept * plan.replications, desc) as bar:
+            sweep.run(args.out, plan, todo, workers, args.scheduler, lambda: bar.update(1))
+    except KeyboardInterrupt:
+        _say(f"bordersim: interrupted; finished points are kept in {args.out}. Continue with: "
+             f"bordersim {shlex.join(w for w in argv if w != '--force')}")  # fmt: skip
+        return None
+    finally:
+        for x, handler in previous.items():
+            signal.signal(x, handler)
+    return sweep.point_runs(args.out, plan)
+
+
+def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments import sweep
+    from sim.readouts.headline import HEADLINE
+    from sim.reporting.sweeps import sweep_markdown, write_sweep
+
+    if bool(args.vary) == bool(args.design):
+        raise ScenarioError(
+            ["sweep: give either --vary PATH=V1,V2,... (repeatable) or --design lhs:N PATH=LOW:HIGH"]
+        )
+    settings = parse_settings(args.settings)
+    overrides = {"horizon_days": args.days} if args.days else {}
+    if args.vary:
+        varies = [sweep.parse_vary(v) for v in args.vary]
+        dims = [d for d, _ in varies]
+        points = sweep.grid(varies)
+        design = {"method": "grid", "values": {d.name: v for d, v in varies}}
+    else:
+        method, _, count = args.design[0].partition(":")
+        if method != "lhs" or not count.isdigit() or int(count) < 2 or len(args.design) < 2:
+            raise ScenarioError(
+                [f"--design {' '.join(args.design)}: expected lhs:N PATH=LOW:HIGH ... with N >= 2"]
+            )
+        dims = [sweep.parse_range(t, "--design") for t in args.design[1:]]
+        base = load_with_settings(args.scenario, settings, overrides)
+        points = sweep.latin_hypercube(dims, int(count), base.rng_seed)
+        design = {"method": "lhs", "n": int(count), "seed": base.rng_seed}
+    plan = sweep.plan("sweep", args.scenario, dims, points, args.replications, settings, overrides, design)
+    for s in plan.scenarios:
+        _check_days(s)
+    runs = _run_plan(plan, args, argv, "sweep")
+    if runs is None:
+        return EXIT_INTERRUPTED
+    keys = [h.key for h in HEADLINE]
+    if args.kpi not in runs[0][0]:
+        raise ScenarioError([f"--kpi {args.kpi}: expected a KPI such as {', '.join(keys[:4])}, ..."])
+    keys = list(dict.fromkeys([*keys, args.kpi]))
+    est = sweep.summaries(runs, keys)
+    figure = write_sweep(Path(args.out), plan, est, keys, args.kpi)
+    print(
+        f"bordersim {__version__} — sweep of {plan.scenarios[0].name}: {len(plan.points)} points × "
+        f"{args.replications} replications, rng_seed {plan.scenarios[0].rng_seed} at every point "
+        "(common random numbers); mean ± 95% CI"
+    )
+    print()
+    print(sweep_markdown(plan, est, keys))
+    print(f"\nSweep: {args.out} (sweep.csv, sweep.md; figure of {args.kpi}: {figure})")
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments import sensitivity, sweep
+    from sim.reporting.sweeps import write_sensitivity
+
+    settings = parse_settings(args.settings)
+    overrides = {"horizon_days": args.days} if args.days else {}
+    if args.factor:
+        dims = [sweep.parse_range(t, "--factor", kind="scale") for t in args.factor]
+    else:
+        dims = [
+            sweep.Dimension(p, "scale", *sensitivity.DEFAULT_RANGE) for p, _ in sensitivity.DEFAULT_FACTORS
+        ]
+    if args.levels < 2:
+        raise ScenarioError([f"--levels {args.levels}: expected at least 2"])
+    base = load_with_settings(args.scenario, settings, overrides)
+    points = sensitivity.morris_design(dims, args.trajectories, args.levels, base.rng_seed)
+    design = {
+        "method": "morris",
+        "trajectories": args.trajectories,
+        "levels": args.levels,
+        "seed": base.rng_seed,
+    }
+    plan = sweep.plan(
+        "sensitivity", args.scenario, dims, points, args.replications, settings, overrides, design
+    )
+    for s in plan.scenarios:
+        _check_days(s)
+    runs = _run_plan(plan, args, argv, "sensitivity")
+    if runs is None:
+        return EXIT_INTERRUPTED
+    keys = [k for k in sensitivity.SENSITIVITY_KPIS if k in runs[0][0]]
+    est = sweep.summaries(runs, keys)
+    means = {k: [e[k].mean for e in est] for k in keys}
+    effects = sensitivity.analyse(dims, points, means, args.levels, base.rng_seed)
+    intro = (
+        f"Scenario {base.name}, {base.horizon_days} days; {len(dims)} factors, each multiplying the "
+        f"numbers its pattern matches within its range; {args.trajectories} Morris trajectories "
+        f"({len(points)} points) × {args.replications} replications with rng_seed {base.rng_seed} "
+        "(common random numbers). μ*: mean absolute change of the KPI (its own unit) for a step of "
+        f"{args.levels / (2 * (args.levels - 1)):.2g} of a factor's range, with SALib's 95% bootstrap "
+        "interval; σ: spread of those effects (interactions, nonlinearity)."
+    )
+    report = write_sensitivity(Path(args.out), effects, intro)
+    print(f"bordersim {__version__} — {intro}")
+    print()
+    from sim.experiments.sensitivity import effects_markdown
+
+    print(effects_markdown(effects))
+    print(f"\nSensitivity: {report} (sensitivity.csv, sensitivity.png)")
+    return 0
+
+
+def _show(reference: str, resolved: bool) -> int:
+    from sim.scenario.files import read_chain
+    from sim.scenario.inspect import flatten, show_value
+
+    if resolved or is_results_folder(reference):
+        scenario, source = _scenario_of(reference, {})
+        print(f"# {scenario.name}: resolved from {source}, every default filled in (scenario hash "
+              f"{scenario_hash(scenario)})")  # fmt: skip
+        data = normalised(scenario)
+    else:
+        load_scenario(reference)  # only valid scenarios are shown
+        chain = read_chain(reference)
+        print(f"# {chain[0][0]}: what this file sets" + "".join(f"; extends {p}" for p, _ in chain[1:]))
+        data = chain[0][1]
+    for path, value in flatten(data):
+        print(f"{path} = {show_value(value)}")
+    return 0
+
+
+def _diff(a: str, b: str) -> int:
+    from sim.scenario.inspect import diff
+
+    sa, source_a = _scenario_of(a, {})
+    sb, source_b = _scenario_of(b, {})
+    changes = diff(normalised(sa), normalised(sb))
+    print(f"# A: {source_a} ({sa.name}); B: {source_b} ({sb.name}); resolved scenarios, defaults filled in")
+    print(f"# {len(changes)} difference{'s' if len(changes) != 1 else ''}: ~ changed (A -> B), + only in B, "
+          "- only in A")  # fmt: skip
+    for c in changes:
+        print(c.line())
+    return 0
+
+
+def _warn(scenario: Scenario, source: str | Path) -> None:
+    """Plausible mistakes (:mod:`sim.scenario.warnings`), one line each on standard error."""
+    from sim.scenario.warnings import scenario_warnings
+
+    for line in scenario_warnings(scenario):
+        _say(f"warning: {source}: {line}")
 
 
 def _validate(files: list[str]) -> int:
@@ -595,6 +1036,7 @@ def _validate(files: list[str]) -> int:
                 print(line, file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
+        _warn(s, name)
         print(
             f"{name}: ok ({s.name}: {sum(x.enabled for x in s.crossings.values())} crossings, "
             f"{len(s.demand.streams)} streams, {s.horizon_days} days)"
@@ -617,7 +1059,6 @@ def _calibrate(args: argparse.Namespace) -> int:
     )
     from sim.experiments.comparison import update_file
     from sim.reporting.calibration_table import calibration_markdown
-    from sim.scenario.paths import PathError
     from sim.scenario.targets import TargetsError, default_targets_path, load_targets
 
     overrides = _overrides(argparse.Namespace(days=args.days, rng_seed=None))
@@ -652,7 +1093,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             max_evaluations=args.max_evaluations,
             progress=progress,
         )
-    except (TargetsError, PathError, ValueError, KeyError) as err:
+    except (TargetsError, KeyError) as err:
         for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT

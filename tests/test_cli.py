@@ -68,7 +68,7 @@ def test_validate_good_files(capsys):
 def test_schema_is_json(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
-    assert "crossings" in schema["properties"]
+    assert "crossings" in schema["$defs"]["Scenario"]["properties"]
 
 
 @pytest.mark.parametrize("option", [["--replications", "0"], ["--days", "x"]])
@@ -116,3 +116,11 @@ def test_table_with_chosen_kpis_and_a_named_block(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("--kpi no_such_kpi: expected a KPI of baseline")
     assert main([*args, "--out", str(readme)]) == 2  # the default markers are not in this file
     assert "<!-- bordersim table start -->" in capsys.readouterr().err
+
+
+def test_bare_bordersim_prints_help_and_exits_0():
+    done = bordersim()
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith("usage: bordersim")
+    for command in ("run", "compare", "sweep", "sensitivity", "show", "diff", "schema"):
+        assert command in done.stdout

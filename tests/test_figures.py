@@ -204,8 +204,7 @@ MALFORMED = {
     ),
     "bad-source-kind": (
         _toml(source_kind='"blog"'),
-        "figure 'f', field 'source_kind': expected 'source_document' or 'public_report', "
-        "got 'blog'",
+        "figure 'f', field 'source_kind': expected 'source_document' or 'public_report', got 'blog'",
     ),
     "number-as-string": (
         _toml(value='"1000"'),

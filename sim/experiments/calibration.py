@@ -4,7 +4,7 @@
 mean with its 95% Student-t interval and whether the mean falls inside the target's band.
 
 **Fitting** (:func:`fit`) searches the named free parameters (dotted paths, see
-:mod:`sim.scenario.paths`) within their bounds for the smallest
+:mod:`sim.scenario.overrides`) within their bounds for the smallest
 
     chi2 = sum over targets of ((model mean - band centre) / sd)^2,
     sd^2 = (band half-width / 1.96)^2 + (standard error of the model mean)^2,
@@ -38,8 +38,8 @@ import numpy as np
 from sim.engine.run import run_once
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.readouts.targets import target_kpis, target_value
-from sim.scenario.files import load_scenario, normalised, resolve, resolved_data
-from sim.scenario.paths import PathError, get_path, overrides_for, parse_path
+from sim.scenario.files import ScenarioError, load_scenario, normalised, resolve, resolved_data
+from sim.scenario.overrides import Setting, apply, as_overrides, dotted, parse_path, value_at
 from sim.scenario.schema import Scenario
 from sim.scenario.targets import Target
 
@@ -129,27 +129,40 @@ def chi2(results: Sequence[TargetResult]) -> float:
     return float(sum(r.z**2 for r in results))
 
 
+def _setting(path: str, value: Any) -> Setting:
+    return Setting(f"{path}={value}", parse_path(path, f"--free {path}"), value, "--free")
+
+
+def settings_for(values: Mapping[str, Any]) -> list[Setting]:
+    """The fitted ``path: value`` pairs as settings (what ``--set`` would apply)."""
+    return [_setting(path, value) for path, value in values.items()]
+
+
 def free_parameter(scenario: Scenario, text: str) -> Free:
-    """``PATH`` or ``PATH=LOW:HIGH``; without bounds, half to twice the current value."""
+    """``PATH`` or ``PATH=LOW:HIGH``; without bounds, half to twice the current value.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming ``--free`` and the parameter.
+    """
     path, _, bounds = text.partition("=")
-    try:
-        current = get_path(normalised(scenario), parse_path(path))
-    except PathError as err:
-        raise ValueError(f"--free {err}") from None
+    where = f"--free {text}"
+    current = value_at(normalised(scenario), Setting(text, parse_path(path, where), None, "--free"))
     if isinstance(current, bool) or not isinstance(current, int | float):
-        raise ValueError(f"--free {path}: the scenario's value there is {current!r}, not a number")
+        raise ScenarioError([f"{where}: the scenario's value there is {current!r}, not a number"])
     if bounds:
         low_text, sep, high_text = bounds.partition(":")
         try:
             low, high = float(low_text), float(high_text)
         except ValueError:
-            raise ValueError(f"--free {text}: expected PATH=LOW:HIGH with two numbers") from None
+            raise ScenarioError([f"{where}: expected PATH=LOW:HIGH with two numbers"]) from None
         if not sep or not (math.isfinite(low) and math.isfinite(high)) or low >= high:
-            raise ValueError(f"--free {text}: expected PATH=LOW:HIGH with LOW < HIGH, both finite")
+            raise ScenarioError([f"{where}: expected PATH=LOW:HIGH with LOW < HIGH, both finite"])
     else:
         low, high = sorted((current / 2, current * 2))
         if low == high:
-            raise ValueError(f"--free {path}: the current value is 0; give bounds as PATH=LOW:HIGH")
+            raise ScenarioError([f"{where}: the current value is 0; give bounds as PATH=LOW:HIGH"])
     return Free(path, low, high, isinstance(current, int))
 
 
@@ -179,7 +192,7 @@ def fit(
         key = tuple(values.values())
         if key not in cache:
             scenario = load_scenario(
-                source, overrides={**(overrides or {}), **overrides_for(resolved, values)}
+                source, overrides={**(overrides or {}), **as_overrides(resolved, settings_for(values))}
             )
             results = evaluate(scenario, targets, replications, workers)
             cache[key] = (chi2(results), results)
@@ -188,7 +201,7 @@ def fit(
         return cache[key]
 
     base = load_scenario(source)
-    x0 = [min(max(float(get_path(normalised(base), parse_path(f.path))), f.low), f.high) for f in free]
+    x0 = [min(max(float(value_at(normalised(base), _setting(f.path, None))), f.low), f.high) for f in free]
     # Nelder-Mead's default first simplex steps 5% of x0, which may not move a whole-number
     # parameter at all: start from one spanning a quarter of each range instead.
     simplex = [list(x0)]
@@ -275,26 +288,26 @@ def calibrated_file(parent: str, source: str | Path, result: Fit, header: Sequen
     A value inside a list (a route's ``stages``) is written with its whole list, since a
     child file replaces lists whole.
     """
-    resolved = resolved_data(source)
+    settings = settings_for(result.values)
+    changed = apply(resolved_data(source), settings)
     lines = [f"# {h}" for h in header] + ["", f"extends = {_toml_value(parent)}", ""]
-    written: dict[str, list[str]] = {}
-    for path, value in result.values.items():
-        steps = parse_path(path)
-        lo, hi = result.interval(path)
-        verdict = (
-            f"95% profile interval {lo:.4g} to {hi:.4g}"
-            if result.identified(path)
-            else "NOT IDENTIFIED by these targets (flat profile): kept for completeness, do not trust"
-        )
-        comment = f"{path}: fitted {value!r}, {verdict}"
-        cut = next((i for i, s in enumerate(steps) if isinstance(s, int)), None)
-        if cut is None:
-            lines.append(f"{path} = {_toml_value(value)}  # {comment}")
+    in_lists: dict[tuple, list[str]] = {}
+    for setting in settings:
+        path, value = setting.path, setting.value
+        text = setting.text.partition("=")[0]
+        if result.identified(text):
+            lo, hi = result.interval(text)
+            verdict = f"95% profile interval {lo:.4g} to {hi:.4g}"
         else:
-            key = ".".join(str(s) for s in steps[:cut])
-            written.setdefault(key, []).append(comment)
-    for key, comments in written.items():
-        data = overrides_for(resolved, result.values)
+            verdict = "NOT IDENTIFIED by these targets (flat profile): kept for completeness, do not trust"
+        comment = f"{text}: fitted {value!r}, {verdict}"
+        cut = next((i for i, step in enumerate(path) if isinstance(step, int)), None)
+        if cut is None:
+            lines.append(f"{text} = {_toml_value(value)}  # {comment}")
+        else:
+            in_lists.setdefault(path[:cut], []).append(comment)
+    for key, comments in in_lists.items():
         lines += [f"# {c}" for c in comments]
-        lines.append(f"{key} = {_toml_value(get_path(data, parse_path(key)))}")
+        whole = value_at(changed, Setting(dotted(key), key, None, "--free"))
+        lines.append(f"{dotted(key)} = {_toml_value(whole)}")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,8 @@ from sim.experiments.atomic import write_atomic
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.readouts.headline import HEADLINE, Headline, with_derived
 from sim.readouts.kpis import kpis
-from sim.scenario.files import ScenarioError, load_scenario, resolve
+from sim.scenario.files import ScenarioError, resolve
+from sim.scenario.overrides import Setting, load_with_settings
 from sim.scenario.schema import Scenario
 
 TABLE_START = "<!-- bordersim table start -->"
@@ -83,15 +84,21 @@ def run_kpis(
 
 
 def load_common(
-    sources: Sequence[str | Path], days: int | None = None, rng_seed: int | None = None
+    sources: Sequence[str | Path],
+    days: int | None = None,
+    rng_seed: int | None = None,
+    settings: Sequence[Setting] = (),
 ) -> list[Scenario]:
-    """Load scenarios for a paired comparison: all with the first one's ``rng_seed`` (or ``rng_seed``)."""
+    """Load scenarios for a paired comparison: all with the first one's ``rng_seed`` (or ``rng_seed``).
+
+    ``settings`` (``--set path=value``) apply to every scenario.
+    """
     overrides: dict = {} if days is None else {"horizon_days": days}
     if rng_seed is None:
-        first = load_scenario(sources[0], overrides=overrides)
+        first = load_with_settings(str(sources[0]), settings, overrides)
         rng_seed = first.rng_seed
     overrides["rng_seed"] = rng_seed
-    return [load_scenario(src, overrides=overrides) for src in sources]
+    return [load_with_settings(str(src), settings, overrides) for src in sources]
 
 
 # -- text ---------------------------------------------------------------------------------------------
@@ -173,7 +180,23 @@ def _estimate_text(e: Estimate, h: Headline) -> str:
 
 
 # -- the scenario table ---------------------------------------------------------------------------------
-def scenario_table(
+@dataclass(frozen=True)
+class TableResults:
+    """The runs behind a scenario table: the baseline first, each scenario's KPIs per replication."""
+
+    scenarios: list[Scenario]
+    runs: list[list[dict[str, float]]]
+    columns: list[Headline]
+    replications: int
+    days: int | None
+    settings: list[Setting]
+
+    def comparisons(self) -> list[list[KpiComparison]]:
+        keys = [h.key for h in self.columns]
+        return [compare_runs(self.runs[0], r, keys) for r in self.runs]
+
+
+def table_results(
     paths: Sequence[str | Path],
     baseline: str | Path = "baseline",
     replications: int = 10,
@@ -182,21 +205,14 @@ def scenario_table(
     scheduler: str | None = None,
     on_done: Callable[[], object] | None = None,
     columns: Sequence[Headline] = HEADLINE,
-) -> str:
-    """KPIs of each scenario and its paired difference against the baseline, as Markdown.
-
-    Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
-    for ``replications`` replications of ``days`` days (default: each file's
-    horizon). The text depends only on the inputs: the same inputs give a
-    byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
-    after each replication (a progress bar). ``columns``: the headline KPIs, or others
-    (e.g. ``backlog_growth_per_day.<crossing>`` to see which crossing saturates).
-    """
+    settings: Sequence[Setting] = (),
+) -> TableResults:
+    """Run the baseline and each scenario with the baseline's ``rng_seed`` (see :func:`scenario_table`)."""
     # The baseline is the reference row: a glob such as scenarios/*.toml that includes it
     # must not list it a second time.
     reference = resolve(str(baseline)).resolve()
     paths = [p for p in paths if resolve(str(p)).resolve() != reference]
-    scenarios = load_common([baseline, *paths], days=days)
+    scenarios = load_common([baseline, *paths], days=days, settings=settings)
     base = scenarios[0]
     runs = [run_kpis(base, replications, workers, scheduler, on_done)]
     keys = [h.key for h in columns]
@@ -210,12 +226,45 @@ def scenario_table(
             ]
         )
     runs += [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios[1:]]
+    return TableResults(scenarios, runs, list(columns), replications, days, list(settings))
+
+
+def scenario_table(
+    paths: Sequence[str | Path],
+    baseline: str | Path = "baseline",
+    replications: int = 10,
+    days: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_done: Callable[[], object] | None = None,
+    columns: Sequence[Headline] = HEADLINE,
+    settings: Sequence[Setting] = (),
+) -> str:
+    """KPIs of each scenario and its paired difference against the baseline, as Markdown.
+
+    Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
+    for ``replications`` replications of ``days`` days (default: each file's
+    horizon). The text depends only on the inputs: the same inputs give a
+    byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
+    after each replication (a progress bar). ``columns``: the headline KPIs, or others
+    (e.g. ``backlog_growth_per_day.<crossing>`` to see which crossing saturates).
+    ``settings`` (``--set``) apply to every scenario.
+    """
+    results = table_results(
+        paths, baseline, replications, days, workers, scheduler, on_done, columns, settings
+    )
+    return table_markdown(results)
+
+
+def table_markdown(results: TableResults) -> str:
+    """The Markdown of a scenario table (see :func:`scenario_table`)."""
+    columns, base = results.columns, results.scenarios[0]
     header = "| scenario | " + " | ".join(h.label for h in columns) + " |"
     rule = "|---|" + "---:|" * len(columns)
     lines = [header, rule]
-    for i, (s, r) in enumerate(zip(scenarios, runs, strict=True)):
+    for i, (s, comparisons) in enumerate(zip(results.scenarios, results.comparisons(), strict=True)):
         cells = []
-        for c, h in zip(compare_runs(runs[0], r, keys), columns, strict=True):
+        for c, h in zip(comparisons, columns, strict=True):
             value = _number(c.b.mean * h.scale, h.digits)
             if i > 0:
                 diff = format_difference(c.paired, h)
@@ -223,14 +272,54 @@ def scenario_table(
             cells.append(value)
         name = s.name + (" (reference)" if i == 0 else "")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    days = results.days
     horizon = f"{days} days" if days is not None else "each scenario's horizon"
+    if results.settings:
+        horizon += ", with " + ", ".join(f"`--set {x.text}`" for x in results.settings)
     lines += [
         "",
-        f"{replications} replications of {horizon} with rng_seed {base.rng_seed}, common random numbers. "
-        f"Value: mean over replications (after each scenario's warm-up); in brackets: paired difference "
-        f"from {base.name} ± 95% CI half-width, **bold** where the interval excludes zero.",
+        f"{results.replications} replications of {horizon} with rng_seed {base.rng_seed}, common random "
+        f"numbers. Value: mean over replications (after each scenario's warm-up); in brackets: paired "
+        f"difference from {base.name} ± 95% CI half-width, **bold** where the interval excludes zero.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def comparison_json(comparisons: Sequence[KpiComparison]) -> list[dict[str, object]]:
+    """Each KPI of a comparison as plain numbers (NaN where unknown): A, B and B − A with CIs."""
+    return [
+        {
+            "kpi": c.key,
+            "a": {"mean": c.a.mean, "half_width": c.a.half_width, "n": c.a.n},
+            "b": {"mean": c.b.mean, "half_width": c.b.half_width, "n": c.b.n},
+            "difference": {
+                "mean": c.paired.mean,
+                "half_width": c.paired.half_width,
+                "low": c.paired.low,
+                "high": c.paired.high,
+                "p_value": c.paired.p_value,
+                "significant": bool(c.paired.significant),
+            },
+            "unpaired_half_width": c.unpaired.half_width,
+        }
+        for c in comparisons
+    ]
+
+
+def table_json(results: TableResults) -> dict[str, object]:
+    """A scenario table as data: each scenario's KPIs and paired differences from the baseline."""
+    base = results.scenarios[0]
+    return {
+        "baseline": base.name,
+        "rng_seed": base.rng_seed,
+        "replications": results.replications,
+        "days": results.days,
+        "settings": [x.text for x in results.settings],
+        "scenarios": [
+            {"name": s.name, "reference": i == 0, "kpis": comparison_json(c)}
+            for i, (s, c) in enumerate(zip(results.scenarios, results.comparisons(), strict=True))
+        ],
+    }
 
 
 def markers(block_name: str | None = None) -> tuple[str, str]:

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.experiments.analysis import mser
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
 from sim.experiments.integrity import (
     LOCK_NAME,
     FolderLock,
@@ -67,7 +68,7 @@ FORMAT = "bordersim-results/2"  # 2: checksums of every part and of the manifest
 MANIFEST = "manifest.json"
 PART_TABLES = ("trucks", "stages", "daily", "series", "utilisation")
 DONE_TABLE = "kpis"
-OUTPUTS = ("summary.csv", "kpis.csv", "daily_summary.csv")
+DATAPACKAGE = "datapackage.json"
 #: Manifest fields that differ between an uninterrupted run and an interrupted, resumed one.
 #: ``wall_s`` and ``sessions`` are timings (each session's end, wall time and command line);
 #: ``manifest_sha256`` is the checksum of the whole manifest, timings included.
@@ -90,6 +91,9 @@ TABLES = {
     "series/": "backlog, road queue and stage queues over time, by crossing (sim.hourly)",
     "utilisation/": "busy and open lane-minutes by stage and hour of day, measured days (sim.hourly)",
     "kpis/": "the KPIs of each replication; its presence marks the replication complete",
+    "daily_total/": "daily KPIs of all crossings together, per replication (apart from the crossings' rows)",
+    "series_total/": "backlog and queues over time of all crossings together, per replication",
+    "datapackage.json": "data dictionary: every table's files and columns, with descriptions and units",
 }
 
 
@@ -130,16 +134,21 @@ class EncodedReplication:
     digests: dict[str, dict[str, Any]]
 
 
-def encode(output: ReplicationOutput) -> EncodedReplication:
-    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out)."""
-    tables = {}
+def encode(output: ReplicationOutput, scenario: Scenario) -> EncodedReplication:
+    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out),
+    with each part's SHA-256 and row count.
+
+    Each table is documented on the way (:func:`sim.experiments.data_dictionary.documented`):
+    labels, local times, column metadata, totals apart.
+    """
+    tables: dict[str, pa.Table] = {}
     for table in PART_TABLES:
         data = getattr(output, table)
         if data is not None:
-            tables[table] = to_arrow(data)
+            tables.update(documented(table, to_arrow(data), scenario.start_date, scenario.timezone))
     row = {"replication": np.array([output.replication], np.int64)}
     row.update({k: np.array([v], float) for k, v in output.kpis.items()})
-    tables[DONE_TABLE] = to_arrow(row)
+    tables[DONE_TABLE] = with_metadata(DONE_TABLE, to_arrow(row))
     parts = {name: parquet_bytes(t) for name, t in tables.items()}
     digests = {name: {"sha256": sha256_bytes(parts[name]), "rows": t.num_rows} for name, t in tables.items()}
     return EncodedReplication(output.replication, parts, digests)
@@ -151,7 +160,7 @@ def _rep_key(replication: int) -> str:
 
 def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
     """Run a replication and encode its tables: a worker's unit of work for a results folder."""
-    return encode(replication_output(scenario, replication))
+    return encode(replication_output(scenario, replication), scenario)
 
 
 class ResultsFolder:
@@ -277,9 +286,19 @@ class ResultsFolder:
     ) -> pa.Table:
         """One of the per-replication tables (``trucks``, ``daily``...), replications in order."""
         reps = self.replications() if replications is None else list(replications)
+        if name in SPLIT and (self.path / SPLIT[name]).is_dir():
+            return self._read_with_totals(name, reps, columns)
         cols = None if columns is None else list(columns)
         parts = [pq.read_table(self.path / name / part_name(r), columns=cols) for r in reps]
         return pa.concat_tables(parts) if parts else pa.table({})
+
+    def _read_with_totals(self, name: str, reps: list[int], columns: Sequence[str] | None) -> pa.Table:
+        """``daily`` or ``series`` with its totals table put back as ``crossing = "all"`` rows."""
+        order = ("replication", "day") if name == "daily" else ("replication", "t_h")
+        crossings = pa.concat_tables([pq.read_table(self.path / name / part_name(r)) for r in reps])
+        totals = pa.concat_tables([pq.read_table(self.path / SPLIT[name] / part_name(r)) for r in reps])
+        table = joined(name, crossings, totals, order)
+        return table if columns is None else table.select(list(columns))
 
     def kpi_runs(self) -> list[dict[str, float]]:
         """KPIs of each replication, in replication order."""
@@ -406,8 +425,8 @@ class ResultsFolder:
     def _forget(self, replication: int) -> None:
         """Drop a replication from the manifest and its files from disk (to be done again)."""
         assert self._manifest is not None
-        self._manifest["parts"].pop(_rep_key(replication), None)
-        for table in (*PART_TABLES, DONE_TABLE):
+        recorded = self._manifest["parts"].pop(_rep_key(replication), None) or {}
+        for table in {*PART_TABLES, DONE_TABLE, *recorded}:
             (self.path / table / part_name(replication)).unlink(missing_ok=True)
 
     def release(self) -> None:
@@ -416,10 +435,16 @@ class ResultsFolder:
             self._lock.release()
             self._lock = None
 
+    def record_settings(self, settings: Sequence[str]) -> None:
+        """Keep the ``--set path=value`` settings the scenario was changed by in the manifest."""
+        manifest = self._manifest if self._manifest is not None else self.manifest()
+        manifest["settings"] = list(settings)
+        self._write_manifest(manifest)
+
     def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
         """Write one replication's tables, each atomically, its KPIs last; then record their
         checksums in the manifest, which makes the replication count as done."""
-        encoded = output if isinstance(output, EncodedReplication) else encode(output)
+        encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
         name = part_name(encoded.replication)
         for table, data in encoded.parts.items():
             write_atomic_bytes(self.path / table / name, data)
@@ -469,12 +494,23 @@ class ResultsFolder:
         }
         for name, text in texts.items():
             write_atomic(self.path / name, text)
+        self.write_datapackage()
         manifest["outputs"] = {name: sha256_bytes(text.encode("utf-8")) for name, text in texts.items()}
+        manifest["outputs"][DATAPACKAGE] = sha256_file(self.path / DATAPACKAGE)
         manifest["status"] = "complete"
         manifest["completed"] = len(runs)
         manifest["warmup_suggestion"] = warmup_suggestion(self.read_table("series"), self.scenario())
         self._write_manifest(manifest)
         return summary
+
+    def write_datapackage(self) -> None:
+        """``datapackage.json``: every table's files, fields, descriptions and units."""
+        tables = [*PART_TABLES, *SPLIT.values(), DONE_TABLE]
+        write_datapackage(
+            self.path,
+            tables,
+            {"summary.csv": "summary", "kpis.csv": "kpis_csv", "daily_summary.csv": "daily_summary"},
+        )
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
         manifest = seal(manifest)

@@ -1,8 +1,8 @@
 """Layer 3, readouts: what one run says, read from its records after it ends.
 
 Holds the KPIs of a run (``kpis``), daily KPIs by crossing (``daily``), queues over time
-and utilisation by hour of day (``hourly``), the headline KPI set (``headline``) and
-everything one replication leaves behind (``replication``).
+and utilisation by hour of day (``hourly``), the headline KPI set (``headline``), everything
+one replication leaves behind (``replication``) and its event log (``event_log``).
 
 May import: ``sim.scenario``, ``sim.engine``.
 """

@@ -8,7 +8,9 @@ comparison two (A and B), drawn in the same axes.
 * :func:`backlog_figure` — trucks in the system, on the road and in stage queues over time;
 * :func:`wait_ecdf_figure` — empirical distribution of waiting time;
 * :func:`utilisation_heatmap` — utilisation of each stage by hour of day;
-* :func:`differences_figure` — paired differences of the headline KPIs with their CIs.
+* :func:`comparison_panels` — per KPI, in its own unit: A and B with their CIs, and B − A with its
+  paired CI (KPIs where A is 0 included);
+* :func:`sweep_figure`, :func:`scatter_figure`, :func:`sensitivity_figure` — sweeps and Morris screening.
 """
 
 from __future__ import annotations
@@ -153,19 +155,100 @@ def utilisation_heatmap(stages: Sequence[str], utilisation: np.ndarray, title: s
     return _png(fig)
 
 
-def differences_figure(labels: Sequence[str], rows: Sequence[tuple[float, float, bool]], title: str) -> bytes:
-    """Forest plot: each KPI's difference with its CI, as % of A's mean; significant ones filled."""
-    fig = Figure(figsize=(7, 0.42 * len(labels) + 1.2))
+def sweep_figure(
+    x_label: str, series: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]], kpi: str
+) -> bytes:
+    """A KPI over a grid: one line per value of the second dimension, mean with its 95% CI as bars."""
+    fig = Figure(figsize=(6.5, 4))
     ax = fig.subplots()
-    y = np.arange(len(labels))[::-1]
-    for yi, (mean, half, significant) in zip(y, rows, strict=True):
-        colour = COLOURS[1] if significant else "0.45"
-        if not math.isnan(half):
-            ax.plot([mean - half, mean + half], [yi, yi], color=colour, lw=2)
-        ax.plot([mean], [yi], "o", color=colour, mfc=colour if significant else "white")
-    ax.axvline(0, color="0.3", lw=0.8)
-    ax.set_yticks(y, labels=list(labels), fontsize=8)
-    ax.set_xlabel("B − A as % of A's mean (paired 95% CI)", fontsize=8)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_title(title, fontsize=10)
+    for j, (label, x, mean, half) in enumerate(series):
+        err = np.nan_to_num(np.asarray(half, float))
+        ax.errorbar(x, mean, yerr=err, marker="o", capsize=3, color=COLOURS[j % len(COLOURS)], label=label)
+    if any(label for label, *_ in series):
+        ax.legend(fontsize=8)
+    ax.set_xlabel(x_label, fontsize=8)
+    ax.set_ylabel(kpi, fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{kpi} over the sweep (mean and 95% CI, common random numbers)", fontsize=9)
+    return _png(fig)
+
+
+def scatter_figure(
+    panels: Sequence[tuple[str, Sequence[float], Sequence[float], Sequence[float]]], kpi: str
+) -> bytes:
+    """A KPI against each sampled dimension of a Latin hypercube (one panel each), with 95% CIs."""
+    fig = Figure(figsize=(3.2 * max(len(panels), 1), 3.4))
+    axes = np.atleast_1d(fig.subplots(1, max(len(panels), 1), sharey=True))
+    for ax, (name, x, mean, half) in zip(axes, panels, strict=False):
+        ax.errorbar(x, mean, yerr=np.nan_to_num(np.asarray(half, float)), fmt="o", ms=4, capsize=2,
+                    color=COLOURS[0])  # fmt: skip
+        ax.set_xlabel(name, fontsize=7)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(kpi, fontsize=8)
+    fig.suptitle(f"{kpi} at the sampled points (mean and 95% CI)", fontsize=9)
+    return _png(fig)
+
+
+def sensitivity_figure(panels: Sequence[tuple[str, Sequence[tuple[str, float, float]]]]) -> bytes:
+    """Morris screening: per KPI, each factor's mu* with its 95% bootstrap CI, largest on top."""
+    n = max(len(panels), 1)
+    rows = max((len(p[1]) for p in panels), default=1)
+    fig = Figure(figsize=(7, (0.3 * rows + 0.9) * n))
+    axes = np.atleast_1d(fig.subplots(n, 1))
+    for ax, (kpi, bars) in zip(axes, panels, strict=False):
+        ordered = sorted(bars, key=lambda b: b[1])
+        y = np.arange(len(ordered))
+        ax.barh(y, [b[1] for b in ordered], xerr=[b[2] for b in ordered], color=COLOURS[0], alpha=0.8,
+                capsize=3)  # fmt: skip
+        ax.set_yticks(y, labels=[b[0] for b in ordered], fontsize=7)
+        ax.set_title(f"{kpi}: μ* (mean |elementary effect|, KPI units) ± 95% CI", fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+@dataclass(frozen=True)
+class KpiPanel:
+    """One KPI of a comparison in its own unit: A, B (mean, CI half-width) and B − A (paired)."""
+
+    label: str
+    a: tuple[float, float]
+    b: tuple[float, float]
+    difference: tuple[float, float]
+    significant: bool
+
+
+def comparison_panels(panels: Sequence[KpiPanel], name_a: str, name_b: str) -> bytes:
+    """One small row per KPI: left, A and B with their 95% CIs; right, B − A with its paired 95% CI.
+
+    Everything in the KPI's unit, so a large relative change of a small quantity does not
+    flatten the others, and a KPI whose A value is 0 is shown like any other.
+    """
+    n = max(len(panels), 1)
+    fig = Figure(figsize=(7.5, 0.95 * n + 0.6))
+    axes = np.asarray(fig.subplots(n, 2, squeeze=False, gridspec_kw={"width_ratios": [1.3, 1]}))
+    for (left, right), p in zip(axes, panels, strict=False):
+        for y, (mean, half), colour in ((1, p.a, COLOURS[0]), (0, p.b, COLOURS[1])):
+            err = None if math.isnan(half) else [[half], [half]]
+            left.errorbar([mean], [y], xerr=err, fmt="o", color=colour, capsize=3, ms=4)
+        left.set_yticks([1, 0], labels=[f"A: {name_a}", f"B: {name_b}"], fontsize=7)
+        left.set_ylim(-0.6, 1.6)
+        left.set_title(p.label, fontsize=8, loc="left")
+        mean, half = p.difference
+        colour = COLOURS[1] if p.significant else "0.45"
+        err = None if math.isnan(half) else [[half], [half]]
+        right.errorbar([mean], [0], xerr=err, fmt="o", color=colour, capsize=3, ms=4,
+                       mfc=colour if p.significant else "white")  # fmt: skip
+        right.axvline(0, color="0.3", lw=0.8)
+        right.set_yticks([0], labels=["B − A"], fontsize=7)
+        right.set_ylim(-0.6, 0.6)
+        span = abs(mean) + (0 if math.isnan(half) else half)
+        span = span if span > 0 else 1.0  # identical in both: a unit-wide axis around zero
+        right.set_xlim(-1.15 * span, 1.15 * span)
+        for ax in (left, right):
+            ax.tick_params(axis="x", labelsize=7)
+            ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("A, B and the paired difference B − A, each KPI in its own unit (95% CIs)", fontsize=9)
+    fig.tight_layout()
     return _png(fig)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.engine.records import OUTCOMES
 from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.comparison import (
@@ -169,15 +170,19 @@ class RunData:
     waits: dict[str, np.ndarray]
 
     @classmethod
-    def read(cls, folder: ResultsFolder, label: str) -> RunData:
+    def read(cls, folder: ResultsFolder, label: str, replications: int | None = None) -> RunData:
+        """The folder's data; with ``replications``, only replications ``0..replications-1``."""
         manifest = folder.manifest()
         runs = folder.kpi_runs()
+        reps = folder.replications()
+        if replications is not None:
+            runs, reps = runs[:replications], reps[:replications]
         warmup_min = float(manifest["warmup_days"]) * 1440.0
         trucks = folder.read_table(
-            "trucks", columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
+            "trucks", reps, columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
         )
         keep = (
-            (trucks.column("outcome").to_numpy() == 1)
+            (_outcome_labels(trucks.column("outcome")) == "cleared")
             & ~trucks.column("initial").to_numpy(zero_copy_only=False)
             & (trucks.column("t_arrive").to_numpy() >= warmup_min)
         )
@@ -190,9 +195,9 @@ class RunData:
             manifest=manifest,
             runs=runs,
             summary=summarise_runs(runs),
-            daily=folder.read_table("daily"),
-            series=folder.read_table("series"),
-            utilisation=folder.read_table("utilisation"),
+            daily=folder.read_table("daily", reps),
+            series=folder.read_table("series", reps),
+            utilisation=folder.read_table("utilisation", reps),
             waits=waits,
         )
 
@@ -220,6 +225,13 @@ class RunData:
             with np.errstate(invalid="ignore", divide="ignore"):
                 grid[i] = np.where(o > 0, b / o, np.nan)
         return stages, grid
+
+
+def _outcome_labels(column: pa.ChunkedArray) -> np.ndarray:
+    """Truck outcomes as labels, whether stored as labels (dictionary) or as 0/1/2 codes (older folders)."""
+    if pa.types.is_dictionary(column.type) or pa.types.is_string(column.type):
+        return np.asarray(column.cast(pa.string()).to_pylist(), dtype=object)
+    return np.asarray(OUTCOMES, dtype=object)[column.to_numpy().astype(int)]
 
 
 def _band(label: str, table: pa.Table, crossing: str, x_col: str, metric: str) -> plots.Band:
@@ -253,16 +265,23 @@ def build_report(path: str | Path, out: str | Path | None = None) -> Path:
     return target
 
 
+def _shown(path: str | Path) -> str:
+    """A path for report text: relative paths as they are, absolute ones by their name only."""
+    p = Path(path)
+    return p.name if p.is_absolute() else str(p)
+
+
 def _provenance_rows(m: dict[str, Any], folder: Path) -> list[list[str]]:
+    """Provenance of a results folder; ``folder`` as the reader should see it (relative)."""
     return [
-        ["scenario", f"{m['scenario_name']} (`{m.get('scenario_source', '')}`)"],
+        ["scenario", f"{m['scenario_name']} (`{_shown(m.get('scenario_source', ''))}`)"],
         ["scenario hash", f"`{m['scenario_hash']}`"],
         ["rng_seed", str(m["rng_seed"])],
         ["replications", str(m["replications"])],
         ["horizon / warm-up", f"{m['horizon_days']} days / {m['warmup_days']} days discarded"],
         ["bordersim version", str(m["version"])],
         ["wall time", f"{float(m.get('wall_s', 0.0)):.1f} s"],
-        ["results folder", f"`{folder}`"],
+        ["results folder", f"`{_shown(folder)}`"],
     ]
 
 
@@ -307,9 +326,10 @@ def _run_report(run: RunData) -> Report:
         f"the {m['warmup_days']}-day warm-up."
     )
     r.heading("Provenance")
-    r.table(["", ""], _provenance_rows(m, run.folder.path), align="left")
+    r.table(["", ""], _provenance_rows(m, Path(run.folder.path.resolve().name)), align="left")
     r.para(
-        f"Rerun any number: `bordersim run {run.folder.path} --out NEW_FOLDER` runs the scenario stored in "
+        f"Rerun any number: `bordersim run {run.folder.path.resolve().name} --out NEW_FOLDER` (from the "
+        "folder that holds this one) runs the scenario stored in "
         f"`{MANIFEST}` (hash checked) with the same seeds; replication `r` uses the random streams of "
         f"`(rng_seed, r)`."
     )
@@ -387,15 +407,23 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
 
 def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:
     a_dir, b_dir = (path / manifest["a"]).resolve(), (path / manifest["b"]).resolve()
-    a = RunData.read(ResultsFolder.open(a_dir), "A")
-    b = RunData.read(ResultsFolder.open(b_dir), "B")
+    fa, fb = ResultsFolder.open(a_dir), ResultsFolder.open(b_dir)
+    counts = (len(fa.replications()), len(fb.replications()))
+    n = min(counts)
+    a = RunData.read(fa, "A", n)
+    b = RunData.read(fb, "B", n)
     name_a, name_b = a.manifest["scenario_name"], b.manifest["scenario_name"]
     a.label, b.label = f"A: {name_a}", f"B: {name_b}"
-    n = min(len(a.runs), len(b.runs))
     r = Report(f"bordersim comparison — {name_b} against {name_a}")
     crn = a.manifest["rng_seed"] == b.manifest["rng_seed"]
+    unequal = (
+        f" A has {counts[0]} replications and B {counts[1]}: only replications 0 to {n - 1} of each are "
+        "paired, and every table and figure below uses only those."
+        if counts[0] != counts[1]
+        else ""
+    )
     r.para(
-        f"A is **{name_a}**, B is **{name_b}**; {n} paired replications. "
+        f"A is **{name_a}**, B is **{name_b}**; {n} paired replications.{unequal} "
         + (
             f"Both ran with rng_seed {a.manifest['rng_seed']}: replication `r` of each used the same random "
             "streams (common random numbers), so the differences are paired replication by replication."
@@ -415,11 +443,19 @@ def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:
         "Paired CI: Student t on the per-replication differences B − A. Unpaired: Welch's interval, "
         "shown for comparison; a difference is significant when its paired interval excludes zero."
     )
-    r.figure("differences.png", _differences_png(headline), "Paired differences of the headline KPIs.")
+    r.figure(
+        "differences.png",
+        _differences_png(headline, name_a, name_b),
+        "Headline KPIs in their own units: A and B (mean, 95% CI) and the paired difference B − A "
+        "(95% CI; filled where it excludes zero).",
+    )
     r.heading("Provenance")
     r.table(
         ["", "A", "B"],
-        _side_by_side(_provenance_rows(a.manifest, a_dir), _provenance_rows(b.manifest, b_dir)),
+        _side_by_side(
+            _provenance_rows(a.manifest, Path(manifest["a"])),
+            _provenance_rows(b.manifest, Path(manifest["b"])),
+        ),
     )
     _figures(r, [a, b])
     r.heading("All KPIs")
@@ -431,17 +467,23 @@ def _side_by_side(a: list[list[str]], b: list[list[str]]) -> list[list[str]]:
     return [[x[0], x[1], y[1]] for x, y in zip(a, b, strict=True)]
 
 
-def _differences_png(comparisons: Sequence[KpiComparison]) -> bytes:
-    labels, rows = [], []
+def _differences_png(comparisons: Sequence[KpiComparison], name_a: str, name_b: str) -> bytes:
+    """Each headline KPI in its own unit: A, B and the paired difference, with their CIs."""
+    panels = []
     for c in comparisons:
-        base = c.a.mean
-        if math.isnan(c.paired.mean) or math.isnan(base) or base == 0:
+        if math.isnan(c.paired.mean):
             continue
-        labels.append(headline_for(c.key).label)
-        rows.append(
-            (100 * c.paired.mean / abs(base), 100 * c.paired.half_width / abs(base), c.paired.significant)
+        h = headline_for(c.key)
+        panels.append(
+            plots.KpiPanel(
+                h.label,
+                (c.a.mean * h.scale, c.a.half_width * h.scale),
+                (c.b.mean * h.scale, c.b.half_width * h.scale),
+                (c.paired.mean * h.scale, c.paired.half_width * h.scale),
+                c.paired.significant,
+            )
         )
-    return plots.differences_figure(labels, rows, "B − A, headline KPIs")
+    return plots.comparison_panels(panels, name_a, name_b)
 
 
 def write_comparison_manifest(path: Path, a: Path, b: Path, extra: dict[str, Any]) -> None:

@@ -105,10 +105,16 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     return _validate(merged, chain)
 
 
+def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """A scenario file and its ``extends`` ancestors, child first, each as ``(path, data)``."""
+    path = default_scenario_path() if source is None else resolve(str(source))
+    return _read_chain(path)
+
+
 def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
     """The scenario's data as its files state it, ``extends`` merged, defaults not filled in.
 
-    What :func:`sim.scenario.paths.overrides_for` sets values on, so that an override
+    What :func:`sim.scenario.overrides.as_overrides` sets values on, so that an override
     replaces exactly one value of what the planner wrote.
     """
     path = default_scenario_path() if source is None else resolve(str(source))
@@ -135,7 +141,10 @@ def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
     """One scenario file's table; its size is bounded and nothing of its content is echoed."""
     if text is None:
         if not path.is_file():
-            raise ScenarioError([f"{path}: no such scenario file (packaged: {', '.join(packaged_names())})"])
+            packaged = ", ".join(packaged_names())
+            raise ScenarioError(
+                [f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
+            )
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
@@ -184,6 +193,16 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _name_hint(reference: str) -> str:
+    """``; did you mean 'baseline.toml'?`` when a packaged scenario's name is close to ``reference``."""
+    from difflib import get_close_matches
+
+    name = Path(reference).name
+    name = name if name.endswith(".toml") else f"{name}.toml"
+    close = get_close_matches(name, packaged_names(), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def _parent_path(child: Path, reference: object) -> Path:
     """The parent a file names: next to it or below it, in a ``--scenario-path`` folder, or packaged.
 
@@ -221,7 +240,7 @@ def _parent_path(child: Path, reference: object) -> Path:
     raise ScenarioError(
         [
             f"{child}: extends = {reference!r}: no such file next to it and no packaged scenario "
-            f"of that name (packaged: {', '.join(packaged_names())})"
+            f"of that name (packaged: {', '.join(packaged_names())}){_name_hint(reference)}"
         ]
     )
 
@@ -285,7 +304,7 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
     kind, ctx = error["type"], error.get("ctx", {})
     value: object = error.get("input")
     if kind == "missing":
-        value, what = "(missing)", "a value is required"
+        value, what = "(missing)", "a value is required" + _new_name_hint(path, data)
     elif kind == "extra_forbidden":
         what = "unknown key" + _hint(path)
     elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
@@ -314,6 +333,23 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
     else:
         what = error["msg"].replace("Input should be", "expected").replace("Input", "value")
     return _line(_file_of(path, chain), path, value, what)
+
+
+def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
+    """For a field missing in a new named table (``crossings.chima``): the existing name it resembles."""
+    from difflib import get_close_matches
+
+    if (
+        len(path) < 3
+        or path[0] not in ("crossings", "cargo", "hours")
+        or not isinstance(data.get(path[0]), dict)
+    ):
+        return ""
+    others = [str(k) for k in data[path[0]] if k != path[1]]
+    close = get_close_matches(str(path[1]), others, n=1)
+    if not close:
+        return ""
+    return f" (a new {path[0]} entry '{path[1]}' needs all its fields; did you mean '{close[0]}'?)"
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
@@ -436,4 +472,7 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    return Scenario.model_json_schema()
+    """The editors' JSON Schema of scenario files (:mod:`sim.scenario.editor_schema`)."""
+    from sim.scenario.editor_schema import editor_schema
+
+    return editor_schema()

@@ -53,8 +53,9 @@ MAX_TRUCKS_PER_DAY = 1_000_000.0
 MIN_TRUCKS_PER_HOUR = 0.001
 MAX_TRUCKS_PER_HOUR = 100_000.0
 MAX_FACTOR = 1000.0
-#: Compound growth of demand per year (10 = +1000 %).
-MAX_GROWTH_PER_YEAR = 10.0
+#: Compound growth of demand per year (100 = +10,000 %; what it does to demand is bounded by
+#: MAX_TRUCKS_PER_RUN, and a warning flags anything above 1).
+MAX_GROWTH_PER_YEAR = 100.0
 #: Road length one queueing truck takes, metres; the delay threshold of perishables, hours.
 MAX_ROAD_M_PER_TRUCK = 1000.0
 MAX_HOURS = 87_840.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from difflib import get_close_matches
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -381,7 +382,9 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     def need(path: FieldPath, value: str, known: set[str] | dict, what: str) -> bool:
         if value in known:
             return True
-        problems.append((path, value, f"expected one of the {what}: {', '.join(sorted(known))}"))
+        close = get_close_matches(str(value), [str(k) for k in known], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        problems.append((path, value, f"expected one of the {what}: {', '.join(sorted(known))}{hint}"))
         return False
 
     for cid, crossing in s.crossings.items():
@@ -431,7 +434,7 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     usable = {c for c, x in s.crossings.items() if x.enabled}
     for name, stream in s.demand.streams.items():
         here = ("demand", "streams", name)
-        need((*here, "cargo"), stream.cargo, classes, "cargo classes")
+        known_class = need((*here, "cargo"), stream.cargo, classes, "cargo classes")
         targets = (
             [(("routing", "shares", c), c) for c in stream.routing.shares if stream.routing.shares[c] > 0]
             if isinstance(stream.routing, ClassShares)
@@ -446,7 +449,7 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 problems.append((path, cid, "expected an enabled crossing (this one has enabled = false)"))
             elif stream.direction not in crossing.routes:
                 problems.append((path, cid, f"expected a crossing with a '{stream.direction}' route"))
-            elif stream.cargo not in crossing.accepts:
+            elif known_class and stream.cargo not in crossing.accepts:
                 problems.append((path, cid, f"expected a crossing that accepts '{stream.cargo}'"))
     for i, window in enumerate(s.demand.windows):
         for k, cls in enumerate(window.cargo or []):

@@ -1,0 +1,293 @@
+"""The data dictionary of a results folder: what every column means, in which unit.
+
+The Parquet tables of a results folder are written for analysts who open them
+with pandas, polars or DuckDB, not with this package. So, when a replication's
+tables are encoded (:func:`documented`):
+
+* every column carries its description and unit as Parquet field metadata
+  (``description``, ``unit``), and the table its own description;
+* the truck ``outcome`` is dictionary-encoded with its labels
+  (``in_system``, ``cleared``, ``gave_up``), not a bare 0/1/2 code;
+* every time in model minutes or hours has a local date-time beside it
+  (``arrive_local`` beside ``t_arrive``...), in the scenario's time zone;
+* the all-crossings totals of ``daily`` and ``series`` go to their own tables,
+  ``daily_total`` and ``series_total``, so a sum over the crossings' rows counts
+  each truck once. :meth:`ResultsFolder.read_table` puts them back (``crossing = "all"``)
+  for the code that reads them together.
+
+``datapackage.json`` (a Frictionless Data Package) lists every table of the folder
+with its files and fields, description and unit, so the folder documents itself.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.engine.records import OUTCOMES
+
+ALL = "all"
+SPLIT = {"daily": "daily_total", "series": "series_total"}  # totals kept apart from crossings' rows
+LOCAL = {  # model time column -> local date-time column beside it
+    "t_arrive": "arrive_local",
+    "t_yard": "yard_local",
+    "t_out": "out_local",
+    "t_queue": "queue_local",
+    "t_start": "start_local",
+    "t_end": "end_local",
+    "t_h": "time_local",
+}
+MODEL_MIN = "model minutes from start_date 00:00 (scenario time zone)"
+
+TABLES: dict[str, str] = {
+    "trucks": "One row per truck of a replication: its path from arrival to crossing or giving up",
+    "stages": "One row per truck per clearance stage it reached",
+    "daily": "Daily counts and backlog by crossing (one row per day and crossing)",
+    "daily_total": "Daily counts and backlog of all crossings together (one row per day)",
+    "series": "Trucks in the system and in queues over time, by crossing (one row per sample and crossing)",
+    "series_total": "Trucks in the system and in queues over time, all crossings together",
+    "utilisation": "Lane-time of each stage by hour of day over the measured days",
+    "kpis": "The KPIs of a replication (one row); its file marks the replication complete",
+    "summary": "Each KPI over the replications: mean and 95% Student-t interval",
+    "kpis_csv": "The KPIs of every replication, one row each",
+    "daily_summary": "Daily KPIs by crossing: mean and 95% CI half-width over replications",
+}
+
+# (description, unit); unit "" for identifiers and labels.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "replication": ("Replication r; it used the random streams of (rng_seed, r)", ""),
+    "truck": ("Row of the replication's truck table", ""),
+    "t_arrive": (f"Arrival at the border area ({MODEL_MIN}); 0 for the initial backlog", "min"),
+    "t_yard": (f"Entry into the crossing's yard ({MODEL_MIN}); null: never left the road", "min"),
+    "t_out": (f"Crossed the border or gave up ({MODEL_MIN}); null: still in the system", "min"),
+    "outcome": ("How the truck ended: in_system (at the horizon), cleared or gave_up", ""),
+    "crossing": ("Crossing id (scenario key); empty for a truck never routed", ""),
+    "direction": ("export (Vietnam to China) or import (China to Vietnam)", ""),
+    "cargo": ("Cargo class (scenario key)", ""),
+    "stream": ("Demand stream (scenario key); empty for the initial backlog", ""),
+    "equipped": ("Equipped for automated (smart-gate) clearance", ""),
+    "initial": ("Part of the backlog waiting at time zero", ""),
+    "service_min": ("Minutes in service at clearance stages, within the horizon", "min"),
+    "wait_min": ("Minutes waiting (road, yard and stage queues), within the horizon", "min"),
+    "stage": ("Stage as crossing/direction/stage", ""),
+    "t_queue": (f"Joined the stage's queue ({MODEL_MIN})", "min"),
+    "t_start": (f"Service started ({MODEL_MIN}); null: still waiting or gave up", "min"),
+    "t_end": (f"Service ended ({MODEL_MIN}); null: not within the horizon", "min"),
+    "day": ("Day of the run, 0 = start_date", "day"),
+    "date": ("Local date of the day (scenario time zone)", "date"),
+    "measured": ("The day is after the warm-up and counts in the KPIs", ""),
+    "arrived": ("Trucks arrived that day (initial backlog excluded)", "trucks"),
+    "cleared": ("Trucks that crossed that day", "trucks"),
+    "gave_up": ("Trucks that gave up that day", "trucks"),
+    "backlog_midnight": ("Trucks in the system at the day's end (midnight)", "trucks"),
+    "road_queue_peak": ("Most trucks waiting on the road at once that day", "trucks"),
+    "time_in_system_h_mean": ("Mean time in the system of the trucks cleared that day", "h"),
+    "t_h": ("Sample time, hours from start_date 00:00 (scenario time zone)", "h"),
+    "in_system": ("Trucks arrived and not yet out (the backlog)", "trucks"),
+    "road_queue": ("Trucks waiting on the road (not yet in the yard)", "trucks"),
+    "stage_queue": ("Trucks waiting in the queues of the clearance stages", "trucks"),
+    "hour": ("Hour of day, 0..23 (scenario time zone)", "h"),
+    "busy_min": ("Lane-minutes spent serving while open", "lane-min"),
+    "open_min": ("Lane-minutes open (lanes x open minutes)", "lane-min"),
+    # summaries (CSV)
+    "kpi": ("KPI key (as in kpis.csv)", ""),
+    "mean": ("Mean over replications", "KPI unit"),
+    "half_width": ("Half-width of the 95% Student-t interval (nan with one replication)", "KPI unit"),
+    "low": ("Lower end of the 95% interval", "KPI unit"),
+    "high": ("Upper end of the 95% interval", "KPI unit"),
+    "n": ("Replications with a value", "replications"),
+}
+for _column, _local in LOCAL.items():
+    COLUMNS[_local] = (f"{_column} as a local date-time in the scenario's time zone", "datetime")
+for _metric in (
+    "arrived",
+    "cleared",
+    "gave_up",
+    "backlog_midnight",
+    "road_queue_peak",
+    "time_in_system_h_mean",
+):
+    COLUMNS[f"{_metric}_half_width"] = (
+        f"95% CI half-width of {_metric} over replications",
+        COLUMNS[_metric][1],
+    )
+
+# KPI keys: exact names first, then prefixes (``cleared_per_day.<crossing or direction>``).
+KPIS: dict[str, tuple[str, str]] = {
+    "cleared_per_day": ("Vehicles cleared per measured day, all crossings", "trucks/day"),
+    "arrived_per_day": ("Trucks arrived per measured day", "trucks/day"),
+    "gave_up_per_day": ("Trucks that gave up per measured day", "trucks/day"),
+    "backlog_growth_per_day": (
+        "Growth of the midnight backlog per day (slope over measured days)",
+        "trucks/day",
+    ),
+    "days_to_recover": (
+        "Days from the backlog's peak until it is back to normal (reporting.recovery_factor)",
+        "days",
+    ),
+    "same_day_share": ("Share of trucks cleared the same local day they arrived", "share 0-1"),
+    "perishable_delayed_share": (
+        "Share of perishable trucks longer than reporting.perishable_delay_h",
+        "share 0-1",
+    ),
+    "cleared_per_day.": ("Vehicles cleared per measured day, by direction or crossing", "trucks/day"),
+    "backlog_growth_per_day.": ("Growth of the midnight backlog per day, by crossing", "trucks/day"),
+    "backlog_midnight.": ("Trucks in the system at midnight over measured days (mean or max)", "trucks"),
+    "time_in_system_h.mean.": ("Mean time in the system, by direction or crossing", "h"),
+    "time_in_system_h.": ("Time in the system of cleared trucks (mean, p50, p95, max)", "h"),
+    "road_queue_peak_km.": ("Peak road queue in km, by crossing (max: the longest)", "km"),
+    "road_queue_peak.": ("Peak road queue in trucks, by crossing", "trucks"),
+    "utilisation.": ("Busy share of open lane-time of a stage (crossing/direction/stage)", "share 0-1"),
+}
+
+
+def describe(column: str, table: str = "") -> tuple[str, str] | None:
+    """The description and unit of a column (KPI columns by their key), None if undocumented."""
+    if table in ("kpis", "kpis_csv") and column in KPIS:
+        return KPIS[column]
+    if column in COLUMNS:
+        return COLUMNS[column]
+    for prefix, entry in sorted(KPIS.items(), key=lambda kv: -len(kv[0])):
+        if prefix.endswith(".") and column.startswith(prefix):
+            return entry
+    return None
+
+
+def _local_times(values: np.ndarray, start: datetime, factor_s: float) -> pa.Array:
+    """Model times (minutes or hours from ``start``) as time-zone-aware timestamps (null where NaN)."""
+    epoch_ms = int(start.timestamp() * 1000)
+    v = np.asarray(values, float)
+    ms = np.where(np.isnan(v), 0, np.round(v * factor_s * 1000)).astype(np.int64) + epoch_ms
+    tz = str(start.tzinfo)
+    return pa.array(ms, type=pa.timestamp("ms", tz=tz), mask=np.isnan(v))
+
+
+def documented(name: str, table: pa.Table, start_date: Any, timezone: str) -> dict[str, pa.Table]:
+    """A replication's table as written: labels, local times, metadata; totals split off.
+
+    Returns the table(s) to write under their folder names (``daily`` gives ``daily`` and
+    ``daily_total``).
+    """
+    start = datetime.combine(start_date, datetime.min.time()).replace(tzinfo=ZoneInfo(timezone))
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for col in table.column_names:
+        data = table.column(col)
+        if col == "outcome":
+            codes = data.to_numpy().astype(np.int8)
+            data = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(list(OUTCOMES)))
+        elif col == "date" and pa.types.is_string(data.type):
+            data = data.cast(pa.date32())
+        columns[col] = data
+        if col in LOCAL:
+            factor = 3600.0 if col == "t_h" else 60.0
+            columns[LOCAL[col]] = _local_times(table.column(col).to_numpy(), start, factor)
+    out = pa.table(columns)
+    parts = {name: out}
+    if name in SPLIT:
+        is_total = np.asarray(out.column("crossing").to_pylist(), dtype=object) == ALL
+        parts = {
+            name: out.filter(pa.array(~is_total)),
+            SPLIT[name]: out.filter(pa.array(is_total)).drop_columns(["crossing"]),
+        }
+    return {key: with_metadata(key, value) for key, value in parts.items()}
+
+
+def with_metadata(name: str, table: pa.Table) -> pa.Table:
+    """``table`` with the description and unit of each field, and of the table, as Parquet metadata."""
+    fields = []
+    for field in table.schema:
+        entry = describe(field.name, name) or ("", "")
+        fields.append(field.with_metadata({"description": entry[0], "unit": entry[1]}))
+    meta = {"table": name, "description": TABLES.get(name, "")}
+    return pa.Table.from_arrays(table.columns, schema=pa.schema(fields, metadata=meta))
+
+
+def joined(name: str, crossings: pa.Table, total: pa.Table, order: tuple[str, ...]) -> pa.Table:
+    """``daily`` or ``series`` with its totals put back as ``crossing = "all"`` rows, first at each time."""
+    total = total.append_column("crossing", pa.array([ALL] * total.num_rows, pa.string()))
+    total = total.select(crossings.column_names)
+    both = pa.concat_tables([total.cast(crossings.schema), crossings])
+    keys = [both.column(k).to_numpy() for k in reversed(order)]
+    index = np.lexsort(keys)  # stable: within a time, totals (first) then crossings as written
+    return both.take(pa.array(index))
+
+
+# -- datapackage.json ----------------------------------------------------------------------------------
+_TYPES = (
+    (pa.types.is_boolean, "boolean"),
+    (pa.types.is_integer, "integer"),
+    (pa.types.is_floating, "number"),
+    (pa.types.is_timestamp, "datetime"),
+    (pa.types.is_date, "date"),
+    (pa.types.is_dictionary, "string"),
+    (pa.types.is_string, "string"),
+)
+
+
+def _frictionless_type(t: pa.DataType) -> str:
+    return next((name for test, name in _TYPES if test(t)), "any")
+
+
+def _field(name: str, kind: str, table: str) -> dict[str, Any]:
+    description, unit = describe(name, table) or ("", "")
+    entry: dict[str, Any] = {"name": name, "type": kind, "description": description}
+    if unit:
+        entry["unit"] = unit
+    if name == "outcome":
+        entry["constraints"] = {"enum": list(OUTCOMES)}
+    return entry
+
+
+def datapackage(folder: Path, parquet_tables: list[str], csv_tables: dict[str, str]) -> dict[str, Any]:
+    """A Frictionless Data Package describing the folder's tables, files and fields."""
+    resources = []
+    for name in parquet_tables:
+        files = sorted((folder / name).glob("r*.parquet"))
+        if not files:
+            continue
+        schema = pq.read_schema(files[0])
+        resources.append(
+            {
+                "name": name,
+                "path": [f.relative_to(folder).as_posix() for f in files],
+                "format": "parquet",
+                "description": TABLES.get(name, ""),
+                "schema": {"fields": [_field(f.name, _frictionless_type(f.type), name) for f in schema]},
+            }
+        )
+    for file, name in csv_tables.items():
+        path = folder / file
+        if not path.is_file():
+            continue
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        resources.append(
+            {
+                "name": name,
+                "path": file,
+                "format": "csv",
+                "description": TABLES.get(name, ""),
+                "schema": {"fields": [_field(h, "any", name) for h in header]},
+            }
+        )
+    return {
+        "profile": "data-package",
+        "name": "bordersim-results",
+        "title": "bordersim results folder",
+        "description": "Tables of a bordersim run; manifest.json holds the scenario and provenance.",
+        "resources": resources,
+    }
+
+
+def write_datapackage(folder: Path, parquet_tables: list[str], csv_tables: dict[str, str]) -> dict[str, Any]:
+    from sim.experiments.atomic import write_atomic
+
+    package = datapackage(folder, parquet_tables, csv_tables)
+    write_atomic(folder / "datapackage.json", json.dumps(package, indent=1, ensure_ascii=False) + "\n")
+    return package

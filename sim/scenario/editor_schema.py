@@ -1,0 +1,132 @@
+"""The JSON Schema of scenario files, for editors (``bordersim schema``).
+
+Pydantic's schema of :class:`~sim.scenario.schema.Scenario` describes a complete,
+merged scenario. Editors see files, and most files ``extends`` another: they set a
+few fields and need none. So the schema holds two versions of every table:
+
+* the full one, for a file without ``extends`` (and for whatever the loader
+  replaces whole: list items such as a route's stages, and tagged tables — a
+  distribution or routing rule, or a crossing that gives its ``kind``);
+* a partial one, for a file with ``extends``: no field is required in tables
+  that merge key by key with the parent.
+
+Formats that the loader checks in code are stated too, so that an editor refuses
+what ``bordersim validate`` refuses: clock times ``HH:MM`` from 00:00 to 24:00,
+IANA time zones (an enum of the zones this machine knows), dates ``YYYY-MM-DD``.
+TOML dates are checked as their ISO text, as TOML editors hand them to JSON Schema.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+from zoneinfo import available_timezones
+
+from sim.scenario.schema import Scenario
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID = "urn:bordersim:scenario:1"
+CLOCK_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+_TAGS = ("kind", "policy")
+_REF = "#/$defs/"
+
+
+def editor_schema() -> dict[str, Any]:
+    """The schema: ``$schema``, ``$id``, and full or partial scenario depending on ``extends``."""
+    raw = Scenario.model_json_schema()
+    defs: dict[str, Any] = raw.pop("$defs")
+    defs["Scenario"] = raw
+    _formats(defs)
+    partial: dict[str, Any] = {}
+    for name in list(defs):
+        _partial_def(name, defs, partial)
+    defs.update(partial)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SCHEMA_ID,
+        "title": "bordersim scenario file",
+        "description": (
+            "A bordersim scenario (TOML). A file with `extends` changes its parent: no field is "
+            "required, tables merge key by key; without `extends` the file is a complete scenario."
+        ),
+        "if": {"required": ["extends"]},
+        "then": {"$ref": _REF + "PartialScenario"},
+        "else": {"$ref": _REF + "Scenario"},
+        "$defs": defs,
+    }
+
+
+def _formats(defs: dict[str, Any]) -> None:
+    zones = sorted(available_timezones())
+    for which in ("open", "close"):
+        defs["Window"]["properties"][which]["pattern"] = CLOCK_PATTERN
+    departures = defs["Stage"]["properties"]["departures"]
+    for option in departures.get("anyOf", [departures]):
+        if option.get("type") == "array":
+            option["items"]["pattern"] = CLOCK_PATTERN
+    for name in ("Scenario", "Hours"):
+        defs[name]["properties"]["timezone"]["enum"] = zones
+
+    def dates(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("format") == "date":
+                node["pattern"] = DATE_PATTERN
+            for value in node.values():
+                dates(value)
+        elif isinstance(node, list):
+            for value in node:
+                dates(value)
+
+    dates(defs)
+
+
+def _partial_def(name: str, defs: dict[str, Any], partial: dict[str, Any]) -> str:
+    """The name of the partial version of ``defs[name]`` (made once)."""
+    target = "Partial" + name
+    if target in partial:
+        return target
+    partial[target] = {}  # placeholder against recursion
+    full = defs[name]
+    loose = _loosen(full, defs, partial)
+    if any(tag in full.get("properties", {}) for tag in _TAGS):
+        # A table with its tag is one choice and replaces the parent's whole: then it is complete.
+        tag = next(t for t in _TAGS if t in full.get("properties", {}))
+        partial[target] = {"if": {"required": [tag]}, "then": {"$ref": _REF + name}, "else": loose}
+    else:
+        partial[target] = loose
+    return target
+
+
+def _loosen(node: Any, defs: dict[str, Any], partial: dict[str, Any]) -> Any:
+    """A copy of ``node`` that requires nothing where tables merge key by key."""
+    if not isinstance(node, dict):
+        return copy.deepcopy(node)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "required":
+            continue
+        if key == "$ref" and value.startswith(_REF):
+            out[key] = _REF + _partial_def(value[len(_REF) :], defs, partial)
+        elif key in ("properties", "patternProperties"):
+            out[key] = {k: _loosen(v, defs, partial) for k, v in value.items()}
+        elif key == "additionalProperties" and isinstance(value, dict):
+            out[key] = _loosen(value, defs, partial)
+        elif key == "anyOf":
+            out[key] = [_loosen(v, defs, partial) for v in value]
+        else:  # list items and tagged unions (oneOf) are replaced whole: they stay complete
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def toml_as_json(value: Any) -> Any:
+    """TOML data as JSON data: dates and times as ISO text (what editors validate)."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: toml_as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [toml_as_json(v) for v in value]
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return value

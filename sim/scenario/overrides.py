@@ -1,0 +1,204 @@
+"""``--set path=value``: change one field of a scenario from the command line.
+
+A path names a field the way error messages do (``crossings.chi_ma.routes.export.stages[0].lanes``);
+the value is parsed as TOML (``3``, ``0.25``, ``"mon-fri"``, ``2023-03-01``,
+``{ kind = "exponential", mean_min = 12 }``), a bare word that is not TOML is taken as a string.
+
+A setting is applied to the merged scenario data and handed to the loader as an
+override that replaces the smallest enclosing part that cannot be merged key by
+key: a list (a route's ``stages``) or a tagged table (a distribution, a routing rule).
+The result is validated like a file; problems are one line naming ``--set`` and the path.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Any
+
+from sim.scenario.files import ScenarioError
+
+_PART = re.compile(r"([A-Za-z0-9_\-]+)|\[(\d+)\]")
+_TAGS = ("kind", "policy")
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``--set``: the text as given, its field path and its parsed value."""
+
+    text: str
+    path: Path_
+    value: Any
+    option: str = "--set"  # what the one-line errors name: --set, --free, --vary
+
+    @property
+    def dotted(self) -> str:
+        return dotted(self.path)
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_path(text: str, where: str) -> Path_:
+    """``a.b[0].c`` -> ``("a", "b", 0, "c")``; :class:`ScenarioError` naming ``where`` if malformed."""
+    parts: list[str | int] = []
+    pos = 0
+    for segment in text.split("."):
+        if not segment:
+            raise ScenarioError([f"{where}: path {text!r}: expected names separated by dots, e.g. a.b[0].c"])
+        pos = 0
+        while pos < len(segment):
+            m = _PART.match(segment, pos)
+            if not m or (m.group(1) and pos > 0):
+                raise ScenarioError(
+                    [f"{where}: path {text!r}: cannot read {segment[pos:]!r}; expected name or [index]"]
+                )
+            parts.append(m.group(1) if m.group(1) else int(m.group(2)))
+            pos = m.end()
+    return tuple(parts)
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value (``3``, ``true``, ``"x"``, ``[1, 2]``, ``{ kind = ... }``); otherwise the text itself."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_setting(text: str, option: str = "--set") -> Setting:
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip():
+        raise ScenarioError([f"{option} {text}: expected PATH=VALUE, e.g. horizon_days=14"])
+    where = f"{option} {text}"
+    return Setting(text, parse_path(path.strip(), where), parse_value(value.strip()), option)
+
+
+def parse_settings(texts: Sequence[str] | None, option: str = "--set") -> list[Setting]:
+    return [parse_setting(t, option) for t in texts or []]
+
+
+def apply(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[str, Any]:
+    """A copy of scenario data with every setting applied (unknown names: one line with a hint)."""
+    out = copy.deepcopy(dict(data))
+    for s in settings:
+        node: Any = out
+        for i, part in enumerate(s.path[:-1]):
+            node = _step(node, part, s, i, create=True)
+        last = s.path[-1]
+        if isinstance(node, list):
+            if not isinstance(last, int) or last >= len(node):
+                raise ScenarioError([_missing(s, len(s.path) - 1, node)])
+            node[last] = s.value
+        elif isinstance(node, dict):
+            if isinstance(last, int):
+                raise ScenarioError([_missing(s, len(s.path) - 1, node)])
+            node[last] = s.value
+        else:
+            raise ScenarioError(
+                [f"{s.option} {s.text}: {dotted(s.path[:-1])} is a value, not a table or list"]
+            )
+    return out
+
+
+def _step(node: Any, part: str | int, s: Setting, i: int, create: bool) -> Any:
+    if isinstance(node, list):
+        if isinstance(part, int) and part < len(node):
+            return node[part]
+        raise ScenarioError([_missing(s, i, node)])
+    if isinstance(node, dict) and isinstance(part, str):
+        if part not in node:
+            close = get_close_matches(part, [str(k) for k in node], n=1)
+            if close or not create:
+                raise ScenarioError([_missing(s, i, node)])
+            node[part] = {}
+        return node[part]
+    raise ScenarioError([_missing(s, i, node)])
+
+
+def _missing(s: Setting, i: int, node: Any) -> str:
+    where = dotted(s.path[: i + 1])
+    if isinstance(node, list):
+        length = f"the list {dotted(s.path[:i]) or ''} has {len(node)}"
+        return f"{s.option} {s.text}: {where}: no such item ({length})"
+    if isinstance(node, dict):
+        keys = [str(k) for k in node]
+        close = get_close_matches(str(s.path[i]), keys, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(sorted(keys))}"
+        return f"{s.option} {s.text}: {where}: no such field; {hint}"
+    return f"{s.option} {s.text}: {dotted(s.path[:i])} is a value, not a table or list"
+
+
+def value_at(data: Any, setting: Setting) -> Any:
+    """The value at ``setting.path`` in ``data`` (one line with a hint if it is not there)."""
+    node = data
+    for i, part in enumerate(setting.path):
+        node = _step(node, part, setting, i, create=False)
+    return node
+
+
+def as_overrides(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[str, Any]:
+    """The overrides that turn merged scenario ``data`` into ``apply(data, settings)``.
+
+    Each setting contributes the part of the changed data that the loader's merge
+    replaces whole: the first list or tagged table on its path, or the value itself.
+    """
+    changed = apply(data, settings)
+    overrides: dict[str, Any] = {}
+    for s in settings:
+        cut = len(s.path)
+        node: Any = changed
+        for i, part in enumerate(s.path):
+            if isinstance(node, list) or (isinstance(node, Mapping) and any(t in node for t in _TAGS) and i):
+                cut = i
+                break
+            node = node[part]
+        # the prefix up to the cut is made only of table keys
+        prefix = s.path[:cut]
+        value: Any = changed
+        for part in prefix:
+            value = value[part]
+        target = overrides
+        for part in prefix[:-1]:
+            target = target.setdefault(part, {})
+        target[prefix[-1]] = copy.deepcopy(value)
+    return overrides
+
+
+def rename_problems(problems: Sequence[str], settings: Sequence[Setting], source: str) -> list[str]:
+    """Loader lines about ``command-line options`` as lines about the ``--set`` that caused them."""
+    out = []
+    for line in problems:
+        if line.startswith(source + ": "):
+            rest = line[len(source) + 2 :]
+            head = rest.split(" ")[0].rstrip(":")
+            match = [s for s in settings if head.startswith(s.dotted) or s.dotted.startswith(head)]
+            if match:
+                line = f"{match[-1].option} {match[-1].text}: {rest}"
+        out.append(line)
+    return out
+
+
+def load_with_settings(
+    source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
+):
+    """:func:`~sim.scenario.files.load_scenario` with ``overrides`` and then ``settings`` applied."""
+    from sim.scenario.files import deep_merge, load_scenario, resolved_data
+
+    extra = dict(overrides or {})
+    if settings:
+        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
+    try:
+        return load_scenario(source, overrides=extra or None)
+    except ScenarioError as err:
+        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None

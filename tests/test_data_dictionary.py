@@ -1,0 +1,85 @@
+"""A results folder documents itself: every column described with its unit, labels not codes,
+local date-times beside model minutes, totals apart from the crossings' rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.cli import main
+from sim.engine.records import OUTCOMES
+
+PARQUET = ("trucks", "stages", "daily", "daily_total", "series", "series_total", "utilisation", "kpis")
+CSV = {"summary.csv": "summary", "kpis.csv": "kpis_csv", "daily_summary.csv": "daily_summary"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dd") / "run"
+    assert (
+        main(["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1", "--out", str(out)])
+        == 0
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def package(folder):
+    return {r["name"]: r for r in json.loads((folder / "datapackage.json").read_text())["resources"]}
+
+
+@pytest.mark.parametrize("table", PARQUET)
+def test_every_parquet_column_is_in_the_dictionary_as_pandas_and_duckdb_read_it(folder, package, table):
+    by_pandas = list(pd.read_parquet(folder / table).columns)
+    by_duckdb = [
+        d[0] for d in duckdb.sql(f"select * from read_parquet('{folder / table}/*.parquet')").description
+    ]
+    assert by_pandas == by_duckdb
+    fields = {f["name"]: f for f in package[table]["schema"]["fields"]}
+    assert list(fields) == by_pandas
+    undocumented = [name for name, f in fields.items() if not f["description"]]
+    assert undocumented == []
+    assert sorted(package[table]["path"]) == sorted(
+        p.relative_to(folder).as_posix() for p in (folder / table).glob("*.parquet")
+    )
+    # The same descriptions sit in the Parquet files themselves.
+    schema = pq.read_schema(next((folder / table).glob("*.parquet")))
+    for field in schema:
+        assert field.metadata[b"description"].decode() == fields[field.name]["description"]
+
+
+@pytest.mark.parametrize("file", list(CSV))
+def test_every_csv_column_is_in_the_dictionary(folder, package, file):
+    columns = list(pd.read_csv(folder / file).columns)
+    fields = package[CSV[file]]["schema"]["fields"]
+    assert [f["name"] for f in fields] == columns
+    assert all(f["description"] for f in fields), [f["name"] for f in fields if not f["description"]]
+
+
+def test_outcome_is_labelled_and_times_are_local_too(folder):
+    trucks = pd.read_parquet(folder / "trucks")
+    assert list(trucks["outcome"].cat.categories) == list(OUTCOMES)
+    labels = duckdb.sql(f"select distinct outcome::varchar from read_parquet('{folder}/trucks/*.parquet')")
+    assert {row[0] for row in labels.fetchall()} <= set(OUTCOMES)
+    start = datetime(2023, 2, 13, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    row = trucks.dropna(subset=["t_out"]).iloc[-1]
+    assert abs(row["out_local"].to_pydatetime() - (start + timedelta(minutes=row["t_out"]))) < timedelta(
+        milliseconds=1
+    )
+    assert trucks["out_local"].isna().sum() == trucks["t_out"].isna().sum()
+
+
+def test_totals_are_apart_and_equal_the_sum_of_the_crossings(folder):
+    daily = pd.read_parquet(folder / "daily")
+    total = pd.read_parquet(folder / "daily_total")
+    assert "all" not in set(daily["crossing"])
+    by_day = daily.groupby(["replication", "day"])[
+        ["arrived", "cleared", "gave_up", "backlog_midnight"]
+    ].sum()
+    assert (by_day.to_numpy() == total.set_index(["replication", "day"])[by_day.columns].to_numpy()).all()

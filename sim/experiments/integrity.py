@@ -89,6 +89,10 @@ class FolderLock:
 
     def release(self) -> None:
         if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, 0)  # no pid left behind: a finished folder's files match
+            except OSError:
+                pass
             os.close(self._fd)  # closing the descriptor drops the flock
             self._fd = None
 

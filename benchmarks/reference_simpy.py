@@ -88,6 +88,31 @@ class ReferenceModel:
         # routes[crossing][direction][class] -> stages; yard[crossing][direction]
         self.routes: list[list[list[list[Stage]]]] = []
         self.yard: list[list[simpy.Resource | None]] = []
+        def build(name: str, st, accepts: list[str]) -> tuple[Stage, dict]:
+            draw = {}
+            for cname in accepts:
+                if st.applies_to is not None and cname not in st.applies_to:
+                    continue
+                if st.trucks_per_hour is not None:
+                    dist = Deterministic(kind="deterministic", value_min=60.0 * st.lanes / st.trucks_per_hour)
+                else:
+                    dist = st.service.get(cname, st.service.get(DEFAULT_SERVICE))
+                rng = self.streams.get(f"service/{name}/{cname}")
+                draw[classes[cname]] = sampler(dist, rng)
+            return Stage(env, st.lanes, calendars[st.hours], draw), draw
+
+        names = list(classes)
+        # Shared Chinese facilities: one Stage per facility stage, whichever crossing feeds it.
+        shared: dict[tuple[str, str], list[tuple[Stage, dict]]] = {}
+        for fid, facility in s.facilities.items():
+            for direction, froute in facility.routes.items():
+                routes = {c: s.crossings[c].routes.get(direction) for c in crossings}
+                feeders = [c for c, r in routes.items() if r is not None and r.facility == fid]
+                accepts = [c for c in classes if any(c in s.crossings[x].accepts for x in feeders)]
+                if feeders:
+                    shared[(fid, direction)] = [
+                        build(f"{fid}/{direction}/{st.name}", st, accepts) for st in froute.stages
+                    ]
         for cid in crossings:
             crossing = s.crossings[cid]
             per_dir: list[list[list[Stage]]] = [[[] for _ in classes] for _ in DIRECTIONS]
@@ -98,22 +123,12 @@ class ReferenceModel:
                     continue
                 if yards and route.yard_capacity is not None:
                     yard_dir[di] = simpy.Resource(env, capacity=route.yard_capacity)
-                for st in route.stages:
-                    draw = {}
-                    for cname in crossing.accepts:
-                        if st.applies_to is not None and cname not in st.applies_to:
-                            continue
-                        if st.trucks_per_hour is not None:
-                            dist = Deterministic(
-                                kind="deterministic", value_min=60.0 * st.lanes / st.trucks_per_hour
-                            )
-                        else:
-                            dist = st.service.get(cname, st.service.get(DEFAULT_SERVICE))
-                        rng = self.streams.get(f"service/{cid}/{direction}/{st.name}/{cname}")
-                        draw[classes[cname]] = sampler(dist, rng)
-                    stage = Stage(env, st.lanes, calendars[st.hours], draw)
+                own = [build(f"{cid}/{direction}/{st.name}", st, crossing.accepts) for st in route.stages]
+                facility = shared.get((route.facility, direction), []) if route.facility else []
+                for stage, draw in own + facility if direction == "export" else facility + own:
                     for ci in draw:
-                        per_dir[di][ci].append(stage)
+                        if names[ci] in crossing.accepts:
+                            per_dir[di][ci].append(stage)
             self.routes.append(per_dir)
             self.yard.append(yard_dir)
 
@@ -157,6 +172,13 @@ class ReferenceModel:
             for d, r in x.routes.items()
             for st in r.stages
             if st.max_per_day is not None
+        ]
+        stages = [st for x in s.crossings.values() for r in x.routes.values() for st in r.stages]
+        stages += [st for f in s.facilities.values() for r in f.routes.values() for st in r.stages]
+        unsupported += [
+            f"stage {st.name}: staffing, changes or ramp_after_closure"
+            for st in stages
+            if st.staffing or st.changes or st.ramp_after_closure
         ]
         if unsupported:
             raise NotImplementedError(f"the reference model does not support: {', '.join(unsupported)}")

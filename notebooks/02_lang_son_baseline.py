@@ -69,10 +69,13 @@ print(f"starts {scenario.start_date}, {scenario.horizon_days} days, "
 #
 # Each crossing has a route per direction (**export**, Vietnam to China; **import**,
 # China to Vietnam). A route is a yard where trucks wait (when it is full they wait on
-# the road) and an ordered list of **stages**: Vietnamese customs (`vn_customs`), the
-# border guard, plant quarantine for farm produce, and the Chinese side's acceptance or
-# release of trucks (`cn_acceptance`, `cn_release`), which the model treats as a fixed
-# pace of trucks per hour. At Đồng Đăng containers are moved to the railway.
+# the road) and an ordered list of **stages** on the Vietnamese side: customs
+# (`vn_customs`), the border guard, plant quarantine for farm produce. Then (for exports;
+# before them, for imports) the route passes the **Chinese facility** it feeds: its border
+# check and inspection berths (with quarantine for fruit) on Beijing hours. Several
+# crossings can feed one facility — Youyiguan takes the Hữu Nghị gate and road 1119–1120 —
+# and they then share its lanes and queues. At Đồng Đăng containers are moved to the
+# railway and handed over at Pingxiang.
 
 # %%
 for key, crossing in scenario.crossings.items():
@@ -87,7 +90,13 @@ for key, crossing in scenario.crossings.items():
                 size = f"{stage.lanes} lane" + ("s" if stage.lanes > 1 else "")
             steps.append(f"{stage.name} ({size})")
         yard = "no yard limit" if route.yard_capacity is None else f"yard {route.yard_capacity}"
+        china = f"China: {route.facility}"
+        steps = steps + [china] if direction == "export" else [china] + steps
         print(f"    {direction:<7} {yard:<14} " + " -> ".join(steps))
+for key, facility in scenario.facilities.items():
+    for direction, route in facility.routes.items():
+        steps = [f"{stage.name} ({stage.lanes} lanes)" for stage in route.stages]
+        print(f"{key} ({facility.name}), {direction}: " + " -> ".join(steps))
 
 # %% [markdown]
 # ## Demand: who comes, and where they go

@@ -83,9 +83,9 @@ WEEK = 7 * MINUTES_PER_DAY
 fig, axes = plt.subplots(len(SCENARIOS), 1, figsize=(12, 2.2 * len(SCENARIOS)), sharex=True)
 for ax, (name, result) in zip(axes, results.items()):
     vn = result.stage_intervals[result.stage_names.index("huu_nghi/export/vn_customs")]
-    cn = result.stage_intervals[result.stage_names.index("huu_nghi/export/cn_acceptance")]
+    cn = result.stage_intervals[result.stage_names.index("youyiguan/export/cn_inspection")]
     both = overlap(vn, cn)
-    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese acceptance", cn, "tab:blue"),
+    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese inspection", cn, "tab:blue"),
             ("both open", both, "tab:green")]
     for y, (label, intervals, colour) in enumerate(rows):
         bars = [(s / 60, (min(e, WEEK) - s) / 60) for s, e in intervals if s < WEEK]
@@ -333,9 +333,9 @@ fig, axes = plt.subplots(2, 1, figsize=(12, 4.4), sharex=True)
 opening_3 = {}
 for ax, (name, r) in zip(axes, week_3.items()):
     vn = r.stage_intervals[r.stage_names.index("huu_nghi/export/vn_customs")]
-    cn = r.stage_intervals[r.stage_names.index("huu_nghi/export/cn_acceptance")]
+    cn = r.stage_intervals[r.stage_names.index("youyiguan/export/cn_inspection")]
     opening_3[name] = (vn, cn)
-    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese acceptance", cn, "tab:blue"),
+    rows = [("Vietnamese customs", vn, "tab:red"), ("Chinese inspection", cn, "tab:blue"),
             ("both open", overlap(vn, cn), "tab:green")]
     for y, (label, intervals, colour) in enumerate(rows):
         ax.broken_barh([(s / 60, (min(e, WEEK) - s) / 60) for s, e in intervals if s < WEEK],

@@ -197,8 +197,10 @@ for name, u in sorted(utilisation.items(), key=lambda item: -item[1])[:5]:
 
 
 # %% [markdown]
-# The customs stages of the two dedicated roads run at or near 100 % of their open
-# hours during the surge: they are the bottleneck, and queues build there. (The
+# The busiest stages run at or near 100 % of their open hours during the surge: they are
+# the bottleneck, and queues build there — in this baseline the Chinese inspection
+# berths, open 12 hours a day against the Vietnamese side's 16 (`bordersim capacity`
+# tells which stage binds at each crossing). (The
 # utilisation KPI is the share of *open* lane-time that was busy. A truck whose service
 # starts just before closing finishes after it; that extra time is finished work, not
 # capacity used while open, so it is not counted and utilisation never exceeds 100 %.)

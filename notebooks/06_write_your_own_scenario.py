@@ -166,8 +166,8 @@ print(f"\n$ bordersim validate {mine}\n{check.stdout}{check.stderr}exit status {
 # Now a file with mistakes in it, of the kinds everybody makes: a closing time that does
 # not exist, a misspelt key, and a stage whose `hours` names a calendar that does not
 # exist (`vm` for `vn`). Note that by redefining the stages of Chi Ma's export route this
-# file also *replaces* the whole list: Chi Ma's export trucks would no longer pass the
-# Chinese acceptance. The validator cannot know that this was not intended; reading the
+# file also *replaces* the whole list: any export stage of Chi Ma that it does not repeat
+# would be gone (the Chinese side, the Aidian facility, stays). The validator cannot know that this was not intended; reading the
 # file can.
 #
 # Each problem is one line: **the file, the field (a dotted path into the scenario), the
@@ -318,15 +318,15 @@ print("\nshortest closing hour that keeps up: "
 # %% [markdown]
 # ### Worked answer 2: a wider road at Chi Ma
 #
-# We copy Chi Ma's two export stages from `baseline.toml` as they are (the text between
-# the first export stage and the first import stage of Chi Ma) and change only the
-# customs lanes. `lanes = 2` appears once in that text, in the customs stage. Then
+# We copy Chi Ma's export stage from `baseline.toml` as it is (the text between its
+# first export stage and its import route; the Chinese side is the Aidian facility,
+# which the route keeps) and change only the customs lanes. `lanes = 2` appears once in that text, in the customs stage. Then
 # validate, run and compare with `harvest_surge`, paired.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
 baseline_text = (SCENARIOS / "baseline.toml").read_text(encoding="utf-8")
 start = baseline_text.index("[[crossings.chi_ma.routes.export.stages]]")
-export_stages = baseline_text[start:baseline_text.index("[[crossings.chi_ma.routes.import.stages]]")]
+export_stages = baseline_text[start:baseline_text.index("[crossings.chi_ma.routes.import]")]
 wide = work / "chi_ma_wide.toml"
 wide.write_text(f"""\
 # Chi Ma's export road widened (004_0d4c1c84ac0ec984.txt) during the March harvest.
@@ -345,7 +345,7 @@ print(f"$ bordersim validate {wide}\n{check.stdout}{check.stderr}exit status {ch
 pair = load_common(["harvest_surge", wide], days=HORIZON_DAYS)
 pair_runs = [replicate(s, REPLICATIONS) for s in pair]
 CHI_MA = ["cleared_per_day.chi_ma", "time_in_system_h.mean.chi_ma", "gave_up_per_day",
-          "utilisation.chi_ma/export/vn_customs", "utilisation.chi_ma/export/cn_acceptance",
+          "utilisation.chi_ma/export/vn_customs", "utilisation.aidian/export/cn_inspection",
           "time_in_system_h.mean"]
 from sim.experiments.comparison import statements
 

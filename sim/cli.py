@@ -255,6 +255,24 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
     _add_execution(sen)
 
+    cap = sub.add_parser(
+        "capacity",
+        help="most trucks a day each crossing and direction clears (saturating demand), and what binds",
+    )
+    cap.add_argument("scenario", nargs="?", help="scenario file or packaged name (default: the baseline)")
+    cap.add_argument("--replications", type=_positive, default=10, help="replications (default 10)")
+    _add_execution(cap)
+    cap.add_argument("--days", type=_positive, default=None, help="override horizon_days")
+    cap.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
+    cap.add_argument(
+        "--overload",
+        type=float,
+        default=2.0,
+        help="demand as a multiple of each route's upper bound (default 2)",
+    )
+    cap.add_argument("--json", metavar="FILE", help="also write the table as JSON")
+    cap.add_argument("--out", metavar="FOLDER", help="write capacity.json and a report with its figures")
+
     ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
     ani.add_argument("source", help="results folder (with its per-truck records) or scenario file/name")
     ani.add_argument("--crossing", required=True, metavar="NAME", help="crossing id, e.g. huu_nghi")
@@ -352,6 +370,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return _report(args)
     if args.command == "table":
         return _table(args)
+    if args.command == "capacity":
+        return _capacity(args)
     if args.command == "animate":
         return _animate(args)
     if args.command == "sweep":
@@ -856,6 +876,36 @@ def _table(args: argparse.Namespace) -> int:
     print(text, end="")
     if args.out:
         update_file(args.out, text, args.block)
+    return 0
+
+
+def _capacity(args: argparse.Namespace) -> int:
+    from sim.experiments.capacity import as_rows, capacity, markdown
+    from sim.reporting.report import build_capacity_report
+
+    if args.overload <= 1:
+        print(f"bordersim capacity: --overload = {args.overload:g}: expected more than 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    overrides = {} if args.rng_seed is None else {"rng_seed": args.rng_seed}
+    scenario, _ = _scenario_of(args.scenario, overrides)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    configs = sum(x.enabled for x in scenario.crossings.values()) + 1
+    with _progress(args.replications * configs, 0, "capacity") as bar:
+        result = capacity(
+            scenario,
+            args.replications,
+            workers,
+            args.overload,
+            args.days,
+            scheduler=args.scheduler,
+            on_done=lambda n: bar.update(1),
+        )
+    print(markdown(result, scenario), end="")
+    if args.json:
+        write_atomic(Path(args.json), json.dumps(as_rows(result), indent=2) + "\n")
+    if args.out:
+        target = build_capacity_report(result, scenario, args.out)
+        _say(f"bordersim: capacity report in {target}/report.html")
     return 0
 
 

@@ -40,7 +40,9 @@ def test_run_report(comparison, capsys):
     assert main(["report", str(run)]) == 0
     assert "report.html" in capsys.readouterr().out
     md, page = check_report(
-        run / "report", ["throughput.png", "backlog.png", "waiting_time_ecdf.png", "utilisation.png"]
+        run / "report",
+        ["throughput.png", "backlog.png", "waiting_time_ecdf.png", "capacity_over_time.png"]
+        + ["utilisation.png"],
     )
     for text in (
         "Provenance",
@@ -62,6 +64,8 @@ def test_comparison_report(comparison):
             "throughput.png",
             "backlog.png",
             "waiting_time_ecdf.png",
+            "capacity_over_time_a.png",
+            "capacity_over_time_b.png",
             "utilisation_a.png",
             "utilisation_b.png",
         ],

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sim.scenario.hours import Closure, Hours, as_end, as_start, parse_clock, parse_weekdays
+from sim.scenario.hours import Closure, Hours, Special, as_end, as_start, parse_clock, parse_weekdays
 
 MINUTES_PER_DAY = 1440.0
 
@@ -34,26 +34,37 @@ def open_intervals(
 
     ``also_closed`` are further closed intervals in model minutes (see :func:`closed_intervals`).
     """
-    tz = ZoneInfo(hours.timezone)
+    spans = window_spans(hours.windows, hours.timezone, epoch, horizon_min, hours.special)
+    raw = [(a, b) for a, b, _ in spans]
+    closed = closed_intervals(hours.closures, hours.timezone, epoch) + list(also_closed)
+    return _clip(_subtract(_merge(raw), _merge(closed)), 0.0, horizon_min)
+
+
+def window_spans(
+    windows: list, timezone: str, epoch: datetime, horizon_min: float, special: list[Special] = ()
+) -> list[tuple[float, float, object]]:
+    """Every day's ``(start, end, window)`` in model minutes for weekly local ``windows``
+    (anything with ``days``, ``open`` and ``close``), with ``special`` dated windows replacing
+    them on their days. Unsorted; spans may reach outside ``[0, horizon_min]``."""
+    tz = ZoneInfo(timezone)
     first_day = epoch.astimezone(tz).date() - timedelta(days=1)
     n_days = int(horizon_min // MINUTES_PER_DAY) + 3
-    raw: list[tuple[float, float]] = []
+    spans: list[tuple[float, float, object]] = []
     for k in range(n_days):
         day = first_day + timedelta(days=k)
-        windows = hours.windows
-        for special in hours.special:
-            if special.start <= day <= special.end:
-                windows = special.windows
-        for w in windows:
+        todays = windows
+        for sp in special:
+            if sp.start <= day <= sp.end:
+                todays = sp.windows
+        for w in todays:
             if day.weekday() not in parse_weekdays(w.days):
                 continue
             opens, closes = parse_clock(w.open), parse_clock(w.close)
             length = (closes - opens) % 1440 or 1440
             start = datetime.combine(day, time()) + timedelta(minutes=opens)
             end = start + timedelta(minutes=length)
-            raw.append((to_model_minutes(start, tz, epoch), to_model_minutes(end, tz, epoch)))
-    closed = closed_intervals(hours.closures, hours.timezone, epoch) + list(also_closed)
-    return _clip(_subtract(_merge(raw), _merge(closed)), 0.0, horizon_min)
+            spans.append((to_model_minutes(start, tz, epoch), to_model_minutes(end, tz, epoch), w))
+    return spans
 
 
 def closed_intervals(closures: list[Closure], timezone: str, epoch: datetime) -> list[tuple[float, float]]:
@@ -85,6 +96,11 @@ def departure_times(
             if 0 <= t < horizon_min and any(s <= t < e for s, e in intervals):
                 times.append(t)
     return sorted(times)
+
+
+def merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted union of intervals."""
+    return _merge(intervals)
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:

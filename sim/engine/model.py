@@ -6,8 +6,9 @@ Design of the per-truck path (a simulated year is ~400,000 trucks):
 * a stage is a pool of lanes with a FIFO queue; starting a service schedules
   one SimPy ``Timeout`` whose callback ends it, so a truck costs one event per
   stage plus its arrival (no process, request or release events);
-* opening hours change a stage's capacity a few times a day: service in
-  progress finishes at closing, the queue persists, and on opening as many
+* opening hours, staffing by hour, dated changes and ramps after closures
+  change a stage's capacity a few times a day (:mod:`sim.capacity`): service
+  in progress finishes when lanes close, the queue persists, and on opening as many
   waiting trucks start as there are free lanes, so no truck is lost or served
   twice when capacity changes;
 * the records are appended to typed arrays when each stage ends; every KPI is
@@ -35,6 +36,7 @@ from sim.engine.calendar import (
     open_intervals,
     to_model_minutes,
 )
+from sim.engine.capacity import Segment, Version, stage_timeline, versions
 from sim.engine.demand import Arrivals, sample_demand
 from sim.engine.randomness import Streams
 from sim.engine.records import Records
@@ -53,6 +55,10 @@ INF = float("inf")
 # and a truck started at an opening on a quota's midnight counts against the new day.
 CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
 assert OPENING < NORMAL
+
+
+def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
+    return lambda: draw() * factor
 
 
 class Stage:
@@ -324,15 +330,41 @@ class Model:
         self.stage_names: list[str] = []
         self.stage_lanes: list[int] = []
         self.stage_intervals: list[list[tuple[float, float]]] = []
-        self.stage_crossing: list[int] = []
+        self.stage_timelines: list[list[Segment]] = []
+        self.stage_versions: list[list[Version]] = []
+        self.stage_crossing: list[int] = []  # -1: a shared facility's stage
         self.stage_direction: list[int] = []
         self.stage_departures: list[list[float] | None] = []
+        n_classes = len(self.class_names)
+
+        # Shared facilities first: one Stage object per facility stage, whoever feeds it.
+        shared: dict[tuple[str, str], list[tuple[Stage, StageSpec]]] = {}
+        for fid, facility in s.facilities.items():
+            for direction, froute in facility.routes.items():
+                feeders = [
+                    x
+                    for x in self.crossing_names
+                    if (r := s.crossings[x].routes.get(direction)) is not None and r.facility == fid
+                ]
+                if not feeders:
+                    continue
+                classes = [c for c in self.class_names if any(c in s.crossings[x].accepts for x in feeders)]
+                built = []
+                for st in froute.stages:
+                    # A facility's closure dates are read in its stage's calendar time zone.
+                    closed = closed_intervals(facility.closures, s.hours[st.hours].timezone, self.epoch)
+                    stage = self._build_stage(f"{fid}/{direction}/{st.name}", st, classes, cls_index, closed)
+                    self.stage_crossing.append(-1)
+                    self.stage_direction.append(DIRECTIONS.index(direction))
+                    built.append((stage, st))
+                shared[(fid, direction)] = built
+
         # routes[crossing][direction][2 * class + equipped] -> the stages such a truck passes
         self.routes: list[list[list[list[Stage]] | None]] = []
         self.yards: list[list[Yard | None]] = []
-        n_classes = len(self.class_names)
         for xi, cid in enumerate(self.crossing_names):
             crossing = s.crossings[cid]
+            closed = closed_intervals(crossing.closures, s.timezone, self.epoch)
             by_dir: list[list[list[Stage]] | None] = [None, None]
             yards: list[Yard | None] = [None, None]
             for di, direction in enumerate(DIRECTIONS):
@@ -341,11 +373,17 @@ class Model:
                     continue
                 cap = INF if route.yard_capacity is None else route.yard_capacity
                 yards[di] = Yard(cap, self)
-                per_variant: list[list[Stage]] = [[] for _ in range(2 * n_classes)]
+                own = []
                 for st in route.stages:
-                    stage = self._build_stage(cid, direction, st, crossing.accepts, cls_index)
+                    name = f"{cid}/{direction}/{st.name}"
+                    own.append((self._build_stage(name, st, crossing.accepts, cls_index, closed), st))
                     self.stage_crossing.append(xi)
                     self.stage_direction.append(di)
+                facility = shared.get((route.facility, direction), []) if route.facility else []
+                # Exports pass the Vietnamese stages, then China's; imports the other way round.
+                passed = own + facility if direction == "export" else facility + own
+                per_variant: list[list[Stage]] = [[] for _ in range(2 * n_classes)]
+                for stage, st in passed:
                     for cname in crossing.accepts:
                         ci = cls_index[cname]
                         if stage.draw[ci] is None:
@@ -359,42 +397,54 @@ class Model:
             self.yards.append(yards)
 
     def _build_stage(
-        self, cid: str, direction: str, st: StageSpec, accepts: list[str], cls_index: dict[str, int]
+        self,
+        name: str,
+        st: StageSpec,
+        accepts: list[str],
+        cls_index: dict[str, int],
+        closed: list[tuple[float, float]],
     ) -> Stage:
         s, env = self.scenario, self.env
-        n_classes = len(self.class_names)
-        draw: list[Callable[[], float] | None] = [None] * n_classes
-        for cname in accepts:
-            if st.applies_to is not None and cname not in st.applies_to:
-                continue
-            if st.trucks_per_hour is not None:
-                dist = Deterministic(kind="deterministic", value_min=60.0 * st.lanes / st.trucks_per_hour)
-            else:
-                dist = st.service.get(cname, st.service.get(DEFAULT_SERVICE))
-            rng = self.streams.get(f"service/{cid}/{direction}/{st.name}/{cname}")
-            draw[cls_index[cname]] = sampler(dist, rng)
-        sid = len(self.stages)
         hours = s.hours[st.hours]
-        crossing_closed = closed_intervals(s.crossings[cid].closures, s.timezone, self.epoch)
-        intervals = open_intervals(hours, self.epoch, self.horizon, crossing_closed)
+        vs = versions(st, self.epoch, hours.timezone)
+        served = [c for c in accepts if st.applies_to is None or c in st.applies_to]
+        rngs = {c: self.streams.get(f"service/{name}/{c}") for c in served}
+        # One sampler list per version (dated change) of the stage; scaled copies for ramps.
+        draws: list[list[Callable[[], float] | None]] = []
+        for v in vs:
+            draw: list[Callable[[], float] | None] = [None] * len(self.class_names)
+            for cname in served:
+                if v.trucks_per_hour is not None:
+                    dist = Deterministic(kind="deterministic", value_min=60.0 * v.lanes / v.trucks_per_hour)
+                else:
+                    dist = v.service.get(cname, v.service.get(DEFAULT_SERVICE))
+                draw[cls_index[cname]] = sampler(dist, rngs[cname])
+            draws.append(draw)
+        sid = len(self.stages)
+        intervals = open_intervals(hours, self.epoch, self.horizon, closed)
+        timeline = stage_timeline(st, s, self.epoch, self.horizon, closed)
+        top = max([st.lanes, *(seg[1] for seg in timeline)])
         departures = None
         if st.departures is not None:
-            stage: Stage = TrainStage(env, sid, st.wagons_per_train, draw, None, self)
+            stage: Stage = TrainStage(env, sid, st.wagons_per_train, draws[0], None, self)
             departures = departure_times(st.departures, hours.timezone, intervals, self.epoch, self.horizon)
             env.process(self._run_timetable(stage, departures))
         elif st.priority:
-            rank = [len(st.priority)] * n_classes
+            rank = [len(st.priority)] * len(self.class_names)
             for r, cname in enumerate(st.priority):
                 rank[cls_index[cname]] = r
-            stage = PriorityStage(env, sid, st.lanes, draw, st.max_per_day, self, rank=rank)
+            stage = PriorityStage(env, sid, top, draws[0], st.max_per_day, self, rank=rank)
         else:
-            stage = Stage(env, sid, st.lanes, draw, st.max_per_day, self)
+            stage = Stage(env, sid, top, draws[0], st.max_per_day, self)
         self.stages.append(stage)
-        self.stage_names.append(f"{cid}/{direction}/{st.name}")
+        self.stage_names.append(name)
         self.stage_lanes.append(stage.lanes)
         self.stage_intervals.append(intervals)
+        self.stage_timelines.append(timeline if departures is None else [(0.0, st.wagons_per_train, 1.0, 0)])
+        self.stage_versions.append(vs)
         self.stage_departures.append(departures)
-        env.process(self._keep_hours(stage, intervals))
+        if departures is None:
+            env.process(self._keep_capacity(stage, timeline, draws))
         if st.max_per_day is not None:
             env.process(self._reset_quota(stage, hours.timezone))
         return stage
@@ -406,12 +456,21 @@ class Model:
         self.env.schedule(event, priority, max(0.0, when - self.env.now))
         return event
 
-    def _keep_hours(self, stage: Stage, intervals: list[tuple[float, float]]):
-        for start, end in intervals:
-            yield self._at(start, OPENING)
-            stage.set_open_lanes(stage.lanes)
-            yield self._at(end, CLOSING)
-            stage.set_open_lanes(0)
+    def _keep_capacity(self, stage: Stage, timeline: list[Segment], draws: list):
+        """Follow the stage's capacity timeline: lanes open and the samplers in force."""
+        scaled: dict[tuple[int, float], list] = {}
+        lanes_now = 0
+        for start, lanes, fraction, version in timeline:
+            yield self._at(start, CLOSING if lanes < lanes_now else OPENING)
+            if fraction == 1.0:
+                stage.draw = draws[version]
+            else:
+                key = (version, fraction)
+                if key not in scaled:
+                    scaled[key] = [None if f is None else _slowed(f, 1.0 / fraction) for f in draws[version]]
+                stage.draw = scaled[key]
+            stage.set_open_lanes(lanes)
+            lanes_now = lanes
 
     def _run_timetable(self, stage: TrainStage, departures: list[float]):
         for t in departures:

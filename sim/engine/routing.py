@@ -24,7 +24,8 @@ class LeastWaitChooser:
     """Pick the crossing where the truck expects to be through soonest.
 
     A crossing's capacity for a class is its bottleneck stage's rate when open:
-    ``min(lanes / mean service time)`` over the stages the class passes. The
+    ``min(lanes / mean service time)`` over the stages the class passes (its
+    shared Chinese facility's included, at its full rate). The
     expected time is that of clearing the trucks ahead (in its yard and on its
     road) and the truck itself at that rate: ``(ahead + 1) / rate``, so an
     empty slow crossing does not beat a fast one with a truck in service.
@@ -61,7 +62,10 @@ class LeastWaitChooser:
                         per_class.append(0.0)
                         continue
                     rates = []
-                    for st in route.stages:
+                    shared = []
+                    if route.facility is not None:
+                        shared = scenario.facilities[route.facility].routes[direction].stages
+                    for st in [*route.stages, *shared]:
                         if st.applies_to is not None and cname not in st.applies_to:
                             continue
                         if st.departures is not None:

@@ -38,6 +38,8 @@ class RunResult:
     stage_direction: list[int]
     stage_intervals: list[list[tuple[float, float]]]
     stage_departures: list[list[float] | None]  # departure times of timetabled (train) stages
+    stage_timelines: list[list[tuple[float, int, float, int]]]  # capacity segments, sim.capacity
+    stage_versions: list[list]  # each stage's settings by dated change, sim.capacity.Version
     wall_s: float
     directions: tuple[str, ...] = field(default=DIRECTIONS)
 
@@ -95,5 +97,7 @@ def run_once(scenario: Scenario, replication: int = 0, rng_seed: int | None = No
         stage_direction=model.stage_direction,
         stage_intervals=model.stage_intervals,
         stage_departures=model.stage_departures,
+        stage_timelines=model.stage_timelines,
+        stage_versions=model.stage_versions,
         wall_s=time.perf_counter() - start,
     )

@@ -83,8 +83,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "day": ("Day of the run, 0 = start_date", "day"),
     "date": ("Local date of the day (scenario time zone)", "date"),
     "measured": ("The day is after the warm-up and counts in the KPIs", ""),
-    "arrived": ("Trucks arrived that day (initial backlog excluded)", "trucks"),
-    "cleared": ("Trucks that crossed that day", "trucks"),
+    "arrived": ("Loaded trucks arrived that day (initial backlog excluded)", "trucks"),
+    "cleared": ("Loaded trucks that crossed that day (the Vietnamese count)", "trucks"),
+    "empty_cleared": ("Empty returns (cargo loaded = false) that crossed that day", "trucks"),
     "gave_up": ("Trucks that gave up that day", "trucks"),
     "backlog_midnight": ("Trucks in the system at the day's end (midnight)", "trucks"),
     "road_queue_peak": ("Most trucks waiting on the road at once that day", "trucks"),
@@ -95,7 +96,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "stage_queue": ("Trucks waiting in the queues of the clearance stages", "trucks"),
     "hour": ("Hour of day, 0..23 (scenario time zone)", "h"),
     "busy_min": ("Lane-minutes spent serving while open", "lane-min"),
-    "open_min": ("Lane-minutes open (lanes x open minutes)", "lane-min"),
+    "open_min": ("Lane-minutes open (lanes open, by the stage's capacity timeline, x minutes)", "lane-min"),
     # summaries (CSV)
     "kpi": ("KPI key (as in kpis.csv)", ""),
     "mean": ("Mean over replications", "KPI unit"),
@@ -113,6 +114,7 @@ for _metric in (
     "backlog_midnight",
     "road_queue_peak",
     "time_in_system_h_mean",
+    "empty_cleared",
 ):
     COLUMNS[f"{_metric}_half_width"] = (
         f"95% CI half-width of {_metric} over replications",
@@ -121,7 +123,9 @@ for _metric in (
 
 # KPI keys: exact names first, then prefixes (``cleared_per_day.<crossing or direction>``).
 KPIS: dict[str, tuple[str, str]] = {
-    "cleared_per_day": ("Vehicles cleared per measured day, all crossings", "trucks/day"),
+    "cleared_per_day": ("Loaded vehicles cleared per measured day, all crossings", "trucks/day"),
+    "empty_cleared_per_day": ("Empty returns that crossed per measured day, all crossings", "trucks/day"),
+    "empty_cleared_per_day.": ("Empty returns that crossed per measured day, by crossing", "trucks/day"),
     "arrived_per_day": ("Trucks arrived per measured day", "trucks/day"),
     "gave_up_per_day": ("Trucks that gave up per measured day", "trucks/day"),
     "backlog_growth_per_day": (
@@ -144,7 +148,10 @@ KPIS: dict[str, tuple[str, str]] = {
     "time_in_system_h.": ("Time in the system of cleared trucks (mean, p50, p95, max)", "h"),
     "road_queue_peak_km.": ("Peak road queue in km, by crossing (max: the longest)", "km"),
     "road_queue_peak.": ("Peak road queue in trucks, by crossing", "trucks"),
-    "utilisation.": ("Busy share of open lane-time of a stage (crossing/direction/stage)", "share 0-1"),
+    "utilisation.": (
+        "Busy share of the lane-minutes a stage offered (crossing or facility/direction/stage)",
+        "share 0-1",
+    ),
 }
 
 

@@ -9,12 +9,13 @@ day                    day index, 0 = ``start_date`` (model clock, local midnigh
 date                   the calendar date, ISO ``YYYY-MM-DD``
 crossing               crossing id, or ``all``
 measured               True after the warm-up (``day >= warmup_days``)
-arrived                trucks that arrived that day (the initial backlog not counted)
-cleared                trucks that crossed the border that day
+arrived                loaded trucks that arrived that day (the initial backlog not counted)
+cleared                loaded trucks that crossed the border that day
 gave_up                trucks that gave up that day
 backlog_midnight       trucks in the system at the midnight ending the day
-road_queue_peak        most trucks waiting on the road at once during the day
+road_queue_peak        most trucks (empty returns too) waiting on the road at once during the day
 time_in_system_h_mean  mean arrival-to-crossing time of the trucks cleared that day, h
+empty_cleared          empty returns (cargo ``loaded = false``) that crossed that day
 =====================  ==========================================================
 
 Warm-up days are kept (flagged ``measured = False``): plots show them, and
@@ -48,15 +49,19 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
 
     columns: dict[str, list] = {k: [] for k in _COLUMNS}
     dates = [(s.start_date + timedelta(days=k)).isoformat() for k in range(days)]
+    # Loaded trucks only (the Vietnamese count); empty returns in their own column.
+    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
     groups = [(ALL, np.ones(t["t_arrive"].size, bool))]
     groups += [(x, t["crossing"] == xi) for xi, x in enumerate(result.crossings)]
-    for name, mine in groups:
+    for name, every in groups:
+        mine = every & loaded
+        columns["empty_cleared"].append(_per_day(out_day[every & ~loaded & (t["outcome"] == CLEARED)], days))
         cleared = mine & (t["outcome"] == CLEARED)
         columns["arrived"].append(_per_day(arrive_day[mine & ~t["initial"]], days))
         columns["cleared"].append(_per_day(out_day[cleared], days))
         columns["gave_up"].append(_per_day(out_day[mine & (t["outcome"] == GAVE_UP)], days))
         columns["backlog_midnight"].append(_in_system(t, mine, edges[1:]))
-        columns["road_queue_peak"].append(_daily_peaks(t["t_arrive"][mine], road_leave[mine], edges))
+        columns["road_queue_peak"].append(_daily_peaks(t["t_arrive"][every], road_leave[every], edges))
         sums = np.bincount(out_day[cleared].astype(np.int64), weights=tis_h[cleared], minlength=days)[:days]
         counts = columns["cleared"][-1]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -79,6 +84,7 @@ _COLUMNS = (
     "backlog_midnight",
     "road_queue_peak",
     "time_in_system_h_mean",
+    "empty_cleared",
 )
 
 

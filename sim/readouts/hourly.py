@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 from sim.readouts.daily import ALL
 
@@ -86,7 +87,7 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
         # of open time F (F(t) = minutes open before t), where an interval [a, b) lasts F(b) - F(a).
         opened = _open_time(result.stage_intervals[sid], h)
         busy = np.diff(_covered(opened(start), opened(end), opened(edges)))[measured]
-        open_ = np.diff(opened(edges))[measured] * result.stage_lanes[sid]
+        open_ = np.diff(lane_minutes_function(result.stage_timelines[sid], 0.0, h)(edges))[measured]
         cols["stage"].append(np.array([name] * HOURS_PER_DAY, dtype=object))
         cols["hour"].append(np.arange(HOURS_PER_DAY))
         cols["busy_min"].append(np.bincount(hour_of_day, weights=busy, minlength=HOURS_PER_DAY))

@@ -6,24 +6,28 @@ key by key. Daily KPIs count the measured days only (after ``warmup_days``);
 measured days (not the initial backlog).
 
 =====================================  =============================================
-cleared_per_day                        trucks that crossed the border, per day
+cleared_per_day                        loaded trucks that crossed the border, per day (the
+                                       Vietnamese "vehicles cleared"; empty returns apart)
 cleared_per_day.<direction>            ... by direction
 cleared_per_day.<crossing>             ... by crossing
 arrived_per_day                        trucks that arrived, per day
 gave_up_per_day                        trucks that gave up and returned inland
-backlog_midnight.mean / .max           trucks in the system at each midnight
+empty_cleared_per_day[.<crossing>]     empty returns (cargo classes with loaded = false) that
+                                       crossed, per day; only when the scenario has such a class
+backlog_midnight.mean / .max           loaded trucks in the system at each midnight
 backlog_growth_per_day                 slope of the midnight backlog (trucks/day)
 backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
 days_to_recover                        days from the peak midnight backlog until it is back
                                        under recovery_factor x its median over the first
                                        normal_days measured days (NaN: not within horizon)
-time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared trucks, hours
+time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, cleared loaded trucks, hours
 time_in_system_h.mean.<crossing>       ... by crossing
-time_in_system_h.mean.<cargo class>    ... by cargo class
+time_in_system_h.mean.<cargo class>    ... by cargo class (empty returns too)
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
 perishable_delayed_share               perishable arrivals longer than the threshold
-utilisation.<stage>                    busy lane-time while open / open lane-time (<= 1;
+utilisation.<stage>                    busy lane-time while open / lane-minutes offered (the
+                                       stage's capacity timeline, sim.engine.capacity; <= 1;
                                        service running on past closing is not counted);
                                        for a timetabled stage, loads carried / wagons offered
 road_queue_peak.<crossing>             most trucks waiting on the road at once
@@ -36,6 +40,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.calendar import MINUTES_PER_DAY
+from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 
 CLEARED, GAVE_UP = 1, 2
@@ -49,23 +54,31 @@ def kpis(result: RunResult) -> dict[str, float]:
     days = s.horizon_days - s.warmup_days
     out: dict[str, float] = {}
 
+    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
     cleared = (t["outcome"] == CLEARED) & (t["t_out"] >= w0)
+    empty_cleared = cleared & ~loaded
+    cleared &= loaded
     out["cleared_per_day"] = cleared.sum() / days
     for di, d in enumerate(result.directions):
         out[f"cleared_per_day.{d}"] = (cleared & (t["direction"] == di)).sum() / days
     for xi, x in enumerate(result.crossings):
         out[f"cleared_per_day.{x}"] = (cleared & (t["crossing"] == xi)).sum() / days
-    arrived = ~t["initial"] & (t["t_arrive"] >= w0)
+    arrived = ~t["initial"] & (t["t_arrive"] >= w0) & loaded
     out["arrived_per_day"] = arrived.sum() / days
-    out["gave_up_per_day"] = ((t["outcome"] == GAVE_UP) & (t["t_out"] >= w0)).sum() / days
+    out["gave_up_per_day"] = ((t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded).sum() / days
+    if not loaded.all():
+        out["empty_cleared_per_day"] = empty_cleared.sum() / days
+        for xi, x in enumerate(result.crossings):
+            out[f"empty_cleared_per_day.{x}"] = (empty_cleared & (t["crossing"] == xi)).sum() / days
 
     midnights = np.arange(s.warmup_days + 1, s.horizon_days + 1) * MINUTES_PER_DAY
-    backlog = in_system_at(result, midnights)
+    backlog = in_system_at(result, midnights, loaded)
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
     out["backlog_growth_per_day"] = _slope(backlog)
     for xi, x in enumerate(result.crossings):
-        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, t["crossing"] == xi))
+        mine = loaded & (t["crossing"] == xi)
+        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, mine))
     out["days_to_recover"] = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
 
     done = arrived & (t["outcome"] == CLEARED)
@@ -76,8 +89,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     for xi, x in enumerate(result.crossings):
         mine = done & (t["crossing"] == xi)
         out[f"time_in_system_h.mean.{x}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    done_any = ~t["initial"] & (t["t_arrive"] >= w0) & (t["outcome"] == CLEARED)  # empties too
     for ci, c in enumerate(result.cargo):
-        mine = done & (t["cargo"] == ci)
+        mine = done_any & (t["cargo"] == ci)
         out[f"time_in_system_h.mean.{c}"] = hours_in_system[mine].mean() if mine.any() else np.nan
     if any(x.equipped_share > 0 for x in s.demand.streams.values()):
         for label, flag in (("equipped", True), ("conventional", False)):
@@ -187,8 +201,8 @@ def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
     # finished work, not capacity used), so utilisation never exceeds 1.
     opened = _open_time_function(result.stage_intervals[sid], w0, h)
     busy = float((opened(end) - opened(start)).sum())
-    open_min = float(opened(np.array([h]))[0])
-    return busy / (open_min * result.stage_lanes[sid]) if open_min > 0 else np.nan
+    lane_min = float(lane_minutes_function(result.stage_timelines[sid], w0, h)(np.array([h]))[0])
+    return busy / lane_min if lane_min > 0 else np.nan
 
 
 def _open_time_function(intervals: list[tuple[float, float]], w0: float, h: float):

@@ -208,12 +208,17 @@ def _layout(scenario: Scenario, crossing: str) -> list[_Route]:
             continue
         x = 1.2
         stages = []
-        for st in route.stages:
-            lanes = st.wagons_per_train or st.lanes
-            intervals = open_intervals(scenario.hours[st.hours], epoch, horizon, closed)
-            stages.append(
-                _Stage(f"{crossing}/{direction}/{st.name}", st.name, st.side, lanes, intervals, x, x + 1.15)
-            )
+        own = [(f"{crossing}/{direction}/{st.name}", st, closed) for st in route.stages]
+        shared = []
+        if route.facility is not None:  # the shared Chinese facility: after exports' stages, before imports'
+            facility = scenario.facilities[route.facility]
+            for st in facility.routes[direction].stages:
+                shut = closed_intervals(facility.closures, scenario.hours[st.hours].timezone, epoch)
+                shared.append((f"{route.facility}/{direction}/{st.name}", st, shut))
+        for name, st, shut in own + shared if direction == "export" else shared + own:
+            lanes = st.wagons_per_train or max([st.lanes, *(w.lanes for w in st.staffing)])
+            intervals = open_intervals(scenario.hours[st.hours], epoch, horizon, shut)
+            stages.append(_Stage(name, st.name, st.side, lanes, intervals, x, x + 1.15))
             x += 2.3
         routes.append(_Route(direction, bands[direction] + 0.9, 0.0, stages, route.yard_capacity))
     return routes

@@ -8,6 +8,10 @@ comparison two (A and B), drawn in the same axes.
 * :func:`backlog_figure` — trucks in the system, on the road and in stage queues over time;
 * :func:`wait_ecdf_figure` — empirical distribution of waiting time;
 * :func:`utilisation_heatmap` — utilisation of each stage by hour of day;
+* :func:`differences_figure` — paired differences of the headline KPIs with their CIs;
+* :func:`capacity_timeline_figure` — each stage's capacity (trucks/hour) over time;
+* :func:`capacity_figure` — ``bordersim capacity``: trucks/day per crossing and direction
+  with their CIs and binding stages.
 * :func:`comparison_panels` — per KPI, in its own unit: A and B with their CIs, and B − A with its
   paired CI (KPIs where A is 0 included);
 * :func:`sweep_figure`, :func:`scatter_figure`, :func:`sensitivity_figure` — sweeps and Morris screening.
@@ -251,4 +255,36 @@ def comparison_panels(panels: Sequence[KpiPanel], name_a: str, name_b: str) -> b
             ax.grid(axis="x", alpha=0.3)
     fig.suptitle("A, B and the paired difference B − A, each KPI in its own unit (95% CIs)", fontsize=9)
     fig.tight_layout()
+    return _png(fig)
+
+
+def capacity_timeline_figure(lines: Sequence[tuple[str, np.ndarray, np.ndarray]], title: str) -> bytes:
+    """Step lines of capacity over time: ``(label, days, trucks per hour)`` per stage."""
+    fig = Figure(figsize=(9, 3.6))
+    ax = fig.subplots()
+    for i, (label, x, y) in enumerate(lines):
+        colour = COLOURS[i] if i < len(COLOURS) else None
+        ax.plot(x, y, drawstyle="steps-post", lw=1.1, label=label, color=colour)
+    ax.set_xlabel("day of the run (model time zone)", fontsize=8)
+    ax.set_ylabel("capacity, trucks/hour", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6, ncol=2, loc="upper right")
+    ax.set_title(title, fontsize=10)
+    return _png(fig)
+
+
+def capacity_figure(rows: Sequence[tuple[str, float, float, str]], title: str) -> bytes:
+    """Horizontal bars: ``(label, trucks/day, 95% half-width, binding stage)`` per route."""
+    fig = Figure(figsize=(8, 0.36 * len(rows) + 1.3))
+    ax = fig.subplots()
+    y = np.arange(len(rows))[::-1]
+    means = [r[1] for r in rows]
+    halves = [0.0 if math.isnan(r[2]) else r[2] for r in rows]
+    ax.barh(y, means, xerr=halves, color=COLOURS[0], alpha=0.8, ecolor="0.2", capsize=2)
+    for yi, (_, mean, _, binding) in zip(y, rows, strict=True):
+        ax.text(mean, yi, f"  {binding}", va="center", fontsize=6)
+    ax.set_yticks(y, labels=[r[0] for r in rows], fontsize=7)
+    ax.set_xlabel("sustainable throughput, trucks/day (95% CI); label: binding stage", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title, fontsize=10)
     return _png(fig)

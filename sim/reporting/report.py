@@ -26,9 +26,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from sim.engine.capacity import capacity_per_hour, scenario_timelines
 from sim.engine.records import OUTCOMES
 from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.capacity import RouteCapacity
+from sim.experiments.capacity import as_rows as capacity_rows
+from sim.experiments.capacity import markdown as capacity_markdown
+from sim.experiments.capacity import method_summary as capacity_method_summary
 from sim.experiments.comparison import (
     KpiComparison,
     compare_runs,
@@ -47,6 +52,7 @@ from sim.experiments.results_folder import (
 from sim.readouts.daily import ALL
 from sim.readouts.headline import HEADLINE
 from sim.reporting import plots
+from sim.scenario.schema import Scenario
 
 PRECISION = 0.02  # replications needed for a CI half-width of 2% of the mean
 COMPARISON_FORMAT = "bordersim-comparison/1"
@@ -391,6 +397,15 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
             q = np.quantile(v, [0.5, 0.9, 0.95, 0.99])
             rows.append([label, f"{v.size:,}", f"{v.mean():.2f}", *(f"{x:.2f}" for x in q)])
     r.table(["trucks", "n", "mean h", "p50 h", "p90 h", "p95 h", "p99 h"], rows)
+    r.heading("Capacity over time")
+    for i, x in enumerate(runs):
+        name = "capacity_over_time.png" if len(runs) == 1 else f"capacity_over_time_{'ab'[i]}.png"
+        r.figure(
+            name,
+            capacity_over_time_png(x.folder.scenario(), f"Chinese-side capacity — {x.label}"),
+            "Capacity of each Chinese-side stage (trucks/hour of its first class): its hours in "
+            "UTC+8, lanes by hour, dated changes and ramps after closures (sim.engine.capacity).",
+        )
     r.heading("Utilisation by hour of day and stage")
     for i, x in enumerate(runs):
         stages, grid = x.utilisation_grid()
@@ -403,6 +418,50 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
             f"Busy share of open lane-time by stage and hour of day, measured days, all replications "
             f"({x.label}).",
         )
+
+
+def capacity_over_time_png(scenario: Scenario, title: str, side: str = "CN") -> bytes:
+    """The capacity timeline of every stage on ``side`` (all stages if none is), as a figure."""
+    stages = scenario_timelines(scenario)
+    chosen = [x for x in stages if x[1].side == side] or stages
+    horizon_h = scenario.horizon_days * 24
+    t = np.arange(0.0, horizon_h * 60.0 + 1.0, 15.0)
+    lines = []
+    for name, _, timeline, vs, served in chosen:
+        if not served:
+            continue
+        lines.append((f"{name} ({served[0]})", t / 1440.0, capacity_per_hour(timeline, vs, served[0], t)))
+    return plots.capacity_timeline_figure(lines, title)
+
+
+def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenario, out: str | Path) -> Path:
+    """``bordersim capacity --out FOLDER``: capacity.json, report.md/.html and their figures."""
+    target = Path(out)
+    r = Report(f"bordersim capacity — {scenario.name}")
+    r.para(capacity_method_summary())
+    r.markdown_table(capacity_markdown(list(capacities), scenario))
+    rows = [
+        (f"{c.crossing} {c.direction}", e.mean, e.half_width, c.binding_stage or "-")
+        for c in capacities
+        for e in [c.trucks_per_day]
+    ]
+    r.figure(
+        "capacity.png",
+        plots.capacity_figure(rows, f"Sustainable throughput — {scenario.name}"),
+        "Trucks per day each crossing and direction clears under saturating demand (all vehicles, "
+        "95% CI over replications), and the stage that binds.",
+    )
+    r.figure(
+        "capacity_over_time.png",
+        capacity_over_time_png(scenario, f"Chinese-side capacity — {scenario.name}"),
+        "Capacity of each Chinese-side stage over the run (trucks/hour of its first class).",
+    )
+    for name, png in r.figures.items():
+        write_atomic_bytes(target / "figures" / name, png)
+    write_atomic(target / "capacity.json", json.dumps(capacity_rows(list(capacities)), indent=2) + "\n")
+    write_atomic(target / "report.md", r.markdown())
+    write_atomic(target / "report.html", r.html())
+    return target
 
 
 def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:

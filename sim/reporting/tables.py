@@ -31,12 +31,18 @@ def kpi_table(scenario: Scenario, summary: dict[str, Estimate], header: str) -> 
         e = Estimate(e.mean * scale, e.half_width * scale, e.n)
         rows.append((" " * indent + label, _fmt(e, digits)))
 
-    heading("Vehicles cleared per day")
+    heading("Vehicles cleared per day (loaded trucks, the Vietnamese count)")
     row("all crossings", "cleared_per_day", indent=2)
     row("export (VN to CN)", "cleared_per_day.export", indent=2)
     row("import (CN to VN)", "cleared_per_day.import", indent=2)
     for cid, crossing in scenario.crossings.items():
         row(crossing.name, f"cleared_per_day.{cid}", indent=2)
+    if "empty_cleared_per_day" in summary:
+        heading("Empty returns crossed per day (not in the figure above)")
+        row("all crossings", "empty_cleared_per_day", indent=2)
+        for cid, crossing in scenario.crossings.items():
+            if summary[f"empty_cleared_per_day.{cid}"].mean > 0:
+                row(crossing.name, f"empty_cleared_per_day.{cid}", indent=2)
     row("Arrivals per day", "arrived_per_day")
     row("Gave up per day", "gave_up_per_day")
     heading("Backlog at midnight (trucks in the system)")

@@ -18,8 +18,8 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.scenario import limits as L
 from sim.scenario.distributions import Distribution
-from sim.scenario.hours import Closure, Hours, check_timezone, parse_clock
-from sim.scenario.spec import Date, Spec
+from sim.scenario.hours import Closure, Hours, as_start, check_timezone, parse_clock, parse_weekdays
+from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -38,6 +38,47 @@ class CargoClass(Spec):
         None,
         description="Time a truck waits for its first clearance stage before giving up and "
         "returning inland; omitted = never gives up.",
+    )
+    loaded: bool = Field(
+        True,
+        description="False for empty returns: they use roads, yards and stages (the Chinese "
+        "side counts them, F62-F64) but are not in the Vietnamese 'vehicles cleared' figure "
+        "(F64i); KPIs report them apart (`empty_cleared_per_day`).",
+    )
+
+
+class Staffing(Spec):
+    """Lanes staffed in a daily window: capacity by hour of day and weekday."""
+
+    days: str = Field("daily", description="Weekdays: 'daily', 'mon-fri', 'sat,sun', ...")
+    open: str = Field(description="Local start, 'HH:MM', in the time zone of the stage's calendar.")
+    close: str = Field(description="Local end, 'HH:MM' ('24:00' for midnight; earlier = past midnight).")
+    lanes: int = Field(
+        ge=0, le=L.MAX_LANES, description="Lanes staffed in the window (replaces the stage's `lanes`)."
+    )
+
+    _validate_days = field_validator("days")(lambda v: (parse_weekdays(v), v)[1])
+    _validate_clock = field_validator("open", "close")(lambda v: (parse_clock(v), v)[1])
+
+
+class StageChange(Spec):
+    """A dated change of a stage's capacity: more lanes, a slower check, new staffing."""
+
+    start: DateOrDateTime = Field(
+        description="When the change takes effect: a date (its local midnight) or a local "
+        "date-time, in the time zone of the stage's calendar."
+    )
+    reason: str = Field("", description="Why, with its source (fact id), for the reader.")
+    lanes: int | None = Field(None, ge=1, le=L.MAX_LANES, description="New number of lanes.")
+    trucks_per_hour: float | None = Field(
+        None, ge=L.MIN_TRUCKS_PER_HOUR, le=L.MAX_TRUCKS_PER_HOUR, description="New pace of a paced stage."
+    )
+    service: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="New service times of the classes listed (others keep theirs).",
+    )
+    staffing: list[Staffing] | None = Field(
+        None, max_length=L.MAX_WINDOWS, description="New staffing windows (an empty list removes them)."
     )
 
 
@@ -97,6 +138,25 @@ class Stage(Spec):
         le=L.MAX_LANES,
         description="Truck loads (one per wagon) a departure takes; with `departures`.",
     )
+    staffing: list[Staffing] = Field(
+        default_factory=list,
+        max_length=L.MAX_WINDOWS,
+        description="Lanes by hour of day and weekday: inside a window the stage has that many "
+        "lanes, outside the windows `lanes` (while its calendar is open). Capacity by hour.",
+    )
+    changes: list[StageChange] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Dated changes of lanes, pace, service times or staffing, in date order "
+        "(e.g. Youyiguan lanes 6 -> 12 on 30 Apr 2024, F59; a slower check from Oct 2020, F38).",
+    )
+    ramp_after_closure: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Capacity on the days back after a dated closure, as fractions of normal: "
+        "[0.25, 0.5] = a quarter in the first 24 h after reopening, half in the next 24 h. "
+        "Applied as service times divided by the fraction.",
+    )
 
     @model_validator(mode="after")
     def _one_service_rule(self) -> Stage:
@@ -114,6 +174,18 @@ class Stage(Spec):
             )
         for clock in self.departures or []:
             parse_clock(clock)
+        if self.departures is not None and (self.staffing or self.changes or self.ramp_after_closure):
+            raise ValueError("a timetabled stage takes no `staffing`, `changes` or `ramp_after_closure`")
+        starts = [as_start(c.start) for c in self.changes]
+        if len({x.utcoffset() is not None for x in starts}) > 1:
+            raise ValueError("`changes`: expected a UTC offset on every start date-time or on none")
+        if starts != sorted(starts):
+            raise ValueError("`changes` must be in date order")
+        for c in self.changes:
+            if c.trucks_per_hour is not None and self.trucks_per_hour is None:
+                raise ValueError("a change sets `trucks_per_hour` on a stage that has `service` times")
+            if c.service and self.trucks_per_hour is not None:
+                raise ValueError("a change sets `service` on a paced stage (use `trucks_per_hour`)")
         return self
 
 
@@ -121,7 +193,16 @@ class Route(Spec):
     """The stages one direction of a crossing passes, in order, and its yard."""
 
     stages: list[Stage] = Field(
-        min_length=1, max_length=L.MAX_STAGES_PER_ROUTE, description="Clearance stages in the order passed."
+        default_factory=list,
+        max_length=L.MAX_STAGES_PER_ROUTE,
+        description="Clearance stages of this crossing in the order passed (may be empty when a "
+        "`facility` does all the work).",
+    )
+    facility: Key | None = Field(
+        None,
+        description="A shared Chinese facility of [facilities] that this route passes too: "
+        "after its own stages for exports (VN -> CN), before them for imports. Several "
+        "crossings naming the same facility share its lanes and queues.",
     )
     yard_capacity: int | None = Field(
         None,
@@ -139,6 +220,43 @@ class Route(Spec):
         if dupes:
             raise ValueError(f"stage names must be unique within a route, repeated: {dupes}")
         return stages
+
+    @model_validator(mode="after")
+    def _some_stage(self) -> Route:
+        if not self.stages and self.facility is None:
+            raise ValueError("a route needs `stages`, a `facility`, or both")
+        return self
+
+
+class FacilityRoute(Spec):
+    """The stages of one direction of a shared facility, in the order passed."""
+
+    stages: list[Stage] = Field(
+        min_length=1, max_length=L.MAX_STAGES_PER_ROUTE, description="Stages in the order passed."
+    )
+
+    _unique_names = field_validator("stages")(Route._unique_names.__func__)
+
+
+class Facility(Spec):
+    """A Chinese-side port that one or more Vietnamese crossings feed, simulated once.
+
+    Youyiguan (Hữu Nghị Quan) takes the Hữu Nghị gate and road 1119–1120; Pò Chài
+    (Puzhai) takes road 1088/2–1089 and the Tân Thanh gate. Every route that names the
+    facility joins the same queues and shares the same lanes.
+    """
+
+    name: str = Field(description="Display name, e.g. 'Youyiguan (Hữu Nghị Quan)'.")
+    description: str = Field("", description="What the facility is, with its sources.")
+    routes: dict[Direction, FacilityRoute] = Field(
+        description="Stages per direction: 'export' = trucks entering China, 'import' = leaving it."
+    )
+    closures: list[Closure] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Dated closures of the facility (both directions), local dates in the "
+        "time zone of each stage's calendar: every crossing feeding it stops crossing.",
+    )
 
 
 class Crossing(Spec):
@@ -354,6 +472,11 @@ class Scenario(Spec):
     crossings: dict[Key, Crossing] = Field(
         min_length=1, max_length=L.MAX_CROSSINGS, description="Gates and freight roads."
     )
+    facilities: dict[Key, Facility] = Field(
+        default_factory=dict,
+        max_length=L.MAX_CROSSINGS,
+        description="Shared Chinese-side facilities that routes name.",
+    )
     demand: Demand = Field(description="Arrivals.")
     initial_backlog: list[Backlog] = Field(
         default_factory=list, max_length=L.MAX_STREAMS, description="Trucks waiting at time zero."
@@ -387,40 +510,64 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
         problems.append((path, value, f"expected one of the {what}: {', '.join(sorted(known))}{hint}"))
         return False
 
+    def check_stage(here: FieldPath, stage: Stage, served_by: list[str]) -> None:
+        need((*here, "hours"), stage.hours, s.hours, "calendars in [hours]")
+        for k, cls in enumerate(stage.applies_to or []):
+            need((*here, "applies_to", k), cls, classes, "cargo classes")
+        services = [((*here, "service", key), key) for key in stage.service]
+        for i, change in enumerate(stage.changes):
+            services += [((*here, "changes", i, "service", key), key) for key in change.service]
+        for path, key in services:
+            if key != DEFAULT_SERVICE:
+                need(path, key, classes | {DEFAULT_SERVICE}, "cargo classes or 'default'")
+        for k, cls in enumerate(stage.priority):
+            need((*here, "priority", k), cls, classes, "cargo classes")
+        if stage.trucks_per_hour is None and DEFAULT_SERVICE not in stage.service:
+            served = [c for c in served_by if c in classes]
+            served = [c for c in served if stage.applies_to is None or c in stage.applies_to]
+            missing = [c for c in served if c not in stage.service]
+            if missing:
+                problems.append(
+                    (
+                        (*here, "service"),
+                        sorted(stage.service),
+                        f"expected a time for {', '.join(missing)} or a 'default'",
+                    )
+                )
+
+    # Classes each facility direction serves: those of the enabled crossings that feed it.
+    feeds: dict[tuple[str, str], list[str]] = {}
+    for crossing in s.crossings.values():
+        for direction, route in crossing.routes.items():
+            if route.facility is not None and crossing.enabled:
+                known = feeds.setdefault((route.facility, direction), [])
+                known += [c for c in crossing.accepts if c not in known]
+    for fid, facility in s.facilities.items():
+        for direction, froute in facility.routes.items():
+            for j, stage in enumerate(froute.stages):
+                here = ("facilities", fid, "routes", direction, "stages", j)
+                check_stage(here, stage, feeds.get((fid, direction), []))
+
     for cid, crossing in s.crossings.items():
         for i, cls in enumerate(crossing.accepts):
             need(("crossings", cid, "accepts", i), cls, classes, "cargo classes")
         for direction, route in crossing.routes.items():
             for j, stage in enumerate(route.stages):
-                here: FieldPath = ("crossings", cid, "routes", direction, "stages", j)
-                need((*here, "hours"), stage.hours, s.hours, "calendars in [hours]")
-                for k, cls in enumerate(stage.applies_to or []):
-                    need((*here, "applies_to", k), cls, classes, "cargo classes")
-                for key in stage.service:
-                    if key != DEFAULT_SERVICE:
-                        need(
-                            (*here, "service", key),
-                            key,
-                            classes | {DEFAULT_SERVICE},
-                            "cargo classes or 'default'",
-                        )
-                for k, cls in enumerate(stage.priority):
-                    need((*here, "priority", k), cls, classes, "cargo classes")
-                if stage.trucks_per_hour is None and DEFAULT_SERVICE not in stage.service:
-                    served = [c for c in crossing.accepts if c in classes]
-                    served = [c for c in served if stage.applies_to is None or c in stage.applies_to]
-                    missing = [c for c in served if c not in stage.service]
-                    if missing:
-                        problems.append(
-                            (
-                                (*here, "service"),
-                                sorted(stage.service),
-                                f"expected a time for {', '.join(missing)} or a 'default'",
-                            )
-                        )
-
+                check_stage(("crossings", cid, "routes", direction, "stages", j), stage, crossing.accepts)
+            shared: list[Stage] = []
+            if route.facility is not None:
+                path = ("crossings", cid, "routes", direction, "facility")
+                if need(path, route.facility, s.facilities, "facilities in [facilities]"):
+                    froute = s.facilities[route.facility].routes.get(direction)
+                    if froute is None:
+                        expected = f"expected a facility with a '{direction}' route"
+                        problems.append((path, route.facility, expected))
+                    else:
+                        shared = froute.stages
             for cls in crossing.accepts:
-                passes = [st for st in route.stages if st.applies_to is None or cls in st.applies_to]
+                passes = [
+                    st for st in [*route.stages, *shared] if st.applies_to is None or cls in st.applies_to
+                ]
                 for kind in ("conventional", "equipped"):
                     if not any(st.serves in ("all", kind) for st in passes):
                         problems.append(
@@ -536,6 +683,7 @@ def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             )
         )
     stages = sum(len(route.stages) for x in s.crossings.values() if x.enabled for route in x.routes.values())
+    stages += sum(len(route.stages) for f in s.facilities.values() for route in f.routes.values())
     if stages > L.MAX_STAGES:
         problems.append((("crossings",), stages, f"expected at most {L.MAX_STAGES} stages in all"))
     samples = (s.horizon_days * 1440.0 / s.reporting.queue_sample_min + 1) * max(stages, 1)

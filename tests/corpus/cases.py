@@ -209,6 +209,9 @@ CASES: list[Case] = [
     Case(D, "start_is_time", "start_date", {"start": "07:00:00"}),
     Case(D, "window_datetime_offset", "start", {"demand": 'windows = [{ start = 2023-02-13T00:00:00+08:00, end = 2023-02-14, factor = 2 }]'}),
     Case(D, "start_datetime", "start_date", {"start": "2023-02-13T00:00:00"}),
+    Case(D, "changes_mixed_offsets", "changes", {"stage": 'changes = [{ start = 2023-02-14T07:00:00+08:00, lanes = 3 }, { start = 2023-02-15T07:00:00, lanes = 4 }]'}),
+    Case(D, "change_year_9999", "start", {"stage": 'changes = [{ start = 9999-01-01, lanes = 3 }]'}),
+    Case(N, "change_lanes_huge", "lanes", {"stage": 'changes = [{ start = 2023-02-14, lanes = 1000000000 }]'}),
     # -- time zones -------------------------------------------------------------------------------------
     Case(TZ, "tz_folder", "timezone", {"tz": '"Asia"'}),
     Case(TZ, "tz_empty", "timezone", {"tz": '""'}),

@@ -15,24 +15,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic
 from sim.experiments.distributed import SchedulerError
-from sim.experiments.replications import run_replications
-from sim.experiments.results_folder import (
-    FolderError,
-    ResultsFolder,
-    describe_warmup,
-    encoded_replication,
-    is_results_folder,
-    summarise_runs,
-    to_arrow,
-    warmup_suggestion,
-)
+from sim.experiments.integrity import FolderError
 from sim.experiments.workers import WorkerError
-from sim.readouts.replication import replication_output
-from sim.reporting.tables import kpi_table
 from sim.scenario.files import (
     ScenarioError,
     deep_merge,
@@ -48,6 +36,13 @@ from sim.scenario.overrides import Setting, load_with_settings, parse_settings
 from sim.scenario.overrides import apply as apply_settings
 from sim.scenario.schema import Scenario
 from sim.version import __version__
+
+if TYPE_CHECKING:
+    from sim.experiments.results_folder import ResultsFolder
+
+# Start-up (issue 13): `bordersim --help` and `validate` import only the scenario layer;
+# NumPy, SciPy, SimPy, pyarrow and the plotting libraries are imported by the commands
+# that use them.
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -399,6 +394,8 @@ def _scenario_of(
     reference: str | None, overrides: dict, settings: Sequence[Setting] = ()
 ) -> tuple[Scenario, str]:
     """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+
     if reference is not None and is_results_folder(reference):
         stored = ResultsFolder.open(reference).scenario()
         data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
@@ -464,6 +461,10 @@ def execute(
     Returns the outputs kept in memory (without a folder), the wall time and how many ran.
     Raises KeyboardInterrupt (Ctrl-C or SIGTERM) after stopping the workers.
     """
+    from sim.experiments.replications import run_replications
+    from sim.experiments.results_folder import encoded_replication
+    from sim.readouts.replication import replication_output
+
     done = set(folder.done()) if folder is not None else set()
     todo = [r for r in range(replications) if r not in done]
     outputs = []
@@ -512,6 +513,8 @@ def _resume_command(argv: Sequence[str]) -> str:
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments.results_folder import ResultsFolder
+
     settings = parse_settings(args.settings)
     scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
@@ -540,6 +543,9 @@ def _run_in(
     folder: ResultsFolder | None,
     settings: list,
 ) -> int:
+    from sim.experiments.results_folder import describe_warmup, summarise_runs, to_arrow, warmup_suggestion
+    from sim.reporting.tables import kpi_table
+
     try:
         outputs, wall, _ = execute(
             scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
@@ -625,6 +631,8 @@ def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: Resul
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
+    from sim.experiments.analysis import replications_needed
+
     if runs and key not in runs[0]:
         known = ", ".join(list(runs[0])[:6])
         raise ScenarioError(
@@ -649,6 +657,7 @@ def _compare(args: argparse.Namespace) -> int:
         run_kpis,
         statements,
     )
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
     from sim.readouts.headline import HEADLINE
     from sim.reporting.report import write_comparison_manifest
 
@@ -805,6 +814,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _animate(args: argparse.Namespace) -> int:
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+    from sim.readouts.replication import replication_output
+
     try:
         import plotly  # noqa: F401
     except ImportError:
@@ -1036,6 +1048,7 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _show(reference: str, resolved: bool) -> int:
+    from sim.experiments.results_folder import is_results_folder
     from sim.scenario.files import read_chain
     from sim.scenario.inspect import flatten, show_value
 

@@ -51,6 +51,7 @@ from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
 from sim.experiments.integrity import (
     LOCK_NAME,
+    FolderError,
     FolderLock,
     LockedError,
     is_sealed,
@@ -95,10 +96,6 @@ TABLES = {
     "series_total/": "backlog and queues over time of all crossings together, per replication",
     "datapackage.json": "data dictionary: every table's files and columns, with descriptions and units",
 }
-
-
-class FolderError(Exception):
-    """A results folder that cannot be used as asked; the message is one line."""
 
 
 def part_name(replication: int) -> str:

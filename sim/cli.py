@@ -91,6 +91,15 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_records(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="also keep the per-truck and per-stage records in --out (about 40 MB a replication-year; "
+        "needed by the report's waiting-time distribution and by animate)",
+    )
+
+
 def _add_scenario_path(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--scenario-path",
@@ -139,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace the results already in --out")
+    _add_records(run)
     run.add_argument(
         "--event-log",
         metavar="FILE",
@@ -163,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
     _add_set(cmp_)
     cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
+    _add_records(cmp_)
     cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
@@ -462,7 +473,7 @@ def execute(
     Raises KeyboardInterrupt (Ctrl-C or SIGTERM) after stopping the workers.
     """
     from sim.experiments.replications import run_replications
-    from sim.experiments.results_folder import encoded_replication
+    from sim.experiments.results_folder import encoded_replication, written_replication
     from sim.readouts.replication import replication_output
 
     done = set(folder.done()) if folder is not None else set()
@@ -474,8 +485,15 @@ def execute(
     ran = 0
     try:
         with _progress(replications, len(done), scenario.name) as bar:
-            if folder is not None:  # the workers encode the Parquet files; this process writes them
-                jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
+            if folder is not None and scheduler is not None:
+                # Dask workers may not see this disk: they send the encoded files back to be written.
+                jobs = run_replications(
+                    encoded_replication, scenario, todo, workers, scheduler, extra=(records,)
+                )
+            elif folder is not None:  # each worker writes its own parts; this process records them
+                jobs = run_replications(
+                    written_replication, scenario, todo, workers, scheduler, extra=(str(folder.path), records)
+                )
             else:
                 jobs = run_replications(
                     replication_output, scenario, todo, workers, scheduler, extra=(None, records)
@@ -524,7 +542,14 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     folder = None
     if args.out:
         folder = ResultsFolder.start(
-            args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
+            args.out,
+            scenario,
+            args.replications,
+            source,
+            argv,
+            resume=args.resume,
+            force=args.force,
+            records=_records(args),
         )
         folder.record_settings([x.text for x in settings])
     try:
@@ -548,7 +573,7 @@ def _run_in(
 
     try:
         outputs, wall, _ = execute(
-            scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
+            scenario, args.replications, workers, args.scheduler, folder, records=_records(args)
         )
     except KeyboardInterrupt:
         if folder is None:
@@ -604,6 +629,11 @@ def _run_in(
     if args.event_log:
         _write_event_log(args.event_log, scenario, outputs, folder)
     return 0
+
+
+def _records(args: argparse.Namespace) -> bool:
+    """Keep the per-truck and per-stage records: asked for, or needed for the event log."""
+    return bool(args.records or args.event_log)
 
 
 def _check_event_log(path: str | None) -> None:
@@ -713,11 +743,18 @@ def _compare(args: argparse.Namespace) -> int:
             argv += [w for x in settings for w in ("--set", x.text)]
             for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
                 folder = ResultsFolder.start(
-                    out / label, s, n, str(src), argv, resume=args.resume, force=args.force
+                    out / label,
+                    s,
+                    n,
+                    str(src),
+                    argv,
+                    resume=args.resume,
+                    force=args.force,
+                    records=args.records,
                 )
                 folder.record_settings([x.text for x in settings])
                 try:
-                    execute(s, n, workers, args.scheduler, folder)
+                    execute(s, n, workers, args.scheduler, folder, records=args.records)
                     folder.finish()
                     runs.append(folder.kpi_runs())
                 except KeyboardInterrupt:

@@ -23,7 +23,21 @@ CSV = {"summary.csv": "summary", "kpis.csv": "kpis_csv", "daily_summary.csv": "d
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("dd") / "run"
     assert (
-        main(["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1", "--out", str(out)])
+        main(
+            [
+                "run",
+                "baseline",
+                "--days",
+                "4",
+                "--replications",
+                "2",
+                "--workers",
+                "1",
+                "--records",
+                "--out",
+                str(out),
+            ]
+        )
         == 0
     )
     return out

@@ -8,17 +8,23 @@
       summary.csv            each KPI over replications: mean, 95% CI (Student t), n
       kpis.csv               one row per replication, one column per KPI
       daily_summary.csv      daily KPIs by crossing: mean and 95% CI half-width over replications
-      trucks/r00000.parquet  per-truck records of each replication     (sim.replication)
-      stages/r00000.parquet  per-stage records                         (sim.replication)
+      trucks/r00000.parquet  per-truck records of each replication, with --records (sim.replication)
+      stages/r00000.parquet  per-stage records, with --records                    (sim.replication)
       daily/r00000.parquet   daily KPIs by crossing                     (sim.daily)
       series/r00000.parquet  backlog and queues over time               (sim.hourly)
       utilisation/r00000.parquet   lane-time by stage and hour of day   (sim.hourly)
       kpis/r00000.parquet    the replication's KPIs, written last
       .lock                  held (flock) by the process writing the folder
 
+The per-truck and per-stage records are written only when asked for (``--records``;
+``records`` in the manifest): a replication-year of them is about 40 MB, the other tables
+together well under 1 MB. ``report`` and ``animate`` say so when a folder has none.
+
 Each table folder is one tidy table split by replication: ``pyarrow.parquet.read_table``
 (or pandas, polars, DuckDB) reads the folder whole. Every file is written
-atomically. Once all of a replication's parts are on disk, the manifest records
+atomically, by the process that ran the replication (a worker writes its own parts and
+sends back only their checksums; the parent records them in the manifest).
+Once all of a replication's parts are on disk, the manifest records
 each part's SHA-256 and row count (``parts``): a replication counts as done only
 then, and only while its files still match. The summaries' checksums are recorded
 too (``outputs``), and the manifest carries the checksum of its own content
@@ -86,8 +92,8 @@ TABLES = {
     "summary.csv": "each KPI over replications: mean, half_width and low/high of the 95% Student-t CI, n",
     "kpis.csv": "one row per replication, one column per KPI (sim.kpis, sim.headline)",
     "daily_summary.csv": "daily KPIs by crossing (sim.daily): mean and 95% CI half-width over replications",
-    "trucks/": "per-truck records, one Parquet file per replication (sim.replication)",
-    "stages/": "per-stage records of each truck (sim.replication)",
+    "trucks/": "per-truck records, one Parquet file per replication (sim.replication); with --records",
+    "stages/": "per-stage records of each truck (sim.replication); with --records",
     "daily/": "daily KPIs per replication and crossing (sim.daily)",
     "series/": "backlog, road queue and stage queues over time, by crossing (sim.hourly)",
     "utilisation/": "busy and open lane-minutes by stage and hour of day, measured days (sim.hourly)",
@@ -155,9 +161,40 @@ def _rep_key(replication: int) -> str:
     return f"r{replication:05d}"
 
 
-def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
-    """Run a replication and encode its tables: a worker's unit of work for a results folder."""
-    return encode(replication_output(scenario, replication), scenario)
+def encoded_replication(scenario: Scenario, replication: int, records: bool = True) -> EncodedReplication:
+    """Run a replication and encode its tables: a remote (Dask) worker's unit of work for a
+    results folder, sent back whole to the process that writes the folder."""
+    return encode(replication_output(scenario, replication, records=records), scenario)
+
+
+@dataclass(frozen=True)
+class WrittenReplication:
+    """A replication whose parts a worker has written to the folder itself: only each part's
+    ``{"sha256": ..., "rows": ..., "bytes": ...}`` travels back to the parent."""
+
+    replication: int
+    digests: dict[str, dict[str, Any]]
+
+
+def write_parts(path: str | Path, encoded: EncodedReplication) -> WrittenReplication:
+    """Write a replication's parts into the folder at ``path``, each atomically, the KPIs last."""
+    name = part_name(encoded.replication)
+    for table, data in encoded.parts.items():
+        write_atomic_bytes(Path(path) / table / name, data)
+    digests = {t: {**d, "bytes": len(encoded.parts[t])} for t, d in encoded.digests.items()}
+    return WrittenReplication(encoded.replication, digests)
+
+
+def written_replication(
+    scenario: Scenario, replication: int, path: str, records: bool = False
+) -> WrittenReplication:
+    """Run a replication, encode its tables and write them into the folder at ``path``: a local
+    worker's unit of work, so that the parent process only coordinates (issue 13). The parent
+    holds the folder's lock for the whole run and records the parts in the manifest."""
+    output = replication_output(scenario, replication, records=records)
+    encoded = encode(output, scenario)
+    del output
+    return write_parts(path, encoded)
 
 
 class ResultsFolder:
@@ -314,6 +351,7 @@ class ResultsFolder:
         command: Sequence[str] = (),
         resume: bool = False,
         force: bool = False,
+        records: bool = False,
     ) -> ResultsFolder:
         """Prepare ``path`` for a run: a new folder, or one to continue (``resume``) or replace (``force``).
 
@@ -336,7 +374,7 @@ class ResultsFolder:
         except LockedError as err:
             raise FolderError(str(err)) from None
         try:
-            folder._prepare(scenario, digest, replications, source, command, resume, force)
+            folder._prepare(scenario, digest, replications, source, command, resume, force, records)
         except BaseException:
             folder.release()
             raise
@@ -351,6 +389,7 @@ class ResultsFolder:
         command: Sequence[str],
         resume: bool,
         force: bool,
+        records: bool = False,
     ) -> None:
         """With the lock held: check the folder may be used as asked, then write the manifest."""
         folder, path = self, self.path
@@ -387,6 +426,12 @@ class ResultsFolder:
                     f"{path}: --replications {replications}: expected at least the "
                     f"{old.get('replications')} this folder was started with"
                 )
+            elif bool(old.get("records", True)) != records:
+                had = "with" if old.get("records", True) else "without"
+                raise FolderError(
+                    f"{path}: was run {had} --records (the per-truck records): --resume continues it "
+                    f"{had} --records only; use --force to replace it, or another --out"
+                )
             if not force:
                 previous = folder.manifest(check=True)
                 folder._manifest = previous
@@ -408,6 +453,7 @@ class ResultsFolder:
             "horizon_days": scenario.horizon_days,
             "warmup_days": scenario.warmup_days,
             "confidence": 0.95,
+            "records": records,
             "wall_s": float(previous.get("wall_s", 0.0)),
             "sessions": previous.get("sessions", []),
             "parts": previous.get("parts", {}),
@@ -438,16 +484,31 @@ class ResultsFolder:
         manifest["settings"] = list(settings)
         self._write_manifest(manifest)
 
-    def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
-        """Write one replication's tables, each atomically, its KPIs last; then record their
-        checksums in the manifest, which makes the replication count as done."""
-        encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
-        name = part_name(encoded.replication)
-        for table, data in encoded.parts.items():
-            write_atomic_bytes(self.path / table / name, data)
+    def has_records(self) -> bool:
+        """Whether the folder holds the per-truck and per-stage records (``--records``)."""
+        return bool(self.manifest().get("records", True))
+
+    def write_replication(self, output: ReplicationOutput | EncodedReplication | WrittenReplication) -> None:
+        """Write one replication's tables, each atomically, its KPIs last (unless a worker has
+        written them already); then record their checksums in the manifest, which makes the
+        replication count as done."""
+        if isinstance(output, WrittenReplication):
+            written = output
+            name = part_name(written.replication)
+            for table, digest in written.digests.items():  # the worker's files, as it reported them
+                file = self.path / table / name
+                size = file.stat().st_size if file.is_file() else None
+                if size != digest["bytes"]:
+                    raise FolderError(
+                        f"{file}: {'missing' if size is None else f'{size} bytes'} after the worker wrote "
+                        f"{digest['bytes']} bytes (another process in the folder?)"
+                    )
+        else:
+            encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
+            written = write_parts(self.path, encoded)
         manifest = self._manifest if self._manifest is not None else self.manifest()
         parts = dict(manifest.get("parts", {}))
-        parts[_rep_key(encoded.replication)] = encoded.digests
+        parts[_rep_key(written.replication)] = written.digests
         manifest["parts"] = dict(sorted(parts.items()))
         manifest["completed"] = len(parts)
         self._write_manifest(manifest)

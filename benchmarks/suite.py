@@ -91,7 +91,7 @@ def probe(tree: Path, kind: str, **args) -> dict:
     return json.loads(lines[-1][7:])
 
 
-def old_tree(commit: str) -> Path:
+def commit_tree(commit: str) -> Path:
     """A worktree of ``commit`` (made once, kept for later runs)."""
     sha = subprocess.run(["git", "-C", str(NEW), "rev-parse", "--short", commit], capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
@@ -160,17 +160,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="fewer repeats and replications (about 8 min)")
     p.add_argument("--old", default=OLD_COMMIT, help=f"the commit measured as today (default {OLD_COMMIT})")
     p.add_argument(
+        "--new",
+        default=None,
+        help="a commit measured as now, in its own worktree (default: this checkout)",
+    )
+    p.add_argument(
         "--figure", default=str(HERE / "replications_per_minute.png"), help="where to write the figure"
     )
     a = p.parse_args(argv)
-    old = old_tree(a.old)
-    trees = {"today": old, "now": NEW}
+    old = commit_tree(a.old)
+    new = NEW if a.new is None else commit_tree(a.new)
+    trees = {"today": old, "now": new}
     repeat = 1 if a.quick else 2
     n_rate = 4 if a.quick else 10
     rss_counts = (1, 5, 20) if a.quick else (1, 20, 100)
     started = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"bordersim suite: today = {a.old} ({old}), now = {NEW}; {os.cpu_count()} cores, load {load:.1f}")
+    print(
+        f"bordersim suite: today = {a.old} ({old}), now = {a.new or 'this checkout'} ({new}); {os.cpu_count()} cores, load {load:.1f}"
+    )
     print("Every row: best of the alternated runs; ratios between columns of the same row.\n")
 
     # 1. A baseline year in one process, and the reference.
@@ -179,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         order = ["today", "now"] if i % 2 == 0 else ["now", "today"]
         for side in order:
             years[side].append(probe(trees[side], "year", days=YEAR))
-        years["reference"].append(probe(NEW, "reference", days=YEAR))
+        years["reference"].append(probe(new, "reference", days=YEAR))
     best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
     same = {r["kpis"] for r in years["today"] + years["now"]}
     print("1. A baseline year in one process (load, run_once, kpis)")
@@ -215,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         r1, r2 = rates[side][1], rates[side][2]
         print(f"   {side:8}{r1:9.1f}/min{r2:9.1f}/min{r2 / r1:8.2f}x"
               f"{1000 / r2:9.1f} min{size / 1e6:13.2f} MB")  # fmt: skip
-    rec = experiment(NEW, 1, 1, extra=("--records",))
+    rec = experiment(new, 1, 1, extra=("--records",))
     print(f"   now with --records: {rec['bytes'] / 1e6:.1f} MB per replication-year\n")
 
     # 3. Peak RSS per process against replications (one worker: the replications run in the process).

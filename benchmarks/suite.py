@@ -95,7 +95,7 @@ def commit_tree(commit: str) -> Path:
     """A worktree of ``commit`` (made once, kept for later runs)."""
     sha = subprocess.run(["git", "-C", str(NEW), "rev-parse", "--short", commit], capture_output=True,
                          text=True, check=True).stdout.strip()  # fmt: skip
-    path = Path(tempfile.gettempdir()) / f"bordersim-old-{sha}"
+    path = Path(tempfile.gettempdir()) / f"bordersim-{sha}"
     if not (path / "sim").is_dir():
         subprocess.run(["git", "-C", str(NEW), "worktree", "add", "--detach", str(path), sha], check=True,
                        capture_output=True)  # fmt: skip
@@ -157,7 +157,11 @@ def figure(rates: dict[str, dict[int, float]], note: str, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="fewer repeats and replications (about 8 min)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="one repeat, fewer replications, RSS on 60-day replications (~8 min)",
+    )
     p.add_argument("--old", default=OLD_COMMIT, help=f"the commit measured as today (default {OLD_COMMIT})")
     p.add_argument(
         "--new",
@@ -172,12 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     new = NEW if a.new is None else commit_tree(a.new)
     trees = {"today": old, "now": new}
     repeat = 1 if a.quick else 2
-    n_rate = 4 if a.quick else 10
+    n_rate = 2 if a.quick else 10
     rss_counts = (1, 5, 20) if a.quick else (1, 20, 100)
+    rss_days = 60 if a.quick else YEAR  # quick: 60-day replications (memory per replication scales with days)
     started = time.perf_counter()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"bordersim suite: today = {a.old} ({old}), now = {a.new or 'this checkout'} ({new}); {os.cpu_count()} cores, load {load:.1f}"
+        f"bordersim suite: today = {a.old} ({old}), now = {a.new or 'this checkout'} ({new}); "
+        f"{os.cpu_count()} cores, load {load:.1f}"
     )
     print("Every row: best of the alternated runs; ratios between columns of the same row.\n")
 
@@ -227,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   now with --records: {rec['bytes'] / 1e6:.1f} MB per replication-year\n")
 
     # 3. Peak RSS per process against replications (one worker: the replications run in the process).
-    print("3. Peak RSS per process, baseline years run back to back in one process (--workers 1)")
+    print(f"3. Peak RSS per process, {rss_days}-day baseline replications run back to back in one process "
+          "(--workers 1)")  # fmt: skip
     print(
         f"   {'':8}"
         + "".join(f"{f'{n} rep.':>10}" for n in rss_counts)
@@ -237,10 +244,10 @@ def main(argv: list[str] | None = None) -> int:
         row = []
         for n in rss_counts:
             if side == "today" and n > 20:
-                row.append("skipped")  # grows by ~125 MB a replication: 100 would need ~12 GB
+                row.append("skipped")  # grows by ~125 MB a replication-year: 100 would need ~12 GB
                 continue
-            row.append(f"{experiment(trees[side], n, 1)['rss_self_mb']:.0f} MB")
-        two = experiment(trees[side], rss_counts[1], 2)
+            row.append(f"{experiment(trees[side], n, 1, days=rss_days)['rss_self_mb']:.0f} MB")
+        two = experiment(trees[side], rss_counts[1], 2, days=rss_days)
         print(f"   {side:8}" + "".join(f"{x:>10}" for x in row)
               + f"{two['rss_self_mb']:>20.0f} / {two['rss_children_mb']:.0f} MB")  # fmt: skip
     print()

@@ -250,3 +250,12 @@ def test_resume_keeps_the_records_setting(tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "was run without --records" in err[0], err
+
+
+def test_the_mean_backlog_read_one_replication_at_a_time_is_the_mean_series(folder):
+    from sim.experiments.results_folder import ResultsFolder, mean_series
+
+    results = ResultsFolder.open(folder)
+    times, backlog = results.mean_backlog()
+    expected_times, expected = mean_series(results.read_table("series"))
+    assert times.tolist() == expected_times.tolist() and backlog.tolist() == expected.tolist()

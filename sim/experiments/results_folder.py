@@ -334,6 +334,21 @@ class ResultsFolder:
         table = joined(name, crossings, totals, order)
         return table if columns is None else table.select(list(columns))
 
+    def mean_backlog(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sample times (h) and the mean over replications of the backlog (trucks in the system,
+        all crossings), as :func:`mean_series` gives it, read one replication at a time: the
+        memory it takes does not grow with the replications (1,000 replication-years of the
+        queue series by crossing would be 70 million rows)."""
+        reps = self.replications()
+        total: np.ndarray | None = None
+        times = np.zeros(0)
+        for r in reps:
+            part = pq.read_table(self.path / SPLIT["series"] / part_name(r), columns=["t_h", "in_system"])
+            values = part.column("in_system").to_numpy().astype(float)
+            total = values if total is None else total + values
+            times = part.column("t_h").to_numpy()
+        return times, (total if total is not None else np.zeros(0)) / max(len(reps), 1)
+
     def kpi_runs(self) -> list[dict[str, float]]:
         """KPIs of each replication, in replication order."""
         return [
@@ -557,7 +572,8 @@ class ResultsFolder:
         manifest["outputs"][DATAPACKAGE] = sha256_file(self.path / DATAPACKAGE)
         manifest["status"] = "complete"
         manifest["completed"] = len(runs)
-        manifest["warmup_suggestion"] = warmup_suggestion(self.read_table("series"), self.scenario())
+        times, backlog = self.mean_backlog()
+        manifest["warmup_suggestion"] = suggest_warmup(times, backlog, self.scenario())
         self._write_manifest(manifest)
         return summary
 
@@ -670,6 +686,11 @@ def mean_series(
 def warmup_suggestion(series: pa.Table, scenario: Scenario) -> dict[str, Any]:
     """MSER-5 on the backlog (trucks in the system, all crossings), mean over replications."""
     times, backlog = mean_series(series)
+    return suggest_warmup(times, backlog, scenario)
+
+
+def suggest_warmup(times: np.ndarray, backlog: np.ndarray, scenario: Scenario) -> dict[str, Any]:
+    """MSER-5 on a backlog series sampled at ``times`` (hours)."""
     step_h = float(times[1] - times[0]) if times.size > 1 else 1.0
     method = (
         "MSER-5 on the mean over replications of the backlog (trucks in the system) "

@@ -18,7 +18,7 @@ the ratios, not the seconds. It prints
 * bytes per replication-year of a results folder;
 * start-up time of ``bordersim --help`` and ``bordersim validate FILE``;
 
-and writes ``replications_per_minute.png`` (replication-years per minute against workers).
+and writes ``replication_years_per_minute.png`` (replication-years per minute against workers).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         help="a commit measured as now, in its own worktree (default: this checkout)",
     )
     p.add_argument(
-        "--figure", default=str(HERE / "replications_per_minute.png"), help="where to write the figure"
+        "--figure", default=str(HERE / "replication_years_per_minute.png"), help="where to write the figure"
     )
     a = p.parse_args(argv)
     old = commit_tree(a.old)

@@ -1,7 +1,7 @@
 """Every figure of issue 13 in one run, today's code and this checkout side by side.
 
-    python benchmarks/suite.py            # the full run (about 25 min on the project's 2 cores)
-    python benchmarks/suite.py --quick    # the same figures on fewer replications (about 8 min)
+    python benchmarks/suite.py            # the full run (an estimated 15-20 min on 2 idle cores)
+    python benchmarks/suite.py --quick    # one repeat, fewer replications, RSS on 60-day replications
 
 "Today" is another commit of the project (``--old``, default ``b82031e``, main when issue 13
 was opened), checked out once into a temporary git worktree. Every measurement runs in a fresh
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="one repeat, fewer replications, RSS on 60-day replications (~8 min)",
+        help="one repeat, fewer replications, RSS on 60-day replications",
     )
     p.add_argument("--old", default=OLD_COMMIT, help=f"the commit measured as today (default {OLD_COMMIT})")
     p.add_argument(

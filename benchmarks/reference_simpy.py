@@ -88,7 +88,6 @@ class ReferenceModel:
         # routes[crossing][direction][class] -> stages; yard[crossing][direction]
         self.routes: list[list[list[list[Stage]]]] = []
         self.yard: list[list[simpy.Resource | None]] = []
-
         def build(name: str, st, accepts: list[str]) -> tuple[Stage, dict]:
             draw = {}
             for cname in accepts:

@@ -90,22 +90,8 @@ def test_the_page_is_self_contained_and_the_same_for_the_same_run(tmp_path) -> N
 
 
 def test_a_results_folder_gives_the_page_of_its_scenario(tmp_path, capsys) -> None:
-    assert (
-        main(
-            [
-                "run",
-                "baseline",
-                "--days",
-                "4",
-                "--replications",
-                "2",
-                "--records",
-                "--out",
-                str(tmp_path / "res"),
-            ]
-        )
-        == 0
-    )
+    args = ["run", "baseline", "--days", "4", "--replications", "2", "--records"]
+    assert main([*args, "--out", str(tmp_path / "res")]) == 0
     common = ["--crossing", "chi_ma", "--from", "2023-02-14T20:00", "--hours", "4", "--replication", "1"]
     assert main(["animate", str(tmp_path / "res"), *common, "--out", str(tmp_path / "f.html")]) == 0
     assert main(["animate", "baseline", "--days", "4", *common, "--out", str(tmp_path / "s.html")]) == 0

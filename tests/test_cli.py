@@ -48,7 +48,7 @@ def test_validate_bad_file_one_line_per_problem_exit_2(tmp_path):
         f"{bad}: horizon_days = 0: expected at least 1",
         f"{bad}: foo = 1: unknown key; expected one of: cargo, crossings, demand, description, extends, "
         "facilities, horizon_days, hours, initial_backlog, name, reporting, rng_seed, start_date, timezone, "
-        "warmup_days",
+            "warmup_days",
     ]
 
 

@@ -95,10 +95,8 @@ def test_report_of_something_else_is_one_line(tmp_path, setup, message):
 
 def test_a_folder_without_records_says_the_waiting_time_distribution_needs_them(tmp_path):
     out = tmp_path / "run"
-    assert (
-        main(["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1", "--out", str(out)])
-        == 0
-    )
+    args = ["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1"]
+    assert main([*args, "--out", str(out)]) == 0
     assert not (out / "trucks").exists() and not (out / "stages").exists()
     assert main(["report", str(out)]) == 0
     md = (out / "report" / "report.md").read_text()

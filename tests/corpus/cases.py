@@ -155,170 +155,63 @@ CASES: list[Case] = [
     Case(N, "rng_seed_negative", "rng_seed", {"top": "rng_seed = -1"}),
     Case(N, "perishable_inf", "perishable_delay_h", {"reporting": "perishable_delay_h = inf"}),
     Case(N, "recovery_nan", "recovery_factor", {"reporting": "recovery_factor = nan"}),
-    Case(
-        N,
-        "hour_of_day_inf",
-        "hour_of_day",
-        {"demand": "hour_of_day = [" + ", ".join(["1"] * 23 + ["inf"]) + "]"},
-    ),
+    Case(N, "hour_of_day_inf", "hour_of_day", {"demand": "hour_of_day = [" + ", ".join(["1"] * 23 + ["inf"]) + "]"}),
     Case(N, "month_huge", "month", {"demand": "month = [" + ", ".join(["1"] * 11 + ["1e9"]) + "]"}),
     Case(N, "growth_huge", "growth_per_year", {"demand": "growth_per_year = 1e6"}),
     Case(N, "growth_nan", "growth_per_year", {"demand": "growth_per_year = nan"}),
-    Case(
-        N,
-        "window_factor_nan",
-        "factor",
-        {"demand": "windows = [{ start = 2023-02-13, end = 2023-02-14, factor = nan }]"},
-    ),
-    Case(
-        N,
-        "window_factor_huge",
-        "factor",
-        {"demand": "windows = [{ start = 2023-02-13, end = 2023-02-14, factor = 1e9 }]"},
-    ),
+    Case(N, "window_factor_nan", "factor", {"demand": 'windows = [{ start = 2023-02-13, end = 2023-02-14, factor = nan }]'}),
+    Case(N, "window_factor_huge", "factor", {"demand": 'windows = [{ start = 2023-02-13, end = 2023-02-14, factor = 1e9 }]'}),
     Case(N, "yard_negative", "yard_capacity", {"stage": "", "crossing": "routes.export.yard_capacity = -1"}),
     Case(N, "road_inf", "road_m_per_truck", {"crossing": "road_m_per_truck = inf"}),
-    Case(
-        N,
-        "tph_denormal",
-        "trucks_per_hour",
-        {
-            "more_stages": (
-                '[[crossings.gate.routes.export.stages]]\nname = "paced"\nhours = "open"\ntrucks_per_hour = 1e-320'
-            )
-        },
-    ),
+    Case(N, "tph_denormal", "trucks_per_hour", {"more_stages": (
+        '[[crossings.gate.routes.export.stages]]\nname = "paced"\nhours = "open"\ntrucks_per_hour = 1e-320')}),
     Case(N, "quota_huge", "max_per_day", {"stage": "max_per_day = 100000000000000"}),
     Case(N, "equipped_nan", "equipped_share", {"stream": "equipped_share = nan"}),
     Case(N, "share_nan", "shares", {"share": "nan"}),
-    Case(
-        N,
-        "mixture_nan",
-        "probability",
-        {
-            "service": (
-                '{ kind = "mixture", branches = [{ name = "a", probability = nan, '
-                'duration = { kind = "deterministic", value_min = 1 } }] }'
-            )
-        },
-    ),
+    Case(N, "mixture_nan", "probability", {"service": (
+        '{ kind = "mixture", branches = [{ name = "a", probability = nan, '
+        'duration = { kind = "deterministic", value_min = 1 } }] }')}),
     # -- limits: what one run can hold ---------------------------------------------------------------
     Case(LIM, "tpd_1e12", "trucks_per_day", {"tpd": "1e12"}),
     Case(LIM, "demand_times_horizon", "trucks_per_day", {"tpd": "900000", "horizon": "3000"}),
-    Case(
-        LIM,
-        "growth_from_long_ago",
-        "trucks_per_day",
-        {"demand": "growth_per_year = 10\ngrowth_from = 1970-01-01"},
-    ),
-    Case(
-        LIM,
-        "stacked_windows",
-        "trucks_per_day",
-        {
-            "demand": "windows = ["
-            + ", ".join(["{ start = 2023-02-13, end = 2023-02-17, factor = 1000 }"] * 3)
-            + "]"
-        },
-    ),
+    Case(LIM, "growth_from_long_ago", "trucks_per_day", {"demand": "growth_per_year = 10\ngrowth_from = 1970-01-01"}),
+    Case(LIM, "stacked_windows", "trucks_per_day", {"demand": "windows = [" + ", ".join(
+        ["{ start = 2023-02-13, end = 2023-02-17, factor = 1000 }"] * 3) + "]"}),
     Case(LIM, "horizon_huge", "horizon_days", {"horizon": "99999"}),
     Case(LIM, "queue_sample_tiny", "queue_sample_min", {"reporting": "queue_sample_min = 1e-6"}),
-    Case(
-        LIM,
-        "queue_sample_many",
-        "queue_sample_min",
-        {"horizon": "3000", "reporting": "queue_sample_min = 1", "tpd": "10", "more_stages": _stages(20)},
-    ),
-    Case(
-        LIM,
-        "backlog_1e9",
-        "trucks",
-        {
-            "tail": (
-                '[[initial_backlog]]\ncrossing = "gate"\ndirection = "export"\ncargo = "general"\ntrucks = 1000000000'
-            )
-        },
-    ),
-    Case(
-        LIM,
-        "backlog_over_run",
-        "trucks",
-        {
-            "tail": (
-                '[[initial_backlog]]\ncrossing = "gate"\ndirection = "export"\ncargo = "general"\ntrucks = 9000000'
-            )
-        },
-    ),
+    Case(LIM, "queue_sample_many", "queue_sample_min", {"horizon": "3000", "reporting": "queue_sample_min = 1",
+                                                       "tpd": "10", "more_stages": _stages(20)}),
+    Case(LIM, "backlog_1e9", "trucks", {"tail": (
+        '[[initial_backlog]]\ncrossing = "gate"\ndirection = "export"\ncargo = "general"\ntrucks = 1000000000')}),
+    Case(LIM, "backlog_over_run", "trucks", {"tail": (
+        '[[initial_backlog]]\ncrossing = "gate"\ndirection = "export"\ncargo = "general"\ntrucks = 9000000')}),
     Case(LIM, "classes_128", "cargo", {"more_cargo": _classes(128)}),
     Case(LIM, "stages_60", "stages", {"more_stages": _stages(60)}),
-    Case(
-        LIM,
-        "departures_200",
-        "departures",
-        {"stage": "departures = [" + ", ".join(['"08:00"'] * 200) + "]\nwagons_per_train = 10"},
-    ),
-    Case(
-        LIM,
-        "windows_100",
-        "windows",
-        {
-            "hours": "special = [{ start = 2023-02-13, end = 2023-02-13, windows = ["
-            + ", ".join(['{ open = "01:00", close = "02:00" }'] * 100)
-            + "] }]"
-        },
-    ),
+    Case(LIM, "departures_200", "departures", {"stage": "departures = [" + ", ".join(['"08:00"'] * 200)
+                                               + "]\nwagons_per_train = 10"}),
+    Case(LIM, "windows_100", "windows", {"hours": "special = [{ start = 2023-02-13, end = 2023-02-13, windows = ["
+                                         + ", ".join(['{ open = "01:00", close = "02:00" }'] * 100) + "] }]"}),
     # -- dates -----------------------------------------------------------------------------------------
     Case(D, "start_year_1", "start_date", {"start": "0001-01-01"}),
     Case(D, "start_year_9999", "start_date", {"start": "9999-12-31"}),
     Case(D, "start_1969", "start_date", {"start": "1969-12-31"}),
     Case(D, "runs_past_2200", "horizon_days", {"start": "2200-12-01", "horizon": "60"}),
-    Case(
-        D,
-        "window_year_9999",
-        "end",
-        {"demand": "windows = [{ start = 2023-02-13, end = 9999-12-31, factor = 1 }]"},
-    ),
-    Case(D, "closure_year_1", "start", {"hours": "closures = [{ start = 0001-01-01, end = 2023-02-14 }]"}),
-    Case(
-        D, "closure_year_9999", "end", {"crossing": "closures = [{ start = 2023-02-13, end = 9999-12-31 }]"}
-    ),
-    Case(
-        D,
-        "closure_offset_one_end",
-        "closures",
-        {"hours": ("closures = [{ start = 2023-02-14T07:00:00+08:00, end = 2023-02-14T09:00:00 }]")},
-    ),
-    Case(
-        D,
-        "closure_offset_reversed",
-        "closures",
-        {"hours": ("closures = [{ start = 2023-02-14T09:00:00+07:00, end = 2023-02-14T09:30:00+08:00 }]")},
-    ),
-    Case(
-        D, "closure_text_date", "start", {"hours": 'closures = [{ start = "2023-02-31", end = 2023-02-14 }]'}
-    ),
-    Case(D, "special_year_9999", "end", {"hours": "special = [{ start = 2023-02-13, end = 9999-12-31 }]"}),
+    Case(D, "window_year_9999", "end", {"demand": 'windows = [{ start = 2023-02-13, end = 9999-12-31, factor = 1 }]'}),
+    Case(D, "closure_year_1", "start", {"hours": 'closures = [{ start = 0001-01-01, end = 2023-02-14 }]'}),
+    Case(D, "closure_year_9999", "end", {"crossing": 'closures = [{ start = 2023-02-13, end = 9999-12-31 }]'}),
+    Case(D, "closure_offset_one_end", "closures", {"hours": (
+        'closures = [{ start = 2023-02-14T07:00:00+08:00, end = 2023-02-14T09:00:00 }]')}),
+    Case(D, "closure_offset_reversed", "closures", {"hours": (
+        'closures = [{ start = 2023-02-14T09:00:00+07:00, end = 2023-02-14T09:30:00+08:00 }]')}),
+    Case(D, "closure_text_date", "start", {"hours": 'closures = [{ start = "2023-02-31", end = 2023-02-14 }]'}),
+    Case(D, "special_year_9999", "end", {"hours": 'special = [{ start = 2023-02-13, end = 9999-12-31 }]'}),
     Case(D, "growth_from_year_1", "growth_from", {"demand": "growth_from = 0001-01-01"}),
     Case(D, "start_is_time", "start_date", {"start": "07:00:00"}),
-    Case(
-        D,
-        "window_datetime_offset",
-        "start",
-        {"demand": "windows = [{ start = 2023-02-13T00:00:00+08:00, end = 2023-02-14, factor = 2 }]"},
-    ),
+    Case(D, "window_datetime_offset", "start", {"demand": 'windows = [{ start = 2023-02-13T00:00:00+08:00, end = 2023-02-14, factor = 2 }]'}),
     Case(D, "start_datetime", "start_date", {"start": "2023-02-13T00:00:00"}),
-    Case(
-        D,
-        "changes_mixed_offsets",
-        "changes",
-        {
-            "stage": "changes = [{ start = 2023-02-14T07:00:00+08:00, lanes = 3 }, { start = 2023-02-15T07:00:00, lanes = 4 }]"
-        },
-    ),
-    Case(D, "change_year_9999", "start", {"stage": "changes = [{ start = 9999-01-01, lanes = 3 }]"}),
-    Case(
-        N, "change_lanes_huge", "lanes", {"stage": "changes = [{ start = 2023-02-14, lanes = 1000000000 }]"}
-    ),
+    Case(D, "changes_mixed_offsets", "changes", {"stage": 'changes = [{ start = 2023-02-14T07:00:00+08:00, lanes = 3 }, { start = 2023-02-15T07:00:00, lanes = 4 }]'}),
+    Case(D, "change_year_9999", "start", {"stage": 'changes = [{ start = 9999-01-01, lanes = 3 }]'}),
+    Case(N, "change_lanes_huge", "lanes", {"stage": 'changes = [{ start = 2023-02-14, lanes = 1000000000 }]'}),
     # -- time zones -------------------------------------------------------------------------------------
     Case(TZ, "tz_folder", "timezone", {"tz": '"Asia"'}),
     Case(TZ, "tz_empty", "timezone", {"tz": '""'}),
@@ -337,13 +230,8 @@ CASES: list[Case] = [
     Case(EX, "extends_missing", "extends", {"top": 'extends = "no_such_parent.toml"'}),
     Case(EX, "extends_dev_zero", "extends", {"top": 'extends = "/dev/zero"'}),
     Case(EX, "extends_chain_1000", "extends", raw=b'extends = "chain/c0.toml"\n', extras=_chain(1000)),
-    Case(
-        EX,
-        "extends_cycle",
-        "extends",
-        raw=b'extends = "cyc/a.toml"\n',
-        extras={"cyc/a.toml": 'extends = "b.toml"\n', "cyc/b.toml": 'extends = "a.toml"\n'},
-    ),
+    Case(EX, "extends_cycle", "extends", raw=b'extends = "cyc/a.toml"\n',
+         extras={"cyc/a.toml": 'extends = "b.toml"\n', "cyc/b.toml": 'extends = "a.toml"\n'}),
     Case(EX, "extends_symlink_out", "extends", {"top": 'extends = "link.toml"'}),
     # -- TOML itself ------------------------------------------------------------------------------------
     Case(T, "toml_syntax", "TOML", raw=b'name = "x\nhorizon_days = 5\n'),
@@ -356,29 +244,11 @@ CASES: list[Case] = [
     Case(S, "unknown_key", "colour", {"cargo": 'colour = "red"'}),
     Case(S, "lanes_text", "lanes", {"lanes": '"two"'}),
     Case(S, "kind_unknown", "kind", {"crossing": "", "service": '{ kind = "poisson", mean_min = 1 }'}),
-    Case(
-        S,
-        "stage_hours_unknown",
-        "hours",
-        {
-            "stage": "",
-            "more_stages": (
-                '[[crossings.gate.routes.export.stages]]\nname = "late"\nhours = "nowhere"\n'
-                'service = { default = { kind = "deterministic", value_min = 1 } }'
-            ),
-        },
-    ),
-    Case(
-        S,
-        "direction_unknown",
-        "direction",
-        {
-            "stream": "",
-            "tail": (
-                '[[initial_backlog]]\ncrossing = "gate"\ndirection = "sideways"\ncargo = "general"\ntrucks = 1'
-            ),
-        },
-    ),
+    Case(S, "stage_hours_unknown", "hours", {"stage": "", "more_stages": (
+        '[[crossings.gate.routes.export.stages]]\nname = "late"\nhours = "nowhere"\n'
+        'service = { default = { kind = "deterministic", value_min = 1 } }')}),
+    Case(S, "direction_unknown", "direction", {"stream": "", "tail": (
+        '[[initial_backlog]]\ncrossing = "gate"\ndirection = "sideways"\ncargo = "general"\ntrucks = 1')}),
 ]
 
 

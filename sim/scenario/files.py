@@ -41,7 +41,9 @@ def packaged_dir() -> Path:
 
 
 def packaged_names() -> list[str]:
-    return sorted(p.name for p in packaged_dir().glob("*.toml"))
+    """Packaged scenarios, those in subfolders (``episodes/f20_….toml``) by relative path."""
+    root = packaged_dir()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.toml"))
 
 
 def default_scenario_path() -> Path:

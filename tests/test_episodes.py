@@ -91,7 +91,7 @@ def test_f05_march_2023_huu_nghi_surge():
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="FINDING: the 2024 baseline's Chinese side, open to 21:00 Beijing, clears about 1,600 "
+    reason="FINDING: the 2024 baseline's Chinese side, open to 21:00 Beijing, clears about 1,650 "
     "a day and the backlog grows, where 1,906 crossed 'without congestion': the Chinese inspection "
     "berth counts (an ASSUMPTION the 2024 targets do not identify) are too few for 2025.",
 )
@@ -107,7 +107,7 @@ def test_f48_april_2025_short_closures_leave_no_lasting_backlog():
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="FINDING: the 2024 baseline with F52's faster border check clears about 1,500 a day of "
+    reason="FINDING: the 2024 baseline with F52's faster border check clears about 1,550 a day of "
     "~2,155 arrivals, not 1,911, leaving three times the 488 waiting; new cars are half the 333 in "
     "two days. Same Chinese-capacity finding as F15; the 2026 mix has more cars than 2024's.",
 )

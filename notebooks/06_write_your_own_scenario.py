@@ -331,7 +331,7 @@ wide = work / "chi_ma_wide.toml"
 wide.write_text(f"""\
 # Chi Ma's export road widened (004_0d4c1c84ac0ec984.txt) during the March harvest.
 # ASSUMPTION: the widening doubles the export customs lanes, from 2 to 4; nothing else changes.
-extends = "../../scenarios/harvest_surge.toml"
+extends = "harvest_surge.toml"
 name = "chi_ma_wide"
 description = "Harvest surge; Chi Ma's export customs with 4 lanes instead of 2"
 

@@ -30,6 +30,7 @@ from sim.experiments.results_folder import (
     to_arrow,
     warmup_suggestion,
 )
+from sim.experiments.workers import WorkerError
 from sim.readouts.replication import replication_output
 from sim.reporting.tables import kpi_table
 from sim.scenario.files import (
@@ -41,6 +42,7 @@ from sim.scenario.files import (
     normalised,
     packaged_names,
     scenario_hash,
+    scenario_path,
 )
 from sim.scenario.overrides import Setting, load_with_settings, parse_settings
 from sim.scenario.overrides import apply as apply_settings
@@ -94,6 +96,16 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_scenario_path(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scenario-path",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="a folder whose files `extends` may name, besides the scenario's own folder (repeatable)",
+    )
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
@@ -124,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replications", type=_positive, default=1, help="replications (default 1)")
     _add_execution(run)
+    _add_scenario_path(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
     _add_set(run)
@@ -150,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("b", help="results folder or scenario B")
     cmp_.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     _add_execution(cmp_)
+    _add_scenario_path(cmp_)
     cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
     _add_set(cmp_)
@@ -172,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_set(tab)
     _add_execution(tab)
+    _add_scenario_path(tab)
     tab.add_argument(
         "--kpi",
         action="append",
@@ -212,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--replications", type=_positive, default=3, help="replications per point (default 3)")
     swp.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     _add_set(swp)
+    _add_scenario_path(swp)
     swp.add_argument("--kpi", default="cleared_per_day", help="KPI of the figure (default cleared_per_day)")
     swp.add_argument("--out", metavar="FOLDER", required=True, help="the sweep folder (kept points reused)")
     swp.add_argument("--force", action="store_true", help="replace another sweep in --out")
@@ -234,6 +250,7 @@ def _parser() -> argparse.ArgumentParser:
     sen.add_argument("--replications", type=_positive, default=2, help="replications per point (default 2)")
     sen.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     _add_set(sen)
+    _add_scenario_path(sen)
     sen.add_argument("--out", metavar="FOLDER", required=True, help="the sensitivity folder")
     sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
     _add_execution(sen)
@@ -276,6 +293,7 @@ def _parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("files", nargs="+", help="scenario files")
+    _add_scenario_path(val)
 
     sho = sub.add_parser("show", help="what a scenario file sets (--resolved: the whole scenario it makes)")
     sho.add_argument("scenario", help="scenario file, packaged name or results folder")
@@ -286,6 +304,8 @@ def _parser() -> argparse.ArgumentParser:
     dif = sub.add_parser("diff", help="differences between two scenarios, by field path")
     dif.add_argument("a", help="scenario file, packaged name or results folder")
     dif.add_argument("b", help="scenario file, packaged name or results folder")
+    _add_scenario_path(sho)
+    _add_scenario_path(dif)
 
     cal = sub.add_parser(
         "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
@@ -303,6 +323,7 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--replications", type=_positive, default=10, help="replications per point (default 10)")
     cal.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     cal.add_argument("--workers", type=_positive, default=None, help="worker processes (default: cores)")
+    _add_scenario_path(cal)
     cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
     cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
     cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
@@ -328,38 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if args.command == "run":
-            return _run(args, argv)
-        if args.command == "compare":
-            return _compare(args)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "table":
-            return _table(args)
-        if args.command == "capacity":
-            return _capacity(args)
-        if args.command == "animate":
-            return _animate(args)
-        if args.command == "sweep":
-            return _sweep(args, argv)
-        if args.command == "sensitivity":
-            return _sensitivity(args, argv)
-        if args.command == "validate":
-            return _validate(args.files)
-        if args.command == "show":
-            return _show(args.scenario, args.resolved)
-        if args.command == "diff":
-            return _diff(args.a, args.b)
-        if args.command == "calibrate":
-            return _calibrate(args)
-        if args.command == "assumptions":
-            return _assumptions(args)
-        if args.command == "schema":
-            print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
-            return 0
-        if args.command == "list":
-            print("\n".join(packaged_names()))
-            return 0
+        with scenario_path(getattr(args, "scenario_path", None) or []):
+            return _dispatch(args, argv)
     except ScenarioError as err:
         for line in err.problems:
             print(line, file=sys.stderr)
@@ -367,9 +358,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FolderError, SchedulerError) as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except WorkerError as err:
+        print(f"bordersim: {str(err).splitlines()[0]}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # a stop outside the replications (reading, summarising)
+        _say("bordersim: interrupted")
+        return EXIT_INTERRUPTED
     except OSError as err:
         print(f"bordersim: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
         return 1
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.command == "run":
+        return _run(args, argv)
+    if args.command == "compare":
+        return _compare(args)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "table":
+        return _table(args)
+    if args.command == "capacity":
+        return _capacity(args)
+    if args.command == "animate":
+        return _animate(args)
+    if args.command == "sweep":
+        return _sweep(args, argv)
+    if args.command == "sensitivity":
+        return _sensitivity(args, argv)
+    if args.command == "validate":
+        return _validate(args.files)
+    if args.command == "show":
+        return _show(args.scenario, args.resolved)
+    if args.command == "diff":
+        return _diff(args.a, args.b)
+    if args.command == "calibrate":
+        return _calibrate(args)
+    if args.command == "assumptions":
+        return _assumptions(args)
+    if args.command == "schema":
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return 0
+    if args.command == "list":
+        print("\n".join(packaged_names()))
+        return 0
     return 0
 
 
@@ -502,6 +534,22 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
             args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
         )
         folder.record_settings([x.text for x in settings])
+    try:
+        return _run_in(args, argv, scenario, source, workers, folder, settings)
+    finally:
+        if folder is not None:
+            folder.release()
+
+
+def _run_in(
+    args: argparse.Namespace,
+    argv: Sequence[str],
+    scenario: Scenario,
+    source: str,
+    workers: int,
+    folder: ResultsFolder | None,
+    settings: list,
+) -> int:
     try:
         outputs, wall, _ = execute(
             scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
@@ -671,11 +719,13 @@ def _compare(args: argparse.Namespace) -> int:
                 folder.record_settings([x.text for x in settings])
                 try:
                     execute(s, n, workers, args.scheduler, folder)
+                    folder.finish()
+                    runs.append(folder.kpi_runs())
                 except KeyboardInterrupt:
                     _say(f"bordersim: interrupted; continue with: bordersim {shlex.join(argv)} --resume")
                     return EXIT_INTERRUPTED
-                folder.finish()
-                runs.append(folder.kpi_runs())
+                finally:
+                    folder.release()
             runs_a, runs_b = runs
             write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
         else:
@@ -852,7 +902,12 @@ def _capacity(args: argparse.Namespace) -> int:
     configs = sum(x.enabled for x in scenario.crossings.values()) + 1
     with _progress(args.replications * configs, 0, "capacity") as bar:
         result = capacity(
-            scenario, args.replications, workers, args.overload, args.days, scheduler=args.scheduler,
+            scenario,
+            args.replications,
+            workers,
+            args.overload,
+            args.days,
+            scheduler=args.scheduler,
             on_done=lambda n: bar.update(1),
         )
     print(markdown(result, scenario), end="")
@@ -1120,6 +1175,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         ]
         write_atomic(out, calibrated_file(source, args.scenario, result, header))
         print(f"wrote {out}", file=sys.stderr)
+        if Path(source).parts[:1] == ("..",):  # extends may only name files below its folder
+            parent_dir = Path(args.scenario).resolve().parent
+            print(f"{out}: extends = {source!r} is outside its folder: load it with "
+                  f"--scenario-path {parent_dir}", file=sys.stderr)  # fmt: skip
     if args.table:
         update_file(args.table, table, f"calibration-{scenario.name}")
     return 0

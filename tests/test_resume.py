@@ -121,3 +121,19 @@ def test_resume_of_a_complete_folder_changes_nothing(tmp_path, reference):
     assert main([*ARGS, "--workers", "1", "--out", str(out), "--resume"]) == 0
     assert {p: os.stat(out / p).st_mtime_ns for p in before} == before
     assert files_of(out) == reference
+
+
+@pytest.mark.slow
+def test_killed_at_random_moments_and_resumed_the_files_are_those_of_an_uninterrupted_run():
+    """benchmarks/kill_and_resume.py: SIGKILL at three random moments, resume, compare
+    (every file byte for byte; in the manifest only the timing fields may differ)."""
+    script = Path(__file__).parent.parent / "benchmarks" / "kill_and_resume.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--kills", "3", "--days", "8", "--replications", "6", "--seed", "7"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "3 of 3 trials identical" in proc.stdout

@@ -22,7 +22,9 @@ def model_epoch(start_date: date, timezone: str) -> datetime:
 
 
 def to_model_minutes(local: datetime, tz: ZoneInfo, epoch: datetime) -> float:
-    return (local.replace(tzinfo=tz).astimezone(UTC) - epoch).total_seconds() / 60.0
+    """Minutes from ``epoch`` of a local date-time in ``tz`` (or at its own UTC offset, if it has one)."""
+    moment = local if local.utcoffset() is not None else local.replace(tzinfo=tz)
+    return (moment.astimezone(UTC) - epoch).total_seconds() / 60.0
 
 
 def open_intervals(

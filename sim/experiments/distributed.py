@@ -50,9 +50,17 @@ def dask_map(
         try:
             shared = client.scatter(scenario, broadcast=True)
             run = uuid.uuid4().hex  # task keys unique on a cluster shared with other clients
-            for r in replications:
-                futures[client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")] = r
-            done = as_completed(list(futures), loop=client.loop)
+            todo = list(reversed(replications))
+            # A bounded window: twice the cluster's threads in flight, not every replication at once.
+            window = max(2, 2 * sum(client.nthreads().values()))
+
+            def submit() -> Any:
+                r = todo.pop()
+                future = client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")
+                futures[future] = r
+                return future
+
+            done = as_completed([submit() for _ in range(min(window, len(todo)))], loop=client.loop)
             while not done.is_empty():
                 stop.check()
                 finished = done.next_batch(block=False)
@@ -63,6 +71,8 @@ def dask_map(
                     r = futures.pop(future)
                     result = future.result()
                     future.release()
+                    if todo:
+                        done.add(submit())
                     yield r, result
             stop.check()
         finally:

@@ -9,9 +9,7 @@ order they finished.
 from __future__ import annotations
 
 import math
-import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,11 +18,11 @@ from scipy import stats
 
 from sim.engine.run import run_once
 from sim.experiments.interrupts import deferred_stop
+from sim.experiments.workers import map_in_workers
 from sim.readouts.kpis import kpis
 from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
-POLL_S = 0.2  # how often a stop request is looked at while waiting for workers
 
 
 @dataclass(frozen=True)
@@ -58,15 +56,6 @@ def _kpis_of(scenario: Scenario, replication: int) -> dict[str, float]:
     return kpis(run_once(scenario, replication))
 
 
-def _worker_signals() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (it stops the workers and keeps what is done);
-    SIGTERM and SIGHUP end the worker, whatever handlers it inherited from the parent by fork."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
-
-
 def run_replications(
     work: Callable[..., T],
     scenario: Scenario,
@@ -82,11 +71,12 @@ def run_replications(
     work
         A module-level function (it is sent to other processes by reference).
     workers
-        1 runs in this process, in order; more runs in that many worker processes,
-        yielding in order of completion.
+        1 runs in this process, in order; more runs in that many worker processes
+        (:mod:`sim.experiments.workers`: one replication each at a time, none outliving
+        this process), yielding in order of completion.
     scheduler
         Address of a Dask distributed scheduler (``tcp://host:8786``): the replications
-        run on its cluster instead (:mod:`sim.distributed`); ``workers`` is then ignored.
+        run on its cluster instead (:mod:`sim.experiments.distributed`); ``workers`` is then ignored.
     """
     reps = list(replications)
     if scheduler is not None:
@@ -99,36 +89,8 @@ def run_replications(
             yield r, work(scenario, r, *extra)
         return
     with deferred_stop() as stop:
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(reps)), initializer=_worker_signals)
-        pending: dict[Future, int] = {}
-        try:
-            for r in reps:
-                pending[pool.submit(work, scenario, r, *extra)] = r
-            while pending:
-                stop.check()
-                finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
-                for future in sorted(finished, key=pending.__getitem__):
-                    r = pending.pop(future)
-                    yield r, future.result()
-            stop.check()
-        finally:
-            _stop(pool, pending)
-
-
-def _stop(pool: ProcessPoolExecutor, pending: dict[Future, int]) -> None:
-    """Shut the pool down; on an early exit, cancel what has not started and end the workers."""
-    if not pending:
-        pool.shutdown(wait=True)
-        return
-    for future in pending:
-        future.cancel()
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:  # a replication in progress would otherwise run to its end
-        if p.is_alive():
-            p.terminate()
-    for p in processes:
-        p.join(timeout=5)
+        tasks = [(r, (scenario, r, *extra)) for r in reps]
+        yield from map_in_workers(work, tasks, workers, stop)
 
 
 def replicate(

@@ -13,13 +13,19 @@
       daily/r00000.parquet   daily KPIs by crossing                     (sim.daily)
       series/r00000.parquet  backlog and queues over time               (sim.hourly)
       utilisation/r00000.parquet   lane-time by stage and hour of day   (sim.hourly)
-      kpis/r00000.parquet    the replication's KPIs, written last: marks it complete
+      kpis/r00000.parquet    the replication's KPIs, written last
+      .lock                  held (flock) by the process writing the folder
 
 Each table folder is one tidy table split by replication: ``pyarrow.parquet.read_table``
 (or pandas, polars, DuckDB) reads the folder whole. Every file is written
-atomically, and a replication counts as done once its ``kpis`` part exists, so
-an interrupted run is continued with ``--resume`` and ends with exactly the
-files of an uninterrupted one (only the manifest's timings differ).
+atomically. Once all of a replication's parts are on disk, the manifest records
+each part's SHA-256 and row count (``parts``): a replication counts as done only
+then, and only while its files still match. The summaries' checksums are recorded
+too (``outputs``), and the manifest carries the checksum of its own content
+(``manifest_sha256``): reading a folder (``report``, ``compare``) refuses, naming
+the file, anything damaged or edited; ``--resume`` redoes a damaged replication.
+An interrupted run continued with ``--resume`` ends with exactly the files of an
+uninterrupted one; in the manifest only the timing fields differ (:data:`TIMING_FIELDS`).
 """
 
 from __future__ import annotations
@@ -43,16 +49,30 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.experiments.analysis import mser
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
+from sim.experiments.integrity import (
+    LOCK_NAME,
+    FolderLock,
+    LockedError,
+    is_sealed,
+    seal,
+    sha256_bytes,
+    sha256_file,
+)
 from sim.experiments.replications import Estimate, estimate
 from sim.readouts.replication import ReplicationOutput, Table, replication_output
 from sim.scenario.files import normalised, scenario_hash
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
-FORMAT = "bordersim-results/1"
+FORMAT = "bordersim-results/2"  # 2: checksums of every part and of the manifest
 MANIFEST = "manifest.json"
 PART_TABLES = ("trucks", "stages", "daily", "series", "utilisation")
 DONE_TABLE = "kpis"
+DATAPACKAGE = "datapackage.json"
+#: Manifest fields that differ between an uninterrupted run and an interrupted, resumed one.
+#: ``wall_s`` and ``sessions`` are timings (each session's end, wall time and command line);
+#: ``manifest_sha256`` is the checksum of the whole manifest, timings included.
+TIMING_FIELDS = ("wall_s", "sessions", "manifest_sha256")
 DAILY_METRICS = (
     "arrived",
     "cleared",
@@ -106,28 +126,36 @@ def is_results_folder(path: str | Path) -> bool:
 
 @dataclass(frozen=True)
 class EncodedReplication:
-    """One replication's tables as Parquet files' bytes, by table folder, the KPIs last."""
+    """One replication's tables as Parquet files' bytes, by table folder, the KPIs last,
+    with each part's ``{"sha256": ..., "rows": ...}``."""
 
     replication: int
     parts: dict[str, bytes]
+    digests: dict[str, dict[str, Any]]
 
 
 def encode(output: ReplicationOutput, scenario: Scenario) -> EncodedReplication:
-    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out).
+    """The Parquet bytes of a replication's tables (in the process that ran it: work shared out),
+    with each part's SHA-256 and row count.
 
     Each table is documented on the way (:func:`sim.experiments.data_dictionary.documented`):
     labels, local times, column metadata, totals apart.
     """
-    parts = {}
+    tables: dict[str, pa.Table] = {}
     for table in PART_TABLES:
         data = getattr(output, table)
         if data is not None:
-            written = documented(table, to_arrow(data), scenario.start_date, scenario.timezone)
-            parts.update({name: parquet_bytes(t) for name, t in written.items()})
+            tables.update(documented(table, to_arrow(data), scenario.start_date, scenario.timezone))
     row = {"replication": np.array([output.replication], np.int64)}
     row.update({k: np.array([v], float) for k, v in output.kpis.items()})
-    parts[DONE_TABLE] = parquet_bytes(with_metadata(DONE_TABLE, to_arrow(row)))
-    return EncodedReplication(output.replication, parts)
+    tables[DONE_TABLE] = with_metadata(DONE_TABLE, to_arrow(row))
+    parts = {name: parquet_bytes(t) for name, t in tables.items()}
+    digests = {name: {"sha256": sha256_bytes(parts[name]), "rows": t.num_rows} for name, t in tables.items()}
+    return EncodedReplication(output.replication, parts, digests)
+
+
+def _rep_key(replication: int) -> str:
+    return f"r{replication:05d}"
 
 
 def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
@@ -140,6 +168,10 @@ class ResultsFolder:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock: FolderLock | None = None
+        self._manifest: dict[str, Any] | None = None  # the writer's copy
+        self._verified = False
+        self._command: list[str] = []  # this session's command line
 
     # -- reading ---------------------------------------------------------------------------------
     @classmethod
@@ -150,22 +182,36 @@ class ResultsFolder:
             raise FolderError(f"{path}: no such folder")
         if not is_results_folder(path):
             raise FolderError(f"{path}: not a results folder (no {MANIFEST})")
-        manifest = folder.manifest()
-        if manifest.get("format") != FORMAT:
-            raise FolderError(f"{path}/{MANIFEST}: format = {manifest.get('format')!r}: expected {FORMAT!r}")
+        folder.manifest(check=True)
         return folder
 
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self, check: bool = False) -> dict[str, Any]:
+        """The manifest; with ``check``, refused unless its format and own checksum hold."""
         file = self.path / MANIFEST
         try:
-            return json.loads(file.read_text(encoding="utf-8"))
+            manifest = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             raise FolderError(f"{file}: cannot be read as JSON: {err}") from None
+        if not isinstance(manifest, dict):
+            raise FolderError(f"{file}: expected a JSON object")
+        if check:
+            if manifest.get("format") != FORMAT:
+                raise FolderError(f"{file}: format = {manifest.get('format')!r}: expected {FORMAT!r}")
+            if not is_sealed(manifest):
+                raise FolderError(
+                    f"{file}: manifest_sha256 = {manifest.get('manifest_sha256')!r}: does not match the "
+                    "manifest's content (edited or damaged); rerun into a new folder"
+                )
+        return manifest
 
     def scenario(self) -> Scenario:
         """The scenario the folder was run with, rebuilt from the manifest (hash checked)."""
         manifest = self.manifest()
-        scenario = Scenario.model_validate(manifest["scenario"])
+        try:
+            scenario = Scenario.model_validate(manifest["scenario"])
+        except (KeyError, ValueError) as err:
+            first = str(err).splitlines()[0]
+            raise FolderError(f"{self.path}/{MANIFEST}: scenario: not a valid scenario ({first})") from None
         if scenario_hash(scenario) != manifest["scenario_hash"]:
             raise FolderError(
                 f"{self.path}/{MANIFEST}: scenario_hash = {manifest['scenario_hash']!r}: "
@@ -174,21 +220,41 @@ class ResultsFolder:
         return scenario
 
     def done(self) -> list[int]:
-        """Replications complete on disk, in order."""
-        folder = self.path / DONE_TABLE
-        if not folder.is_dir():
-            return []
+        """Replications recorded complete in the manifest whose KPI part is on disk, in order."""
+        manifest = self._manifest if self._manifest is not None else self.manifest()
         out = []
-        for p in folder.glob("r*.parquet"):
-            try:
-                out.append(int(p.stem[1:]))
-            except ValueError:
-                continue
+        for key in manifest.get("parts", {}):
+            r = int(key[1:])
+            if (self.path / DONE_TABLE / part_name(r)).is_file():
+                out.append(r)
         return sorted(out)
 
-    def replications(self) -> list[int]:
-        """The replications of a complete folder: ``0..replications-1``."""
-        manifest = self.manifest()
+    def damaged(self, replication: int) -> str | None:
+        """The first part of a recorded replication that is missing or does not match its
+        checksum and row count, as ``"table/rNNNNN.parquet: why"``; None if all match."""
+        manifest = self._manifest if self._manifest is not None else self.manifest()
+        parts = manifest.get("parts", {}).get(_rep_key(replication))
+        if not isinstance(parts, dict) or DONE_TABLE not in parts:
+            return f"{DONE_TABLE}/{part_name(replication)}: not recorded in the manifest"
+        for table, digest in parts.items():
+            file = self.path / table / part_name(replication)
+            name = f"{table}/{part_name(replication)}"
+            if not file.is_file():
+                return f"{name}: missing"
+            if sha256_file(file) != digest.get("sha256"):
+                return f"{name}: sha256 does not match the manifest (truncated, damaged or edited)"
+            try:
+                rows = pq.ParquetFile(file).metadata.num_rows
+            except Exception:  # noqa: BLE001 - any unreadable footer is damage
+                return f"{name}: not a readable Parquet file"
+            if rows != digest.get("rows"):
+                return f"{name}: {rows} rows: expected {digest.get('rows')} (the manifest's row count)"
+        return None
+
+    def verify(self) -> None:
+        """Refuse (one line naming the file) a folder with an edited manifest, a missing or damaged
+        part, or an edited summary; the folder must be complete."""
+        manifest = self.manifest(check=True)
         n = int(manifest["replications"])
         missing = sorted(set(range(n)) - set(self.done()))
         if missing:
@@ -196,7 +262,24 @@ class ResultsFolder:
                 f"{self.path}: incomplete: {len(missing)} of {n} replications missing "
                 f"(status {manifest.get('status')!r}); continue it with `bordersim run ... --resume`"
             )
-        return list(range(n))
+        for r in range(n):
+            problem = self.damaged(r)
+            if problem:
+                raise FolderError(f"{self.path}/{problem}; redo it with `bordersim run ... --resume`")
+        for name, digest in manifest.get("outputs", {}).items():
+            file = self.path / name
+            if not file.is_file() or sha256_file(file) != digest:
+                raise FolderError(
+                    f"{file}: sha256 does not match the manifest (missing, damaged or edited); "
+                    "`bordersim run ... --resume` writes it again"
+                )
+
+    def replications(self) -> list[int]:
+        """The replications of a complete, verified folder: ``0..replications-1``."""
+        if not self._verified:
+            self.verify()
+            self._verified = True
+        return list(range(int(self.manifest()["replications"])))
 
     def read_table(
         self, name: str, replications: Iterable[int] | None = None, columns: Sequence[str] | None = None
@@ -248,11 +331,47 @@ class ResultsFolder:
         digest = scenario_hash(scenario)
         if path.exists() and not path.is_dir():
             raise FolderError(f"{path}: exists and is not a folder")
+        if path.is_dir() and not is_results_folder(path) and any(_user_files(path)):
+            raise FolderError(f"{path}: exists, is not empty and is not a results folder (no {MANIFEST})")
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            folder._lock = FolderLock(path).acquire()
+        except LockedError as err:
+            raise FolderError(str(err)) from None
+        try:
+            folder._prepare(scenario, digest, replications, source, command, resume, force)
+        except BaseException:
+            folder.release()
+            raise
+        return folder
+
+    def _prepare(
+        self,
+        scenario: Scenario,
+        digest: str,
+        replications: int,
+        source: str,
+        command: Sequence[str],
+        resume: bool,
+        force: bool,
+    ) -> None:
+        """With the lock held: check the folder may be used as asked, then write the manifest."""
+        folder, path = self, self.path
+        self._command = list(command)
+        for stale in path.rglob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+        previous: dict[str, Any] = {}
         if is_results_folder(path):
-            old = folder.manifest()
+            old = {} if force else folder.manifest()
             same = old.get("scenario_hash") == digest
             if force:
-                shutil.rmtree(path)
+                for child in path.iterdir():
+                    if child.name == LOCK_NAME:
+                        continue
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child)
+                    else:
+                        child.unlink()
             elif not resume:
                 raise FolderError(
                     f"{path}: already holds results of scenario {old.get('scenario_name')!r} "
@@ -271,13 +390,13 @@ class ResultsFolder:
                     f"{path}: --replications {replications}: expected at least the "
                     f"{old.get('replications')} this folder was started with"
                 )
-        elif path.is_dir() and any(path.iterdir()):
-            raise FolderError(f"{path}: exists, is not empty and is not a results folder (no {MANIFEST})")
-
-        path.mkdir(parents=True, exist_ok=True)
-        for stale in path.rglob(".*.tmp"):  # left by a killed writer
-            stale.unlink(missing_ok=True)
-        previous = folder.manifest() if is_results_folder(path) else {}
+            if not force:
+                previous = folder.manifest(check=True)
+                folder._manifest = previous
+                for r in folder.done():  # resume: a damaged replication is done again
+                    if folder.damaged(r):
+                        folder._forget(r)
+                previous = folder._manifest
         manifest = {
             "format": FORMAT,
             "kind": "run",
@@ -288,35 +407,56 @@ class ResultsFolder:
             "scenario_hash": digest,
             "rng_seed": scenario.rng_seed,
             "replications": replications,
-            "completed": len(folder.done()),
+            "completed": len(previous.get("parts", {})),
             "horizon_days": scenario.horizon_days,
             "warmup_days": scenario.warmup_days,
             "confidence": 0.95,
             "wall_s": float(previous.get("wall_s", 0.0)),
             "sessions": previous.get("sessions", []),
-            "command": list(command),
+            "parts": previous.get("parts", {}),
+            # the run's command line, without how it was continued or replaced (see sessions)
+            "command": previous.get("command", [w for w in command if w not in ("--resume", "--force")]),
             "rerun": "bordersim run " + str(path) + " --out NEW_FOLDER   (the scenario below, same seeds)",
             "tables": TABLES,
             "scenario": normalised(scenario),
         }
         folder._write_manifest(manifest)
-        return folder
+
+    def _forget(self, replication: int) -> None:
+        """Drop a replication from the manifest and its files from disk (to be done again)."""
+        assert self._manifest is not None
+        recorded = self._manifest["parts"].pop(_rep_key(replication), None) or {}
+        for table in {*PART_TABLES, DONE_TABLE, *recorded}:
+            (self.path / table / part_name(replication)).unlink(missing_ok=True)
+
+    def release(self) -> None:
+        """Let other processes write the folder (the lock also goes when the process ends)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def record_settings(self, settings: Sequence[str]) -> None:
         """Keep the ``--set path=value`` settings the scenario was changed by in the manifest."""
-        manifest = self.manifest()
+        manifest = self._manifest if self._manifest is not None else self.manifest()
         manifest["settings"] = list(settings)
         self._write_manifest(manifest)
 
     def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
-        """Write one replication's tables, each atomically, its KPIs last."""
+        """Write one replication's tables, each atomically, its KPIs last; then record their
+        checksums in the manifest, which makes the replication count as done."""
         encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
         name = part_name(encoded.replication)
-        for table, data in encoded.parts.items():  # the KPIs come last: they mark the replication done
+        for table, data in encoded.parts.items():
             write_atomic_bytes(self.path / table / name, data)
+        manifest = self._manifest if self._manifest is not None else self.manifest()
+        parts = dict(manifest.get("parts", {}))
+        parts[_rep_key(encoded.replication)] = encoded.digests
+        manifest["parts"] = dict(sorted(parts.items()))
+        manifest["completed"] = len(parts)
+        self._write_manifest(manifest)
 
     def record_session(self, wall_s: float, ran: int, workers: int, scheduler: str | None) -> None:
-        manifest = self.manifest()
+        manifest = self._manifest if self._manifest is not None else self.manifest()
         manifest["wall_s"] = float(manifest.get("wall_s", 0.0)) + wall_s
         manifest["completed"] = len(self.done())
         manifest["sessions"] = [
@@ -327,24 +467,40 @@ class ResultsFolder:
                 "replications_run": ran,
                 "workers": workers,
                 "scheduler": scheduler,
+                "command": self._command,
             },
         ]
         self._write_manifest(manifest)
 
     def finish(self) -> dict[str, Estimate]:
         """Write the summaries of a complete folder and mark it complete; returns the KPI summary."""
+        manifest = self._manifest if self._manifest is not None else self.manifest()
+        n = int(manifest["replications"])
+        missing = sorted(set(range(n)) - set(self.done()))
+        if missing:
+            raise FolderError(f"{self.path}: incomplete: {len(missing)} of {n} replications missing")
+        for r in range(n):
+            problem = self.damaged(r)
+            if problem:
+                raise FolderError(f"{self.path}/{problem}; redo it with `bordersim run ... --resume`")
+        self._verified = True
         runs = self.kpi_runs()
         summary = summarise_runs(runs)
-        write_atomic(self.path / "summary.csv", summary_csv(summary))
-        write_atomic(self.path / "kpis.csv", kpis_csv(runs))
         daily = self.read_table("daily")
-        write_atomic(self.path / "daily_summary.csv", daily_summary_csv(daily))
-        manifest = self.manifest()
+        texts = {
+            "summary.csv": summary_csv(summary),
+            "kpis.csv": kpis_csv(runs),
+            "daily_summary.csv": daily_summary_csv(daily),
+        }
+        for name, text in texts.items():
+            write_atomic(self.path / name, text)
+        self.write_datapackage()
+        manifest["outputs"] = {name: sha256_bytes(text.encode("utf-8")) for name, text in texts.items()}
+        manifest["outputs"][DATAPACKAGE] = sha256_file(self.path / DATAPACKAGE)
         manifest["status"] = "complete"
         manifest["completed"] = len(runs)
         manifest["warmup_suggestion"] = warmup_suggestion(self.read_table("series"), self.scenario())
         self._write_manifest(manifest)
-        self.write_datapackage()
         return summary
 
     def write_datapackage(self) -> None:
@@ -357,8 +513,19 @@ class ResultsFolder:
         )
 
     def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        manifest = seal(manifest)
+        self._manifest = manifest
         text = json.dumps(manifest, indent=1, ensure_ascii=False, allow_nan=True)
         write_atomic(self.path / MANIFEST, text + "\n")
+
+
+def _user_files(path: Path) -> Iterable[Path]:
+    """What a folder holds besides a lock and temporary files left by a killed writer."""
+    return (
+        p
+        for p in path.iterdir()
+        if p.name != LOCK_NAME and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+    )
 
 
 # -- summaries ----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Layer 1, the scenario: what a planner writes, read and validated before anything runs.
 
 Holds the schema (``schema``: crossings, stages, demand, reporting; ``hours``: opening
-calendars; ``distributions``: service-time laws; ``spec``: the strict base model),
+calendars; ``distributions``: service-time laws; ``spec``: the strict base model and bounded
+dates; ``limits``: every limit of a scenario, one documented constant each),
 reading TOML files with ``extends`` and the one-line error messages (``files``), and the
 source documents' figures (``figures``).
 

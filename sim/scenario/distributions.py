@@ -15,10 +15,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.limits import MAX_BRANCHES, MAX_DURATION_MIN, MIN_DURATION_MIN
 from sim.scenario.spec import Spec
 
-Minutes = Annotated[float, Field(ge=0)]
-PositiveMinutes = Annotated[float, Field(gt=0)]
+Minutes = Annotated[float, Field(ge=0, le=MAX_DURATION_MIN)]
+PositiveMinutes = Annotated[float, Field(ge=MIN_DURATION_MIN, le=MAX_DURATION_MIN)]
 
 
 class Deterministic(Spec):
@@ -114,7 +115,9 @@ class Mixture(Spec):
     """
 
     kind: Literal["mixture"]
-    branches: list[Branch] = Field(min_length=1, description="The branches; probabilities sum to 1.")
+    branches: list[Branch] = Field(
+        min_length=1, max_length=MAX_BRANCHES, description="The branches; probabilities sum to 1."
+    )
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Mixture:

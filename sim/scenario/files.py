@@ -1,8 +1,10 @@
 """Scenario files: TOML in, a validated :class:`~sim.scenario.Scenario` out.
 
 This is the one place scenario files enter the program. A file may
-``extends`` a parent (a path relative to itself, or the name of a packaged
-scenario); tables merge key by key, anything else in the child replaces the
+``extends`` a parent: a file inside its own folder (or below it, or in a folder
+given with ``--scenario-path``), or the name of a packaged scenario; anything
+else is refused, and chains are at most :data:`sim.scenario.limits.MAX_EXTENDS_DEPTH`
+long. Tables merge key by key, anything else in the child replaces the
 parent's value. Every problem becomes one line naming the file, the field,
 the value and what was expected::
 
@@ -14,13 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario.schema import FieldPath, Scenario, reference_problems
+from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
+from sim.scenario.schema import FieldPath, Scenario, limit_problems, reference_problems
 
 _TAGS = ("kind", "policy")
 
@@ -65,6 +70,19 @@ def resolve(reference: str, relative_to: Path | None = None) -> Path:
     return candidates[0]
 
 
+_EXTRA_DIRS: ContextVar[tuple[Path, ...]] = ContextVar("scenario_path", default=())
+
+
+@contextmanager
+def scenario_path(dirs: Iterable[str | Path]) -> Iterator[None]:
+    """Within the block, ``extends`` may also name files inside ``dirs`` (``--scenario-path``)."""
+    token = _EXTRA_DIRS.set(tuple(Path(d).resolve() for d in dirs))
+    try:
+        yield
+    finally:
+        _EXTRA_DIRS.reset(token)
+
+
 def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Read, merge and validate a scenario file.
 
@@ -81,7 +99,7 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
         With one line per problem.
     """
     path = default_scenario_path() if source is None else resolve(str(source))
-    chain = _read_chain(path, seen=())
+    chain = _read_chain(path)
     merged = _merge_chain(chain)
     if overrides:
         merged = deep_merge(merged, dict(overrides))
@@ -92,7 +110,7 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
 def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
     """A scenario file and its ``extends`` ancestors, child first, each as ``(path, data)``."""
     path = default_scenario_path() if source is None else resolve(str(source))
-    return _read_chain(path, seen=())
+    return _read_chain(path)
 
 
 def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
@@ -102,7 +120,7 @@ def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
     replaces exactly one value of what the planner wrote.
     """
     path = default_scenario_path() if source is None else resolve(str(source))
-    return _merge_chain(_read_chain(path, seen=()))
+    return _merge_chain(_read_chain(path))
 
 
 def parse_scenario(
@@ -112,14 +130,8 @@ def parse_scenario(
 
     ``overrides`` replace top-level fields after merging, as in :func:`load_scenario`.
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{name}: not valid TOML: {err}"]) from None
     path = Path(name)
-    chain = [(path, raw)]
-    if "extends" in raw:
-        chain += _read_chain(_parent_path(path, raw["extends"]), seen=(path,))
+    chain = _read_chain(path, text)
     merged = _merge_chain(chain)
     if overrides:
         merged = deep_merge(merged, dict(overrides))
@@ -127,25 +139,60 @@ def parse_scenario(
     return _validate(merged, chain)
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...]) -> list[tuple[Path, dict[str, Any]]]:
-    """The file and its ancestors, child first."""
-    if not path.is_file():
-        packaged = ", ".join(packaged_names())
-        raise ScenarioError([f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"])
+def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
+    """One scenario file's table; its size is bounded and nothing of its content is echoed."""
+    if text is None:
+        if not path.is_file():
+            packaged = ", ".join(packaged_names())
+            raise ScenarioError(
+                [f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
+            )
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ScenarioError([f"{path}: {size:,} bytes: expected a scenario file of at most "
+                                     f"{MAX_FILE_BYTES:,} bytes"])  # fmt: skip
+            text = path.read_bytes()[: MAX_FILE_BYTES + 1].decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else "not UTF-8 text"
+            raise ScenarioError([f"{path}: cannot be read: {reason}"]) from None
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError([f"{path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError([f"{path}: cannot be read: {err}"]) from None
-    chain = [(path, raw)]
-    if "extends" in raw:
-        parent = _parent_path(path, raw["extends"])
-        if parent.resolve() in {p.resolve() for p in (*seen, path)}:
-            cycle = " -> ".join(str(p) for p in (*seen, path, parent))
-            raise ScenarioError([f"{path}: extends = {raw['extends']!r}: cycle ({cycle})"])
-        chain += _read_chain(parent, (*seen, path))
+    except RecursionError:
+        raise ScenarioError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
+
+
+def _read_chain(path: Path, text: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """The file and its ancestors, child first; iterative, at most ``MAX_EXTENDS_DEPTH`` parents."""
+    chain = [(path, _read_toml(path, text))]
+    seen = [path.resolve()]
+    while "extends" in chain[-1][1]:
+        child, raw = chain[-1]
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise ScenarioError(
+                [
+                    f"{chain[0][0]}: extends = {chain[0][1]['extends']!r}: expected a chain of at most "
+                    f"{MAX_EXTENDS_DEPTH} parents (it goes on past {child})"
+                ]
+            )
+        parent = _parent_path(child, raw["extends"])
+        if parent.resolve() in seen:
+            cycle = " -> ".join(str(p) for p in (*(c for c, _ in chain), parent))
+            raise ScenarioError([f"{child}: extends = {raw['extends']!r}: cycle ({cycle})"])
+        seen.append(parent.resolve())
+        chain.append((parent, _read_toml(parent)))
     return chain
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.is_relative_to(root)
+    except (OSError, ValueError):
+        return False
 
 
 def _name_hint(reference: str) -> str:
@@ -159,17 +206,45 @@ def _name_hint(reference: str) -> str:
 
 
 def _parent_path(child: Path, reference: object) -> Path:
-    if not isinstance(reference, str) or not reference:
+    """The parent a file names: next to it or below it, in a ``--scenario-path`` folder, or packaged.
+
+    Anything else is refused: a scenario must not make the program read (and echo) other files.
+    """
+    if not isinstance(reference, str) or not reference or len(reference) > 1000 or "\0" in reference:
         raise ScenarioError([f"{child}: extends = {_show(reference)}: expected a file name"])
-    parent = resolve(reference, relative_to=child.parent)
-    if not parent.is_file():
+    home = child.parent.resolve()
+    roots = [home, *_EXTRA_DIRS.get()]
+    bare = "/" not in reference and "\\" not in reference and reference not in (".", "..")
+    try:
+        wanted = Path(reference)
+        candidates = [home / wanted] if not wanted.is_absolute() else [wanted]
+        candidates += [root / wanted for root in roots[1:] if not wanted.is_absolute()]
+        candidates = [c.resolve() for c in candidates]
+    except (OSError, ValueError, RuntimeError):
+        raise ScenarioError([f"{child}: extends = {_show(reference)}: expected a file name"]) from None
+    allowed = [c for c in candidates if any(_inside(c, root) for root in roots)]
+    for candidate in allowed:
+        if candidate.is_file():
+            return candidate
+    if bare:
+        name = reference if reference.endswith(".toml") else f"{reference}.toml"
+        packaged = packaged_dir() / name
+        if packaged.is_file():
+            return packaged
+    if not allowed:
         raise ScenarioError(
             [
-                f"{child}: extends = {reference!r}: no such file next to it and no packaged scenario "
-                f"of that name (packaged: {', '.join(packaged_names())}){_name_hint(reference)}"
+                f"{child}: extends = {reference!r}: expected the name of a packaged scenario or a file "
+                f"inside {home} (the folder of the file that names it); give --scenario-path DIR "
+                "to allow another folder"
             ]
         )
-    return parent
+    raise ScenarioError(
+        [
+            f"{child}: extends = {reference!r}: no such file next to it and no packaged scenario "
+            f"of that name (packaged: {', '.join(packaged_names())}){_name_hint(reference)}"
+        ]
+    )
 
 
 def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
@@ -218,7 +293,7 @@ def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) 
         scenario = Scenario.model_validate(merged)
     except ValidationError as err:
         raise ScenarioError([_pydantic_line(e, merged, chain) for e in err.errors()]) from None
-    problems = reference_problems(scenario)
+    problems = reference_problems(scenario) or limit_problems(scenario)
     if problems:
         raise ScenarioError(
             [_line(_file_of(path, chain), path, value, what) for path, value, what in problems]
@@ -243,6 +318,12 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         }[kind]
         bound = next(iter(ctx.values()))
         what = f"expected {word} {bound}"
+    elif kind in ("too_long", "too_short"):
+        bound = ctx.get("max_length" if kind == "too_long" else "min_length")
+        word = "at most" if kind == "too_long" else "at least"
+        got = len(value) if isinstance(value, list | dict) else ctx.get("actual_length")
+        got_text = f" (got {got})" if got is not None else ""
+        return f"{_file_of(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
     elif kind == "union_tag_invalid":
         tag = str(ctx.get("discriminator", "kind")).strip("'")
         path, value = (*path, tag), ctx.get("tag")
@@ -276,9 +357,12 @@ def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> FieldPath:
     """Drop the union tags pydantic adds to locations (``service.default.lognormal.sd_min``)."""
     out: list[str | int] = []
+    tag_dropped = False
     for part in loc:
-        if isinstance(data, Mapping) and any(data.get(t) == part for t in _TAGS):
+        if not tag_dropped and isinstance(data, Mapping) and any(data.get(t) == part for t in _TAGS):
+            tag_dropped = True  # at most once per table: `shares.shares` is a tag, then a field
             continue  # pydantic names the member of a tagged union; the file does not
+        tag_dropped = False
         if isinstance(part, str) and part.startswith("function-"):
             continue
         out.append(part)

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.spec import Spec
+from sim.scenario.limits import MAX_CLOSURES, MAX_WINDOWS
+from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -53,7 +54,7 @@ def parse_clock(text: str) -> int:
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):  # "Asia" is a folder of tzdata
         raise ValueError("expected an IANA time zone such as 'Asia/Ho_Chi_Minh' or 'Asia/Shanghai'") from None
     return name
 
@@ -95,16 +96,23 @@ class Window(Spec):
 class Closure(Spec):
     """A dated closure: a holiday, a storm, a policy pause."""
 
-    start: datetime | date = Field(
-        description="First closed day (a date) or the moment closing starts (a local date-time)."
+    start: DateOrDateTime = Field(
+        description="First closed day (a date) or the moment closing starts (a local date-time; "
+        "with a UTC offset such as 07:00+08:00, that offset is used instead of the calendar's zone)."
     )
-    end: datetime | date = Field(
+    end: DateOrDateTime = Field(
         description="Last closed day, inclusive (a date), or the moment it reopens (a date-time)."
     )
     reason: str = Field("", description="Why it is closed, for the reader.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Closure:
+        aware = [isinstance(v, datetime) and v.utcoffset() is not None for v in (self.start, self.end)]
+        if aware[0] != aware[1]:
+            raise ValueError(
+                f"closure start ({self.start}) and end ({self.end}): expected a UTC offset on both "
+                "date-times or on neither"
+            )
         if as_start(self.start) >= as_end(self.end):
             raise ValueError(f"closure ends ({self.end}) before it starts ({self.start})")
         return self
@@ -113,10 +121,12 @@ class Closure(Spec):
 class Special(Spec):
     """Other windows on some dates: holiday hours, a restart after a closure, a cap."""
 
-    start: date = Field(description="First day the special windows apply (local date).")
-    end: date = Field(description="Last day, inclusive.")
+    start: Date = Field(description="First day the special windows apply (local date).")
+    end: Date = Field(description="Last day, inclusive.")
     windows: list[Window] = Field(
-        default_factory=list, description="The windows on those days (empty: closed all day)."
+        default_factory=list,
+        max_length=MAX_WINDOWS,
+        description="The windows on those days (empty: closed all day).",
     )
     reason: str = Field("", description="Why, for the reader.")
 
@@ -136,10 +146,13 @@ class Hours(Spec):
         description="IANA time zone of the windows: 'Asia/Ho_Chi_Minh' (UTC+7) on the Vietnamese "
         "side, 'Asia/Shanghai' (UTC+8) on the Chinese side.",
     )
-    windows: list[Window] = Field(min_length=1, description="Weekly opening windows.")
-    closures: list[Closure] = Field(default_factory=list, description="Dated closures.")
+    windows: list[Window] = Field(min_length=1, max_length=MAX_WINDOWS, description="Weekly opening windows.")
+    closures: list[Closure] = Field(
+        default_factory=list, max_length=MAX_CLOSURES, description="Dated closures."
+    )
     special: list[Special] = Field(
         default_factory=list,
+        max_length=MAX_CLOSURES,
         description="Dated windows that replace the weekly ones on their days (later entries win).",
     )
 

@@ -9,15 +9,17 @@ checked in one place, :func:`reference_problems`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+from datetime import timedelta
 from difflib import get_close_matches
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from sim.scenario import limits as L
 from sim.scenario.distributions import Distribution
 from sim.scenario.hours import Closure, Hours, as_start, check_timezone, parse_clock, parse_weekdays
-from sim.scenario.spec import Spec
+from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 Direction = Literal["export", "import"]
 DIRECTIONS: tuple[Direction, ...] = ("export", "import")
@@ -51,7 +53,9 @@ class Staffing(Spec):
     days: str = Field("daily", description="Weekdays: 'daily', 'mon-fri', 'sat,sun', ...")
     open: str = Field(description="Local start, 'HH:MM', in the time zone of the stage's calendar.")
     close: str = Field(description="Local end, 'HH:MM' ('24:00' for midnight; earlier = past midnight).")
-    lanes: int = Field(ge=0, description="Lanes staffed in the window (replaces the stage's `lanes`).")
+    lanes: int = Field(
+        ge=0, le=L.MAX_LANES, description="Lanes staffed in the window (replaces the stage's `lanes`)."
+    )
 
     _validate_days = field_validator("days")(lambda v: (parse_weekdays(v), v)[1])
     _validate_clock = field_validator("open", "close")(lambda v: (parse_clock(v), v)[1])
@@ -60,19 +64,21 @@ class Staffing(Spec):
 class StageChange(Spec):
     """A dated change of a stage's capacity: more lanes, a slower check, new staffing."""
 
-    start: datetime | date = Field(
+    start: DateOrDateTime = Field(
         description="When the change takes effect: a date (its local midnight) or a local "
         "date-time, in the time zone of the stage's calendar."
     )
     reason: str = Field("", description="Why, with its source (fact id), for the reader.")
-    lanes: int | None = Field(None, ge=1, description="New number of lanes.")
-    trucks_per_hour: float | None = Field(None, gt=0, description="New pace of a paced stage.")
+    lanes: int | None = Field(None, ge=1, le=L.MAX_LANES, description="New number of lanes.")
+    trucks_per_hour: float | None = Field(
+        None, ge=L.MIN_TRUCKS_PER_HOUR, le=L.MAX_TRUCKS_PER_HOUR, description="New pace of a paced stage."
+    )
     service: dict[str, Distribution] = Field(
         default_factory=dict,
         description="New service times of the classes listed (others keep theirs).",
     )
     staffing: list[Staffing] | None = Field(
-        None, description="New staffing windows (an empty list removes them)."
+        None, max_length=L.MAX_WINDOWS, description="New staffing windows (an empty list removes them)."
     )
 
 
@@ -83,7 +89,7 @@ class Stage(Spec):
     description: str = Field("", description="What happens at this stage.")
     side: Literal["VN", "CN"] = Field("VN", description="Which country's agency runs the stage.")
     hours: Key = Field(description="Name of the opening calendar in [hours].")
-    lanes: int = Field(1, ge=1, description="Trucks served at the same time (lanes, teams).")
+    lanes: int = Field(1, ge=1, le=L.MAX_LANES, description="Trucks served at the same time (lanes, teams).")
     service: dict[str, Distribution] = Field(
         default_factory=dict,
         description="Service time by cargo class; the key 'default' covers classes not listed. "
@@ -91,13 +97,15 @@ class Stage(Spec):
     )
     trucks_per_hour: float | None = Field(
         None,
-        gt=0,
+        ge=L.MIN_TRUCKS_PER_HOUR,
+        le=L.MAX_TRUCKS_PER_HOUR,
         description="A paced stage (e.g. the Chinese side's acceptance): each lane takes one "
         "truck every lanes*60/trucks_per_hour minutes. Replaces `service`.",
     )
     max_per_day: int | None = Field(
         None,
         ge=0,
+        le=L.MAX_COUNT,
         description="At most this many trucks start the stage per local day of its calendar "
         "(an acceptance quota); omitted = no quota.",
     )
@@ -118,26 +126,33 @@ class Stage(Spec):
     )
     departures: list[str] | None = Field(
         None,
+        max_length=L.MAX_DEPARTURES,
         description="A timetabled stage (trains): daily departure times 'HH:MM' in the local time "
         "of the stage's calendar; a departure runs when the calendar is open at that moment and "
         "takes up to `wagons_per_train` waiting trucks' loads. `service` is then the time from "
         "departure until the loads are handed over.",
     )
     wagons_per_train: int | None = Field(
-        None, ge=1, description="Truck loads (one per wagon) a departure takes; with `departures`."
+        None,
+        ge=1,
+        le=L.MAX_LANES,
+        description="Truck loads (one per wagon) a departure takes; with `departures`.",
     )
     staffing: list[Staffing] = Field(
         default_factory=list,
+        max_length=L.MAX_WINDOWS,
         description="Lanes by hour of day and weekday: inside a window the stage has that many "
         "lanes, outside the windows `lanes` (while its calendar is open). Capacity by hour.",
     )
     changes: list[StageChange] = Field(
         default_factory=list,
+        max_length=L.MAX_CLOSURES,
         description="Dated changes of lanes, pace, service times or staffing, in date order "
         "(e.g. Youyiguan lanes 6 -> 12 on 30 Apr 2024, F59; a slower check from Oct 2020, F38).",
     )
     ramp_after_closure: list[Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=list,
+        max_length=L.MAX_CLOSURES,
         description="Capacity on the days back after a dated closure, as fractions of normal: "
         "[0.25, 0.5] = a quarter in the first 24 h after reopening, half in the next 24 h. "
         "Applied as service times divided by the fraction.",
@@ -162,6 +177,8 @@ class Stage(Spec):
         if self.departures is not None and (self.staffing or self.changes or self.ramp_after_closure):
             raise ValueError("a timetabled stage takes no `staffing`, `changes` or `ramp_after_closure`")
         starts = [as_start(c.start) for c in self.changes]
+        if len({x.utcoffset() is not None for x in starts}) > 1:
+            raise ValueError("`changes`: expected a UTC offset on every start date-time or on none")
         if starts != sorted(starts):
             raise ValueError("`changes` must be in date order")
         for c in self.changes:
@@ -177,6 +194,7 @@ class Route(Spec):
 
     stages: list[Stage] = Field(
         default_factory=list,
+        max_length=L.MAX_STAGES_PER_ROUTE,
         description="Clearance stages of this crossing in the order passed (may be empty when a "
         "`facility` does all the work).",
     )
@@ -189,6 +207,7 @@ class Route(Spec):
     yard_capacity: int | None = Field(
         None,
         ge=0,
+        le=L.MAX_COUNT,
         description="Trucks the yard holds from arrival until they cross; the rest wait on the "
         "road. Omitted = unlimited.",
     )
@@ -212,7 +231,9 @@ class Route(Spec):
 class FacilityRoute(Spec):
     """The stages of one direction of a shared facility, in the order passed."""
 
-    stages: list[Stage] = Field(min_length=1, description="Stages in the order passed.")
+    stages: list[Stage] = Field(
+        min_length=1, max_length=L.MAX_STAGES_PER_ROUTE, description="Stages in the order passed."
+    )
 
     _unique_names = field_validator("stages")(Route._unique_names.__func__)
 
@@ -232,9 +253,11 @@ class Facility(Spec):
     )
     closures: list[Closure] = Field(
         default_factory=list,
+        max_length=L.MAX_CLOSURES,
         description="Dated closures of the facility (both directions), local dates in the "
         "time zone of each stage's calendar: every crossing feeding it stops crossing.",
     )
+
 
 class Crossing(Spec):
     """A border gate or dedicated freight road."""
@@ -247,13 +270,17 @@ class Crossing(Spec):
     enabled: bool = Field(True, description="False removes the crossing from the run.")
     accepts: list[Key] = Field(min_length=1, description="Cargo classes the crossing clears.")
     road_m_per_truck: float = Field(
-        20.0, gt=0, description="Road length one queueing truck takes, in metres (with its gap)."
+        20.0,
+        gt=0,
+        le=L.MAX_ROAD_M_PER_TRUCK,
+        description="Road length one queueing truck takes, in metres (with its gap).",
     )
     routes: dict[Direction, Route] = Field(
         description="The route for each direction the crossing serves ('export', 'import')."
     )
     closures: list[Closure] = Field(
         default_factory=list,
+        max_length=L.MAX_CLOSURES,
         description="Dated closures of the whole crossing (every stage, both directions), in the "
         "model's time zone: a storm, an accident, a policy pause.",
     )
@@ -264,7 +291,9 @@ class ClassShares(Spec):
 
     policy: Literal["shares"]
     shares: dict[Key, float] = Field(
-        min_length=1, description="Crossing -> share of the stream's trucks; shares sum to 1."
+        min_length=1,
+        max_length=L.MAX_CROSSINGS,
+        description="Crossing -> share of the stream's trucks; shares sum to 1.",
     )
 
     @field_validator("shares")
@@ -282,7 +311,9 @@ class LeastExpectedWait(Spec):
     """Send each truck to the eligible crossing where it expects the shortest wait."""
 
     policy: Literal["least_expected_wait"]
-    crossings: list[Key] = Field(min_length=1, description="Crossings to choose among.")
+    crossings: list[Key] = Field(
+        min_length=1, max_length=L.MAX_CROSSINGS, description="Crossings to choose among."
+    )
 
 
 Routing = Annotated[ClassShares | LeastExpectedWait, Field(discriminator="policy")]
@@ -293,7 +324,9 @@ class Stream(Spec):
 
     direction: Direction = Field(description="'export' (VN to CN) or 'import' (CN to VN).")
     cargo: Key = Field(description="Cargo class, a key of [cargo].")
-    trucks_per_day: float = Field(ge=0, description="Mean arrivals per day before shaping.")
+    trucks_per_day: float = Field(
+        ge=0, le=L.MAX_TRUCKS_PER_DAY, description="Mean arrivals per day before shaping."
+    )
     routing: Routing = Field(description="How trucks of this stream choose a crossing.")
     equipped_share: float = Field(
         0.0,
@@ -308,9 +341,9 @@ class DemandWindow(Spec):
     """Dated multiplier of arrivals: a surge (> 1), a dip (< 1) or an intake ban (0)."""
 
     name: str = Field("", description="What the window stands for, e.g. 'March harvest'.")
-    start: date = Field(description="First day (local, model time zone).")
-    end: date = Field(description="Last day, inclusive.")
-    factor: float = Field(ge=0, description="Multiplier of the arrival rate in the window.")
+    start: Date = Field(description="First day (local, model time zone).")
+    end: Date = Field(description="Last day, inclusive.")
+    factor: float = Field(ge=0, le=L.MAX_FACTOR, description="Multiplier of the arrival rate in the window.")
     cargo: list[Key] | None = Field(None, description="Classes affected; omitted = all.")
     directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
 
@@ -328,34 +361,41 @@ def _flat(n: int) -> list[float]:
 class Demand(Spec):
     """Non-homogeneous Poisson arrivals: base rates shaped by hour, weekday, month, windows."""
 
-    hour_of_day: list[Annotated[float, Field(ge=0)]] = Field(
+    hour_of_day: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(24),
         min_length=24,
         max_length=24,
         description="Relative arrival intensity for each local hour 0..23 (rescaled to mean 1).",
     )
-    weekday: list[Annotated[float, Field(ge=0)]] = Field(
+    weekday: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(7),
         min_length=7,
         max_length=7,
         description="Relative intensity Monday..Sunday (rescaled to mean 1).",
     )
-    month: list[Annotated[float, Field(ge=0)]] = Field(
+    month: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
         default_factory=lambda: _flat(12),
         min_length=12,
         max_length=12,
         description="Multiplier of each calendar month January..December (not rescaled).",
     )
     growth_per_year: float = Field(
-        0.0, gt=-1, description="Compound growth of all rates per year (0.24 = +24%) from `growth_from`."
+        0.0,
+        gt=-1,
+        le=L.MAX_GROWTH_PER_YEAR,
+        description="Compound growth of all rates per year (0.24 = +24%) from `growth_from`.",
     )
-    growth_from: date | None = Field(
+    growth_from: Date | None = Field(
         None,
         description="Date at which the streams' trucks_per_day hold; growth compounds from it "
         "(omitted = start_date). A run starting years later sees the grown demand.",
     )
-    windows: list[DemandWindow] = Field(default_factory=list, description="Dated multipliers.")
-    streams: dict[Key, Stream] = Field(min_length=1, description="The flows of trucks.")
+    windows: list[DemandWindow] = Field(
+        default_factory=list, max_length=L.MAX_DEMAND_WINDOWS, description="Dated multipliers."
+    )
+    streams: dict[Key, Stream] = Field(
+        min_length=1, max_length=L.MAX_STREAMS, description="The flows of trucks."
+    )
 
     @field_validator("hour_of_day", "weekday")
     @classmethod
@@ -371,26 +411,36 @@ class Backlog(Spec):
     crossing: Key = Field(description="Crossing where they wait.")
     direction: Direction = Field(description="Their direction.")
     cargo: Key = Field(description="Their cargo class.")
-    trucks: int = Field(ge=0, description="How many.")
+    trucks: int = Field(ge=0, le=L.MAX_COUNT, description="How many.")
 
 
 class Reporting(Spec):
     """Settings of the KPIs read out of a run."""
 
     perishable_delay_h: float = Field(
-        24.0, gt=0, description="A perishable truck longer than this in the system counts as delayed."
+        24.0,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="A perishable truck longer than this in the system counts as delayed.",
     )
     recovery_factor: float = Field(
         1.5,
         gt=1,
+        le=L.MAX_FACTOR,
         description="After its peak, the midnight backlog has recovered once it is back under this "
         "factor times its median over the first `normal_days` measured days (for `days_to_recover`).",
     )
     normal_days: int = Field(
-        7, ge=1, description="Measured days at the start of a run that stand for normal conditions."
+        7,
+        ge=1,
+        le=L.MAX_HORIZON_DAYS,
+        description="Measured days at the start of a run that stand for normal conditions.",
     )
     queue_sample_min: float = Field(
-        60.0, gt=0, description="Interval between samples of queue lengths over time, in minutes."
+        60.0,
+        ge=L.MIN_QUEUE_SAMPLE_MIN,
+        le=L.MAX_HORIZON_DAYS * 1440.0,
+        description="Interval between samples of queue lengths over time, in minutes.",
     )
 
 
@@ -404,21 +454,33 @@ class Scenario(Spec):
         description="Parent scenario this file changes: a path relative to this file or the "
         "name of a packaged scenario (e.g. 'baseline.toml'). Tables merge key by key.",
     )
-    rng_seed: int = Field(20230101, ge=0, description="Seed of all random streams of the run.")
-    start_date: date = Field(description="First simulated day (local, model time zone).")
-    horizon_days: int = Field(ge=1, le=3660, description="Simulated days.")
-    warmup_days: int = Field(0, ge=0, description="Days discarded from daily KPIs.")
+    rng_seed: int = Field(
+        20230101, ge=0, le=L.MAX_RNG_SEED, description="Seed of all random streams of the run."
+    )
+    start_date: Date = Field(description="First simulated day (local, model time zone).")
+    horizon_days: int = Field(ge=1, le=L.MAX_HORIZON_DAYS, description="Simulated days.")
+    warmup_days: int = Field(0, ge=0, le=L.MAX_HORIZON_DAYS, description="Days discarded from daily KPIs.")
     timezone: str = Field(
         "Asia/Ho_Chi_Minh", description="Time zone of the model clock, days and 'same day'."
     )
-    hours: dict[Key, Hours] = Field(min_length=1, description="Named opening calendars.")
-    cargo: dict[Key, CargoClass] = Field(min_length=1, description="Cargo classes.")
-    crossings: dict[Key, Crossing] = Field(min_length=1, description="Gates and freight roads.")
+    hours: dict[Key, Hours] = Field(
+        min_length=1, max_length=L.MAX_CALENDARS, description="Named opening calendars."
+    )
+    cargo: dict[Key, CargoClass] = Field(
+        min_length=1, max_length=L.MAX_CARGO_CLASSES, description="Cargo classes."
+    )
+    crossings: dict[Key, Crossing] = Field(
+        min_length=1, max_length=L.MAX_CROSSINGS, description="Gates and freight roads."
+    )
     facilities: dict[Key, Facility] = Field(
-        default_factory=dict, description="Shared Chinese-side facilities that routes name."
+        default_factory=dict,
+        max_length=L.MAX_CROSSINGS,
+        description="Shared Chinese-side facilities that routes name.",
     )
     demand: Demand = Field(description="Arrivals.")
-    initial_backlog: list[Backlog] = Field(default_factory=list, description="Trucks waiting at time zero.")
+    initial_backlog: list[Backlog] = Field(
+        default_factory=list, max_length=L.MAX_STREAMS, description="Trucks waiting at time zero."
+    )
     reporting: Reporting = Field(default_factory=Reporting, description="KPI settings.")
 
     _validate_tz = field_validator("timezone")(check_timezone)
@@ -556,4 +618,82 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 )
             elif b.cargo not in crossing.accepts:
                 problems.append(((*here, "cargo"), b.cargo, f"expected a class that {b.crossing} accepts"))
+    return problems
+
+
+def expected_trucks(s: Scenario) -> float:
+    """An upper bound of the trucks of one replication: every stream at its largest weekday,
+    month, growth and window factors over the whole horizon, plus the initial backlog.
+    Computed in logarithms, so absurd factors give ``inf`` rather than an overflow."""
+    d, days = s.demand, s.horizon_days
+    weekday = max(d.weekday) / (sum(d.weekday) / len(d.weekday))
+    log_shape = math.log(weekday) + (math.log(max(d.month)) if max(d.month) > 0 else -math.inf)
+    since = ((d.growth_from or s.start_date) - s.start_date).days
+    log_growth = max(math.log1p(d.growth_per_year) * (k - since) / 365.25 for k in (0, days - 1))
+    first, last = s.start_date, s.start_date + timedelta(days=days - 1)
+    total = 0.0
+    for stream in d.streams.values():
+        if stream.trucks_per_day <= 0:
+            continue
+        log_windows = sum(
+            math.log(w.factor)
+            for w in d.windows
+            if w.factor > 1
+            and w.start <= last
+            and w.end >= first
+            and (w.cargo is None or stream.cargo in w.cargo)
+            and (w.directions is None or stream.direction in w.directions)
+        )
+        log_n = math.log(stream.trucks_per_day * days) + log_shape + log_growth + log_windows
+        total += math.exp(min(log_n, 700.0))
+    return total + sum(b.trucks for b in s.initial_backlog)
+
+
+def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
+    """What a valid scenario asks beyond the limits of one run (:mod:`sim.scenario.limits`)."""
+    problems: list[tuple[FieldPath, object, str]] = []
+    last = s.start_date + timedelta(days=s.horizon_days - 1)
+    if last > L.MAX_DATE:
+        problems.append(
+            (("horizon_days",), s.horizon_days, f"expected the run to end by {L.MAX_DATE} (it ends {last})")
+        )
+    trucks = expected_trucks(s)
+    backlog = sum(b.trucks for b in s.initial_backlog)
+    if backlog > L.MAX_TRUCKS_PER_RUN:
+        i = max(range(len(s.initial_backlog)), key=lambda k: s.initial_backlog[k].trucks)
+        problems.append(
+            (
+                ("initial_backlog", i, "trucks"),
+                s.initial_backlog[i].trucks,
+                f"expected at most {L.MAX_TRUCKS_PER_RUN:,} trucks per replication; the initial "
+                f"backlog alone has {backlog:,}",
+            )
+        )
+    elif trucks > L.MAX_TRUCKS_PER_RUN:
+        streams = s.demand.streams
+        biggest = max(streams, key=lambda k: streams[k].trucks_per_day)
+        shown = "more than 1e300" if trucks > 1e300 else f"{trucks:.3g}"
+        problems.append(
+            (
+                ("demand", "streams", biggest, "trucks_per_day"),
+                streams[biggest].trucks_per_day,
+                f"expected at most {L.MAX_TRUCKS_PER_RUN:,} trucks per replication: trucks_per_day x "
+                f"horizon_days x the largest weekday, month, growth and window factors, plus the "
+                f"initial backlog, give up to {shown}",
+            )
+        )
+    stages = sum(len(route.stages) for x in s.crossings.values() if x.enabled for route in x.routes.values())
+    stages += sum(len(route.stages) for f in s.facilities.values() for route in f.routes.values())
+    if stages > L.MAX_STAGES:
+        problems.append((("crossings",), stages, f"expected at most {L.MAX_STAGES} stages in all"))
+    samples = (s.horizon_days * 1440.0 / s.reporting.queue_sample_min + 1) * max(stages, 1)
+    if samples > L.MAX_QUEUE_SAMPLES:
+        problems.append(
+            (
+                ("reporting", "queue_sample_min"),
+                s.reporting.queue_sample_min,
+                f"expected at most {L.MAX_QUEUE_SAMPLES:,} queue samples (horizon / interval x "
+                f"{stages} stages), got {samples:.3g}: sample less often",
+            )
+        )
     return problems

@@ -226,10 +226,13 @@ def _parent_path(child: Path, reference: object) -> Path:
     for candidate in allowed:
         if candidate.is_file():
             return candidate
-    if bare:
+    # A packaged name, or a packaged scenario's path inside the packaged folder
+    # (``episodes/f20_….toml``, as `bordersim list` shows it): nowhere outside it.
+    in_package = bare or (not wanted.is_absolute() and ".." not in wanted.parts)
+    if in_package:
         name = reference if reference.endswith(".toml") else f"{reference}.toml"
         packaged = packaged_dir() / name
-        if packaged.is_file():
+        if packaged.is_file() and _inside(packaged.resolve(), packaged_dir().resolve()):
             return packaged
     if not allowed:
         raise ScenarioError(

@@ -623,28 +623,40 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
 
 def expected_trucks(s: Scenario) -> float:
     """An upper bound of the trucks of one replication: every stream at its largest weekday,
-    month, growth and window factors over the whole horizon, plus the initial backlog.
-    Computed in logarithms, so absurd factors give ``inf`` rather than an overflow."""
+    month and growth factors, each day multiplied by the surge windows (factor > 1) that cover
+    it, plus the initial backlog. Computed in logarithms, so absurd factors give ``inf``
+    rather than an overflow."""
     d, days = s.demand, s.horizon_days
     weekday = max(d.weekday) / (sum(d.weekday) / len(d.weekday))
     log_shape = math.log(weekday) + (math.log(max(d.month)) if max(d.month) > 0 else -math.inf)
     since = ((d.growth_from or s.start_date) - s.start_date).days
     log_growth = max(math.log1p(d.growth_per_year) * (k - since) / 365.25 for k in (0, days - 1))
-    first, last = s.start_date, s.start_date + timedelta(days=days - 1)
     total = 0.0
     for stream in d.streams.values():
         if stream.trucks_per_day <= 0:
             continue
-        log_windows = sum(
-            math.log(w.factor)
+        # Day offsets [a, b) of the run each surge window covers; between consecutive
+        # boundaries the same windows apply, so the run splits into few segments.
+        spans = [
+            (
+                max((w.start - s.start_date).days, 0),
+                min((w.end - s.start_date).days + 1, days),
+                math.log(w.factor),
+            )
             for w in d.windows
             if w.factor > 1
-            and w.start <= last
-            and w.end >= first
             and (w.cargo is None or stream.cargo in w.cargo)
             and (w.directions is None or stream.direction in w.directions)
-        )
-        log_n = math.log(stream.trucks_per_day * days) + log_shape + log_growth + log_windows
+        ]
+        spans = [(a, b, f) for a, b, f in spans if a < b]
+        cuts = sorted({0, days, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
+        terms = [
+            math.log(b - a) + sum(f for lo, hi, f in spans if lo <= a and b <= hi)
+            for a, b in zip(cuts, cuts[1:], strict=False)
+        ]
+        top = max(terms)  # log of the sum over segments, shifted so that nothing overflows
+        log_days = top + math.log(sum(math.exp(t - top) for t in terms))
+        log_n = math.log(stream.trucks_per_day) + log_days + log_shape + log_growth
         total += math.exp(min(log_n, 700.0))
     return total + sum(b.trucks for b in s.initial_backlog)
 
@@ -678,8 +690,8 @@ def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 ("demand", "streams", biggest, "trucks_per_day"),
                 streams[biggest].trucks_per_day,
                 f"expected at most {L.MAX_TRUCKS_PER_RUN:,} trucks per replication: trucks_per_day x "
-                f"horizon_days x the largest weekday, month, growth and window factors, plus the "
-                f"initial backlog, give up to {shown}",
+                f"the days of the run (times the surge windows covering them) x the largest weekday, "
+                f"month and growth factors, plus the initial backlog, give up to {shown}",
             )
         )
     stages = sum(len(route.stages) for x in s.crossings.values() if x.enabled for route in x.routes.values())

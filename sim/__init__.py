@@ -9,13 +9,52 @@ The public API::
     print(kpis(result)["cleared_per_day"])
 """
 
-from sim.engine.run import RunResult, run_once  # noqa: E402
-from sim.experiments.replications import Estimate, estimate, replicate, summarise  # noqa: E402
-from sim.readouts.kpis import conservation, kpis  # noqa: E402
-from sim.reporting.animation import animate  # noqa: E402
-from sim.scenario.files import ScenarioError, load_scenario, parse_scenario  # noqa: E402
-from sim.scenario.schema import Scenario  # noqa: E402
-from sim.version import __version__  # noqa: E402
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from sim.version import __version__
+
+# Re-exported lazily (PEP 562): ``import sim`` (and so every ``sim.*`` import, the command line's
+# included) stays light; NumPy, SciPy and SimPy load when one of these is first used.
+_EXPORTS = {
+    "RunResult": "sim.engine.run",
+    "run_once": "sim.engine.run",
+    "Estimate": "sim.experiments.replications",
+    "estimate": "sim.experiments.replications",
+    "replicate": "sim.experiments.replications",
+    "summarise": "sim.experiments.replications",
+    "conservation": "sim.readouts.kpis",
+    "kpis": "sim.readouts.kpis",
+    "animate": "sim.reporting.animation",
+    "ScenarioError": "sim.scenario.files",
+    "load_scenario": "sim.scenario.files",
+    "parse_scenario": "sim.scenario.files",
+    "Scenario": "sim.scenario.schema",
+}
+
+if TYPE_CHECKING:
+    from sim.engine.run import RunResult, run_once
+    from sim.experiments.replications import Estimate, estimate, replicate, summarise
+    from sim.readouts.kpis import conservation, kpis
+    from sim.reporting.animation import animate
+    from sim.scenario.files import ScenarioError, load_scenario, parse_scenario
+    from sim.scenario.schema import Scenario
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "Estimate",

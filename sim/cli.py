@@ -15,24 +15,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic
 from sim.experiments.distributed import SchedulerError
-from sim.experiments.replications import run_replications
-from sim.experiments.results_folder import (
-    FolderError,
-    ResultsFolder,
-    describe_warmup,
-    encoded_replication,
-    is_results_folder,
-    summarise_runs,
-    to_arrow,
-    warmup_suggestion,
-)
+from sim.experiments.integrity import FolderError
 from sim.experiments.workers import WorkerError
-from sim.readouts.replication import replication_output
-from sim.reporting.tables import kpi_table
 from sim.scenario.files import (
     ScenarioError,
     deep_merge,
@@ -48,6 +36,13 @@ from sim.scenario.overrides import Setting, load_with_settings, parse_settings
 from sim.scenario.overrides import apply as apply_settings
 from sim.scenario.schema import Scenario
 from sim.version import __version__
+
+if TYPE_CHECKING:
+    from sim.experiments.results_folder import ResultsFolder
+
+# Start-up (issue 13): `bordersim --help` and `validate` import only the scenario layer;
+# NumPy, SciPy, SimPy, pyarrow and the plotting libraries are imported by the commands
+# that use them.
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -93,6 +88,15 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="ADDRESS",
         help="run the replications on a Dask cluster (e.g. tcp://host:8786); needs bordersim[distributed]",
+    )
+
+
+def _add_records(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--records",
+        action="store_true",
+        help="also keep the per-truck and per-stage records in --out (about 40 MB a replication-year; "
+        "needed by the report's waiting-time distribution and by animate)",
     )
 
 
@@ -144,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FOLDER", help="write a results folder (tables, manifest)")
     run.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
     run.add_argument("--force", action="store_true", help="replace the results already in --out")
+    _add_records(run)
     run.add_argument(
         "--event-log",
         metavar="FILE",
@@ -168,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
     _add_set(cmp_)
     cmp_.add_argument("--out", metavar="FOLDER", help="write a comparison folder (for `bordersim report`)")
+    _add_records(cmp_)
     cmp_.add_argument("--force", action="store_true", help="replace results already in --out")
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
@@ -409,6 +415,8 @@ def _scenario_of(
     reference: str | None, overrides: dict, settings: Sequence[Setting] = ()
 ) -> tuple[Scenario, str]:
     """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+
     if reference is not None and is_results_folder(reference):
         stored = ResultsFolder.open(reference).scenario()
         data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
@@ -474,6 +482,10 @@ def execute(
     Returns the outputs kept in memory (without a folder), the wall time and how many ran.
     Raises KeyboardInterrupt (Ctrl-C or SIGTERM) after stopping the workers.
     """
+    from sim.experiments.replications import run_replications
+    from sim.experiments.results_folder import encoded_replication, written_replication
+    from sim.readouts.replication import replication_output
+
     done = set(folder.done()) if folder is not None else set()
     todo = [r for r in range(replications) if r not in done]
     outputs = []
@@ -483,8 +495,15 @@ def execute(
     ran = 0
     try:
         with _progress(replications, len(done), scenario.name) as bar:
-            if folder is not None:  # the workers encode the Parquet files; this process writes them
-                jobs = run_replications(encoded_replication, scenario, todo, workers, scheduler)
+            if folder is not None and scheduler is not None:
+                # Dask workers may not see this disk: they send the encoded files back to be written.
+                jobs = run_replications(
+                    encoded_replication, scenario, todo, workers, scheduler, extra=(records,)
+                )
+            elif folder is not None:  # each worker writes its own parts; this process records them
+                jobs = run_replications(
+                    written_replication, scenario, todo, workers, scheduler, extra=(str(folder.path), records)
+                )
             else:
                 jobs = run_replications(
                     replication_output, scenario, todo, workers, scheduler, extra=(None, records)
@@ -522,6 +541,8 @@ def _resume_command(argv: Sequence[str]) -> str:
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments.results_folder import ResultsFolder
+
     settings = parse_settings(args.settings)
     scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
@@ -531,7 +552,14 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     folder = None
     if args.out:
         folder = ResultsFolder.start(
-            args.out, scenario, args.replications, source, argv, resume=args.resume, force=args.force
+            args.out,
+            scenario,
+            args.replications,
+            source,
+            argv,
+            resume=args.resume,
+            force=args.force,
+            records=_records(args),
         )
         folder.record_settings([x.text for x in settings])
     try:
@@ -550,9 +578,12 @@ def _run_in(
     folder: ResultsFolder | None,
     settings: list,
 ) -> int:
+    from sim.experiments.results_folder import describe_warmup, summarise_runs, to_arrow, warmup_suggestion
+    from sim.reporting.tables import kpi_table
+
     try:
         outputs, wall, _ = execute(
-            scenario, args.replications, workers, args.scheduler, folder, records=bool(args.event_log)
+            scenario, args.replications, workers, args.scheduler, folder, records=_records(args)
         )
     except KeyboardInterrupt:
         if folder is None:
@@ -610,6 +641,11 @@ def _run_in(
     return 0
 
 
+def _records(args: argparse.Namespace) -> bool:
+    """Keep the per-truck and per-stage records: asked for, or needed for the event log."""
+    return bool(args.records or args.event_log)
+
+
 def _check_event_log(path: str | None) -> None:
     from sim.experiments.event_log_file import event_log_format
 
@@ -635,6 +671,8 @@ def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: Resul
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
+    from sim.experiments.analysis import replications_needed
+
     if runs and key not in runs[0]:
         known = ", ".join(list(runs[0])[:6])
         raise ScenarioError(
@@ -659,6 +697,7 @@ def _compare(args: argparse.Namespace) -> int:
         run_kpis,
         statements,
     )
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
     from sim.readouts.headline import HEADLINE
     from sim.reporting.report import write_comparison_manifest
 
@@ -714,11 +753,18 @@ def _compare(args: argparse.Namespace) -> int:
             argv += [w for x in settings for w in ("--set", x.text)]
             for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
                 folder = ResultsFolder.start(
-                    out / label, s, n, str(src), argv, resume=args.resume, force=args.force
+                    out / label,
+                    s,
+                    n,
+                    str(src),
+                    argv,
+                    resume=args.resume,
+                    force=args.force,
+                    records=args.records,
                 )
                 folder.record_settings([x.text for x in settings])
                 try:
-                    execute(s, n, workers, args.scheduler, folder)
+                    execute(s, n, workers, args.scheduler, folder, records=args.records)
                     folder.finish()
                     runs.append(folder.kpi_runs())
                 except KeyboardInterrupt:
@@ -815,6 +861,9 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _animate(args: argparse.Namespace) -> int:
+    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+    from sim.readouts.replication import replication_output
+
     try:
         import plotly  # noqa: F401
     except ImportError:
@@ -1046,6 +1095,7 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def _show(reference: str, resolved: bool) -> int:
+    from sim.experiments.results_folder import is_results_folder
     from sim.scenario.files import read_chain
     from sim.scenario.inspect import flatten, show_value
 

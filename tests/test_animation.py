@@ -90,9 +90,8 @@ def test_the_page_is_self_contained_and_the_same_for_the_same_run(tmp_path) -> N
 
 
 def test_a_results_folder_gives_the_page_of_its_scenario(tmp_path, capsys) -> None:
-    assert (
-        main(["run", "baseline", "--days", "4", "--replications", "2", "--out", str(tmp_path / "res")]) == 0
-    )
+    args = ["run", "baseline", "--days", "4", "--replications", "2", "--records"]
+    assert main([*args, "--out", str(tmp_path / "res")]) == 0
     common = ["--crossing", "chi_ma", "--from", "2023-02-14T20:00", "--hours", "4", "--replication", "1"]
     assert main(["animate", str(tmp_path / "res"), *common, "--out", str(tmp_path / "f.html")]) == 0
     assert main(["animate", "baseline", "--days", "4", *common, "--out", str(tmp_path / "s.html")]) == 0
@@ -120,6 +119,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch, extra, 
 
 def test_a_results_folder_without_records_says_so(tmp_path, capsys) -> None:
     assert main(["run", "baseline", "--days", "4", "--out", str(tmp_path / "res")]) == 0
+    code = main(["animate", str(tmp_path / "res"), "--crossing", "chi_ma", "--from", "2023-02-14",
+                 "--out", str(tmp_path / "a.html")])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "has no per-truck records" in err[0] and "--records" in err[0], err
+
+
+def test_a_results_folder_missing_its_records_says_so(tmp_path, capsys) -> None:
+    assert main(["run", "baseline", "--days", "4", "--records", "--out", str(tmp_path / "res")]) == 0
     shutil.rmtree(tmp_path / "res" / "stages")
     code = main(["animate", str(tmp_path / "res"), "--crossing", "chi_ma", "--from", "2023-02-14",
                  "--out", str(tmp_path / "a.html")])  # fmt: skip

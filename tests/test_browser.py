@@ -88,7 +88,8 @@ def _screenshot(driver, name: str, full_page: bool) -> Path:
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser") / "baseline"
-    assert main(["run", "baseline", "--days", "5", "--replications", "2", "--out", str(folder)]) == 0
+    args = ["run", "baseline", "--days", "5", "--replications", "2", "--records", "--out", str(folder)]
+    assert main(args) == 0
     return folder
 
 

@@ -22,10 +22,8 @@ CSV = {"summary.csv": "summary", "kpis.csv": "kpis_csv", "daily_summary.csv": "d
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("dd") / "run"
-    assert (
-        main(["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1", "--out", str(out)])
-        == 0
-    )
+    args = ["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1", "--records"]
+    assert main([*args, "--out", str(out)]) == 0
     return out
 
 

@@ -16,7 +16,7 @@ from sim.cli import main
 from sim.experiments.integrity import FolderLock
 from sim.experiments.results_folder import MANIFEST, TIMING_FIELDS
 
-ARGS = ["run", "baseline", "--days", "5", "--replications", "3", "--workers", "1"]
+ARGS = ["run", "baseline", "--days", "5", "--replications", "3", "--workers", "1", "--records"]
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

@@ -17,7 +17,7 @@ ARGS = ["--days", "5", "--replications", "3", "--workers", "1"]
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "base_vs_office"
-    assert main(["compare", "baseline", "office_hours", *ARGS, "--out", str(out)]) == 0
+    assert main(["compare", "baseline", "office_hours", *ARGS, "--records", "--out", str(out)]) == 0
     return out
 
 
@@ -91,3 +91,14 @@ def test_report_of_something_else_is_one_line(tmp_path, setup, message):
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [message.format(p=path)]
+
+
+def test_a_folder_without_records_says_the_waiting_time_distribution_needs_them(tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "baseline", "--days", "4", "--replications", "2", "--workers", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert not (out / "trucks").exists() and not (out / "stages").exists()
+    assert main(["report", str(out)]) == 0
+    md = (out / "report" / "report.md").read_text()
+    assert "no per-truck records" in md and "--records" in md
+    assert not (out / "report" / "figures" / "waiting_time_ecdf.png").exists()

@@ -24,7 +24,8 @@ DAYS = ["--days", "5"]
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("results") / "base"
-    assert main(["run", "baseline", *DAYS, "--replications", "3", "--workers", "1", "--out", str(out)]) == 0
+    args = ["run", "baseline", *DAYS, "--replications", "3", "--workers", "1", "--records", "--out", str(out)]
+    assert main(args) == 0
     return out
 
 
@@ -201,3 +202,60 @@ def test_a_series_too_short_for_mser_is_said_not_raised(tmp_path, capsys):
     )
     assert main(["run", str(coarse), "--replications", "2", "--workers", "1"]) == 0
     assert "too short for MSER-5" in capsys.readouterr().out
+
+
+def test_compact_by_default_and_the_same_tables_from_workers(tmp_path):
+    """Without --records a folder keeps no per-truck rows; parts written by worker processes
+    are the bytes the parent process would have written."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    args = ["run", "baseline", "--days", "4", "--replications", "3"]
+    assert main([*args, "--workers", "1", "--out", str(one)]) == 0
+    assert main([*args, "--workers", "2", "--out", str(two)]) == 0
+    for out in (one, two):
+        assert not (out / "trucks").exists() and not (out / "stages").exists()
+        assert json.loads((out / "manifest.json").read_text())["records"] is False
+    for table in ("daily", "series", "utilisation", "kpis"):
+        for r in range(3):
+            name = f"{table}/r0000{r}.parquet"
+            assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    m1, m2 = (json.loads((o / "manifest.json").read_text()) for o in (one, two))
+    assert m1["parts"] == m2["parts"]
+    assert all(
+        d["bytes"] == (one / t / f"{k}.parquet").stat().st_size
+        for k, p in m1["parts"].items()
+        for t, d in p.items()
+    )
+
+
+def test_resume_keeps_the_records_setting(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "baseline", "--days", "4", "--replications", "2", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "run",
+                "baseline",
+                "--days",
+                "4",
+                "--replications",
+                "3",
+                "--records",
+                "--out",
+                str(out),
+                "--resume",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "was run without --records" in err[0], err
+
+
+def test_the_mean_backlog_read_one_replication_at_a_time_is_the_mean_series(folder):
+    from sim.experiments.results_folder import ResultsFolder, mean_series
+
+    results = ResultsFolder.open(folder)
+    times, backlog = results.mean_backlog()
+    expected_times, expected = mean_series(results.read_table("series"))
+    assert times.tolist() == expected_times.tolist() and backlog.tolist() == expected.tolist()

@@ -553,7 +553,26 @@ class Model:
             Timeout(env, self.t_arr[first], first).callbacks.append(self._next_arrival)
         env.run(until=self.horizon)
         self._close_records()
+        self._dismantle()
         return self.records
+
+    def _dismantle(self) -> None:
+        """Break the reference cycles of a finished run (model <-> stages and yards, processes <->
+        their pending events), so that its memory is freed as soon as the caller lets go of it,
+        without waiting for a full garbage collection. Replications run back to back would
+        otherwise pile up a year's state each before the collector looks (issue 13)."""
+        queue = self.env._queue
+        for *_, event in queue:
+            event.callbacks = None  # pending timeouts and the processes waiting on them
+        queue.clear()
+        for stage in self.stages:
+            stage.model = None  # type: ignore[assignment]
+        for yards in self.yards:
+            for yard in yards:
+                if yard is not None:
+                    yard.model = None  # type: ignore[assignment]
+        self.route_of = self.yard_of = []
+        self.routes, self._chooser = [], None  # type: ignore[assignment]
 
     def _close_records(self) -> None:
         """Rows for the trucks still in the system at the end of the horizon."""

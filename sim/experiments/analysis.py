@@ -23,7 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def _stats():
+    """``scipy.stats``, imported when first needed: it takes most of a second to import,
+    which the command line's start-up cannot afford (issue 13)."""
+    from scipy import stats
+
+    return stats
+
 
 CONFIDENCE = 0.95
 
@@ -91,12 +99,12 @@ def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float 
     if n == 1:
         return Difference(mean, math.nan, 1, 0.0, math.nan)
     sd = float(d.std(ddof=1))
-    t = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    t = float(_stats().t.ppf(0.5 + confidence / 2, n - 1))
     half = t * sd / math.sqrt(n)
     if sd == 0.0:
         p = 1.0 if mean == 0.0 else 0.0
     else:
-        p = float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
+        p = float(2 * _stats().t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
     return Difference(mean, half, n, float(n - 1), p)
 
 
@@ -119,8 +127,8 @@ def unpaired_difference(a: Sequence[float], b: Sequence[float], confidence: floa
         return Difference(mean, 0.0, n, math.inf, 1.0 if mean == 0.0 else 0.0)
     dof = se2**2 / (va**2 / (x.size - 1) + vb**2 / (y.size - 1))
     se = math.sqrt(se2)
-    half = float(stats.t.ppf(0.5 + confidence / 2, dof)) * se
-    p = float(2 * stats.t.sf(abs(mean) / se, dof))
+    half = float(_stats().t.ppf(0.5 + confidence / 2, dof)) * se
+    p = float(2 * _stats().t.sf(abs(mean) / se, dof))
     return Difference(mean, half, n, float(dof), p)
 
 
@@ -155,11 +163,11 @@ def replications_needed(
     if s == 0.0:
         return 2
     # Start from the normal approximation and step up: t_{n-1} decreases with n.
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(_stats().norm.ppf(0.5 + confidence / 2))
     n = max(2, math.ceil((z * s / half_width) ** 2))
-    while n > 2 and float(stats.t.ppf(0.5 + confidence / 2, n - 2)) * s / math.sqrt(n - 1) <= half_width:
+    while n > 2 and float(_stats().t.ppf(0.5 + confidence / 2, n - 2)) * s / math.sqrt(n - 1) <= half_width:
         n -= 1
-    while n < limit and float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * s / math.sqrt(n) > half_width:
+    while n < limit and float(_stats().t.ppf(0.5 + confidence / 2, n - 1)) * s / math.sqrt(n) > half_width:
         n += 1
     return n
 

@@ -71,6 +71,11 @@ def folder_records(
     if replication not in done:
         have = f"0..{max(done)}" if done else "none"
         raise FolderError(f"{folder.path}: replication {replication}: not in the folder (complete: {have})")
+    if not folder.has_records():
+        raise FolderError(
+            f"{folder.path}: has no per-truck records (the folder was run without --records); "
+            "rerun it with --records, or give the scenario instead to run it"
+        )
     tables = []
     for name in ("trucks", "stages"):
         file = folder.path / name / part_name(replication)

@@ -55,6 +55,13 @@ def is_sealed(manifest: dict[str, Any]) -> bool:
     return manifest.get(SELF_CHECKSUM) == manifest_checksum(manifest)
 
 
+class FolderError(Exception):
+    """A results folder that cannot be used as asked; the message is one line.
+
+    (Defined here, a light module, so that the command line can catch it without importing
+    pyarrow; :mod:`sim.experiments.results_folder` re-exports it.)"""
+
+
 class LockedError(Exception):
     """Another process holds the folder's lock; the message is one line."""
 

@@ -14,13 +14,21 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from scipy import stats
 
 from sim.engine.run import run_once
 from sim.experiments.interrupts import deferred_stop
 from sim.experiments.workers import map_in_workers
 from sim.readouts.kpis import kpis
 from sim.scenario.schema import Scenario
+
+
+def _stats():
+    """``scipy.stats``, imported when first needed: it takes most of a second to import,
+    which the command line's start-up cannot afford (issue 13)."""
+    from scipy import stats
+
+    return stats
+
 
 T = TypeVar("T")
 
@@ -48,7 +56,7 @@ def estimate(values: Iterable[float], confidence: float = 0.95) -> Estimate:
         return Estimate(math.nan, math.nan, 0)
     if x.size == 1:
         return Estimate(float(x[0]), math.nan, 1)
-    t = stats.t.ppf(0.5 + confidence / 2, x.size - 1)
+    t = _stats().t.ppf(0.5 + confidence / 2, x.size - 1)
     return Estimate(float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(x.size)), int(x.size))
 
 

@@ -8,17 +8,23 @@
       summary.csv            each KPI over replications: mean, 95% CI (Student t), n
       kpis.csv               one row per replication, one column per KPI
       daily_summary.csv      daily KPIs by crossing: mean and 95% CI half-width over replications
-      trucks/r00000.parquet  per-truck records of each replication     (sim.replication)
-      stages/r00000.parquet  per-stage records                         (sim.replication)
+      trucks/r00000.parquet  per-truck records of each replication, with --records (sim.replication)
+      stages/r00000.parquet  per-stage records, with --records                    (sim.replication)
       daily/r00000.parquet   daily KPIs by crossing                     (sim.daily)
       series/r00000.parquet  backlog and queues over time               (sim.hourly)
       utilisation/r00000.parquet   lane-time by stage and hour of day   (sim.hourly)
       kpis/r00000.parquet    the replication's KPIs, written last
       .lock                  held (flock) by the process writing the folder
 
+The per-truck and per-stage records are written only when asked for (``--records``;
+``records`` in the manifest): a replication-year of them is about 40 MB, the other tables
+together well under 1 MB. ``report`` and ``animate`` say so when a folder has none.
+
 Each table folder is one tidy table split by replication: ``pyarrow.parquet.read_table``
 (or pandas, polars, DuckDB) reads the folder whole. Every file is written
-atomically. Once all of a replication's parts are on disk, the manifest records
+atomically, by the process that ran the replication (a worker writes its own parts and
+sends back only their checksums; the parent records them in the manifest).
+Once all of a replication's parts are on disk, the manifest records
 each part's SHA-256 and row count (``parts``): a replication counts as done only
 then, and only while its files still match. The summaries' checksums are recorded
 too (``outputs``), and the manifest carries the checksum of its own content
@@ -43,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.engine.calendar import MINUTES_PER_DAY
@@ -51,6 +58,7 @@ from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
 from sim.experiments.integrity import (
     LOCK_NAME,
+    FolderError,
     FolderLock,
     LockedError,
     is_sealed,
@@ -85,8 +93,8 @@ TABLES = {
     "summary.csv": "each KPI over replications: mean, half_width and low/high of the 95% Student-t CI, n",
     "kpis.csv": "one row per replication, one column per KPI (sim.kpis, sim.headline)",
     "daily_summary.csv": "daily KPIs by crossing (sim.daily): mean and 95% CI half-width over replications",
-    "trucks/": "per-truck records, one Parquet file per replication (sim.replication)",
-    "stages/": "per-stage records of each truck (sim.replication)",
+    "trucks/": "per-truck records, one Parquet file per replication (sim.replication); with --records",
+    "stages/": "per-stage records of each truck (sim.replication); with --records",
     "daily/": "daily KPIs per replication and crossing (sim.daily)",
     "series/": "backlog, road queue and stage queues over time, by crossing (sim.hourly)",
     "utilisation/": "busy and open lane-minutes by stage and hour of day, measured days (sim.hourly)",
@@ -95,10 +103,6 @@ TABLES = {
     "series_total/": "backlog and queues over time of all crossings together, per replication",
     "datapackage.json": "data dictionary: every table's files and columns, with descriptions and units",
 }
-
-
-class FolderError(Exception):
-    """A results folder that cannot be used as asked; the message is one line."""
 
 
 def part_name(replication: int) -> str:
@@ -158,9 +162,40 @@ def _rep_key(replication: int) -> str:
     return f"r{replication:05d}"
 
 
-def encoded_replication(scenario: Scenario, replication: int) -> EncodedReplication:
-    """Run a replication and encode its tables: a worker's unit of work for a results folder."""
-    return encode(replication_output(scenario, replication), scenario)
+def encoded_replication(scenario: Scenario, replication: int, records: bool = True) -> EncodedReplication:
+    """Run a replication and encode its tables: a remote (Dask) worker's unit of work for a
+    results folder, sent back whole to the process that writes the folder."""
+    return encode(replication_output(scenario, replication, records=records), scenario)
+
+
+@dataclass(frozen=True)
+class WrittenReplication:
+    """A replication whose parts a worker has written to the folder itself: only each part's
+    ``{"sha256": ..., "rows": ..., "bytes": ...}`` travels back to the parent."""
+
+    replication: int
+    digests: dict[str, dict[str, Any]]
+
+
+def write_parts(path: str | Path, encoded: EncodedReplication) -> WrittenReplication:
+    """Write a replication's parts into the folder at ``path``, each atomically, the KPIs last."""
+    name = part_name(encoded.replication)
+    for table, data in encoded.parts.items():
+        write_atomic_bytes(Path(path) / table / name, data)
+    digests = {t: {**d, "bytes": len(encoded.parts[t])} for t, d in encoded.digests.items()}
+    return WrittenReplication(encoded.replication, digests)
+
+
+def written_replication(
+    scenario: Scenario, replication: int, path: str, records: bool = False
+) -> WrittenReplication:
+    """Run a replication, encode its tables and write them into the folder at ``path``: a local
+    worker's unit of work, so that the parent process only coordinates (issue 13). The parent
+    holds the folder's lock for the whole run and records the parts in the manifest."""
+    output = replication_output(scenario, replication, records=records)
+    encoded = encode(output, scenario)
+    del output
+    return write_parts(path, encoded)
 
 
 class ResultsFolder:
@@ -300,6 +335,21 @@ class ResultsFolder:
         table = joined(name, crossings, totals, order)
         return table if columns is None else table.select(list(columns))
 
+    def mean_backlog(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sample times (h) and the mean over replications of the backlog (trucks in the system,
+        all crossings), as :func:`mean_series` gives it, read one replication at a time: the
+        memory it takes does not grow with the replications (1,000 replication-years of the
+        queue series by crossing would be 70 million rows)."""
+        reps = self.replications()
+        total: np.ndarray | None = None
+        times = np.zeros(0)
+        for r in reps:
+            part = pq.read_table(self.path / SPLIT["series"] / part_name(r), columns=["t_h", "in_system"])
+            values = part.column("in_system").to_numpy().astype(float)
+            total = values if total is None else total + values
+            times = part.column("t_h").to_numpy()
+        return times, (total if total is not None else np.zeros(0)) / max(len(reps), 1)
+
     def kpi_runs(self) -> list[dict[str, float]]:
         """KPIs of each replication, in replication order."""
         return [
@@ -317,6 +367,7 @@ class ResultsFolder:
         command: Sequence[str] = (),
         resume: bool = False,
         force: bool = False,
+        records: bool = False,
     ) -> ResultsFolder:
         """Prepare ``path`` for a run: a new folder, or one to continue (``resume``) or replace (``force``).
 
@@ -339,7 +390,7 @@ class ResultsFolder:
         except LockedError as err:
             raise FolderError(str(err)) from None
         try:
-            folder._prepare(scenario, digest, replications, source, command, resume, force)
+            folder._prepare(scenario, digest, replications, source, command, resume, force, records)
         except BaseException:
             folder.release()
             raise
@@ -354,6 +405,7 @@ class ResultsFolder:
         command: Sequence[str],
         resume: bool,
         force: bool,
+        records: bool = False,
     ) -> None:
         """With the lock held: check the folder may be used as asked, then write the manifest."""
         folder, path = self, self.path
@@ -390,6 +442,12 @@ class ResultsFolder:
                     f"{path}: --replications {replications}: expected at least the "
                     f"{old.get('replications')} this folder was started with"
                 )
+            elif bool(old.get("records", True)) != records:
+                had = "with" if old.get("records", True) else "without"
+                raise FolderError(
+                    f"{path}: was run {had} --records (the per-truck records): --resume continues it "
+                    f"{had} --records only; use --force to replace it, or another --out"
+                )
             if not force:
                 previous = folder.manifest(check=True)
                 folder._manifest = previous
@@ -411,6 +469,7 @@ class ResultsFolder:
             "horizon_days": scenario.horizon_days,
             "warmup_days": scenario.warmup_days,
             "confidence": 0.95,
+            "records": records,
             "wall_s": float(previous.get("wall_s", 0.0)),
             "sessions": previous.get("sessions", []),
             "parts": previous.get("parts", {}),
@@ -441,16 +500,31 @@ class ResultsFolder:
         manifest["settings"] = list(settings)
         self._write_manifest(manifest)
 
-    def write_replication(self, output: ReplicationOutput | EncodedReplication) -> None:
-        """Write one replication's tables, each atomically, its KPIs last; then record their
-        checksums in the manifest, which makes the replication count as done."""
-        encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
-        name = part_name(encoded.replication)
-        for table, data in encoded.parts.items():
-            write_atomic_bytes(self.path / table / name, data)
+    def has_records(self) -> bool:
+        """Whether the folder holds the per-truck and per-stage records (``--records``)."""
+        return bool(self.manifest().get("records", True))
+
+    def write_replication(self, output: ReplicationOutput | EncodedReplication | WrittenReplication) -> None:
+        """Write one replication's tables, each atomically, its KPIs last (unless a worker has
+        written them already); then record their checksums in the manifest, which makes the
+        replication count as done."""
+        if isinstance(output, WrittenReplication):
+            written = output
+            name = part_name(written.replication)
+            for table, digest in written.digests.items():  # the worker's files, as it reported them
+                file = self.path / table / name
+                size = file.stat().st_size if file.is_file() else None
+                if size != digest["bytes"]:
+                    raise FolderError(
+                        f"{file}: {'missing' if size is None else f'{size} bytes'} after the worker wrote "
+                        f"{digest['bytes']} bytes (another process in the folder?)"
+                    )
+        else:
+            encoded = output if isinstance(output, EncodedReplication) else encode(output, self.scenario())
+            written = write_parts(self.path, encoded)
         manifest = self._manifest if self._manifest is not None else self.manifest()
         parts = dict(manifest.get("parts", {}))
-        parts[_rep_key(encoded.replication)] = encoded.digests
+        parts[_rep_key(written.replication)] = written.digests
         manifest["parts"] = dict(sorted(parts.items()))
         manifest["completed"] = len(parts)
         self._write_manifest(manifest)
@@ -499,7 +573,8 @@ class ResultsFolder:
         manifest["outputs"][DATAPACKAGE] = sha256_file(self.path / DATAPACKAGE)
         manifest["status"] = "complete"
         manifest["completed"] = len(runs)
-        manifest["warmup_suggestion"] = warmup_suggestion(self.read_table("series"), self.scenario())
+        times, backlog = self.mean_backlog()
+        manifest["warmup_suggestion"] = suggest_warmup(times, backlog, self.scenario())
         self._write_manifest(manifest)
         return summary
 
@@ -563,33 +638,45 @@ def kpis_csv(runs: list[dict[str, float]]) -> str:
 
 
 def daily_estimates(daily: pa.Table) -> dict[tuple[int, str], dict[str, Estimate]]:
-    """For each ``(day, crossing)``, each daily metric over replications."""
-    day = daily.column("day").to_numpy()
-    crossing = np.asarray(daily.column("crossing").to_pylist(), dtype=object)
+    """For each ``(day, crossing)``, each daily metric over replications.
+
+    Keys in day order, crossings within a day in the order first written; each group's values
+    in row (replication) order. Grouped with NumPy on integer codes: no Python object per row,
+    so reading 1,000 replication-years (3 million rows) stays small.
+    """
+    day = daily.column("day").to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(daily.column("crossing")).combine_chunks()
+    code = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    names = encoded.dictionary.to_pylist()
     values = {m: daily.column(m).to_numpy().astype(float) for m in DAILY_METRICS if m in daily.column_names}
-    order = np.lexsort((day,))  # stable: keeps crossing order within a day as written
+    key = day * max(len(names), 1) + code
+    rows = np.argsort(key, kind="stable")  # each group's rows, in row order
+    sorted_keys = key[rows]
+    uniq, first = np.unique(key, return_index=True)
+    starts = np.searchsorted(sorted_keys, uniq, "left")
+    ends = np.searchsorted(sorted_keys, uniq, "right")
     out: dict[tuple[int, str], dict[str, Estimate]] = {}
-    keys = list(dict.fromkeys(zip(day[order].tolist(), crossing[order].tolist(), strict=True)))
-    groups: dict[tuple[int, str], list[int]] = {k: [] for k in keys}
-    for i, k in enumerate(zip(day.tolist(), crossing.tolist(), strict=True)):
-        groups[k].append(i)
-    for k in keys:
-        idx = np.asarray(groups[k])
+    for g in np.lexsort((first, day[first])).tolist():  # by day, then by first appearance
+        idx = rows[starts[g] : ends[g]]
+        k = (int(day[first[g]]), names[code[first[g]]])
         out[k] = {m: estimate(v[idx]) for m, v in values.items()}
     return out
 
 
 def daily_summary_csv(daily: pa.Table) -> str:
     est = daily_estimates(daily)
-    dates = dict(zip(daily.column("day").to_pylist(), daily.column("date").to_pylist(), strict=False))
-    measured = dict(zip(daily.column("day").to_pylist(), daily.column("measured").to_pylist(), strict=False))
+    day = daily.column("day").to_numpy()
+    _, first = np.unique(day, return_index=True)  # every row of a day has the same date and flag
+    picked = pa.array(first)
+    dates = dict(zip(day[first].tolist(), daily.column("date").take(picked).to_pylist(), strict=True))
+    measured = dict(zip(day[first].tolist(), daily.column("measured").take(picked).to_pylist(), strict=True))
     metrics = [m for m in DAILY_METRICS if m in daily.column_names]
     header = ["day", "date", "crossing", "measured"]
     for m in metrics:
         header += [m, f"{m}_half_width"]
     rows = []
-    for (day, crossing), e in est.items():
-        row = [day, dates[day], crossing, str(bool(measured[day])).lower()]
+    for (d, crossing), e in est.items():
+        row = [d, dates[d], crossing, str(bool(measured[d])).lower()]
         for m in metrics:
             row += [_num(e[m].mean), _num(e[m].half_width)]
         rows.append(row)
@@ -612,6 +699,11 @@ def mean_series(
 def warmup_suggestion(series: pa.Table, scenario: Scenario) -> dict[str, Any]:
     """MSER-5 on the backlog (trucks in the system, all crossings), mean over replications."""
     times, backlog = mean_series(series)
+    return suggest_warmup(times, backlog, scenario)
+
+
+def suggest_warmup(times: np.ndarray, backlog: np.ndarray, scenario: Scenario) -> dict[str, Any]:
+    """MSER-5 on a backlog series sampled at ``times`` (hours)."""
     step_h = float(times[1] - times[0]) if times.size > 1 else 1.0
     method = (
         "MSER-5 on the mean over replications of the backlog (trucks in the system) "

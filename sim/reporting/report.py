@@ -173,7 +173,7 @@ class RunData:
     daily: pa.Table
     series: pa.Table
     utilisation: pa.Table
-    waits: dict[str, np.ndarray]
+    waits: dict[str, np.ndarray] | None  # None: the folder has no per-truck records
 
     @classmethod
     def read(cls, folder: ResultsFolder, label: str, replications: int | None = None) -> RunData:
@@ -184,17 +184,19 @@ class RunData:
         if replications is not None:
             runs, reps = runs[:replications], reps[:replications]
         warmup_min = float(manifest["warmup_days"]) * 1440.0
-        trucks = folder.read_table(
-            "trucks", reps, columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
-        )
-        keep = (
-            (_outcome_labels(trucks.column("outcome")) == "cleared")
-            & ~trucks.column("initial").to_numpy(zero_copy_only=False)
-            & (trucks.column("t_arrive").to_numpy() >= warmup_min)
-        )
-        wait_h = trucks.column("wait_min").to_numpy()[keep] / 60.0
-        direction = np.asarray(trucks.column("direction").to_pylist(), dtype=object)[keep]
-        waits = {"all": wait_h, **{d: wait_h[direction == d] for d in ("export", "import")}}
+        waits = None
+        if folder.has_records():
+            trucks = folder.read_table(
+                "trucks", reps, columns=["t_arrive", "outcome", "initial", "direction", "wait_min"]
+            )
+            keep = (
+                (_outcome_labels(trucks.column("outcome")) == "cleared")
+                & ~trucks.column("initial").to_numpy(zero_copy_only=False)
+                & (trucks.column("t_arrive").to_numpy() >= warmup_min)
+            )
+            wait_h = trucks.column("wait_min").to_numpy()[keep] / 60.0
+            direction = np.asarray(trucks.column("direction").to_pylist(), dtype=object)[keep]
+            waits = {"all": wait_h, **{d: wait_h[direction == d] for d in ("export", "import")}}
         return cls(
             label=label,
             folder=folder,
@@ -382,21 +384,30 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
         "all crossings.",
     )
     r.heading("Waiting time")
-    if len(runs) == 1:
-        curves = [(k, v) for k, v in first.waits.items()]
+    without = [x.label for x in runs if x.waits is None]
+    if without:
+        r.para(
+            f"Not shown: {', '.join(without)} {'has' if len(without) == 1 else 'have'} no per-truck records "
+            "(results folders keep them only when run with `--records`; rerun with `--records` for the "
+            "waiting-time distribution). The time-in-system KPIs above come from every truck."
+        )
     else:
-        curves = [(x.label, x.waits["all"]) for x in runs]
-    r.figure(
-        "waiting_time_ecdf.png",
-        plots.wait_ecdf_figure(curves),
-        "Empirical distribution of the time cleared trucks spent waiting (not in service), all replications.",
-    )
-    rows = []
-    for label, v in curves:
-        if v.size:
-            q = np.quantile(v, [0.5, 0.9, 0.95, 0.99])
-            rows.append([label, f"{v.size:,}", f"{v.mean():.2f}", *(f"{x:.2f}" for x in q)])
-    r.table(["trucks", "n", "mean h", "p50 h", "p90 h", "p95 h", "p99 h"], rows)
+        if len(runs) == 1:
+            curves = [(k, v) for k, v in first.waits.items()]
+        else:
+            curves = [(x.label, x.waits["all"]) for x in runs]
+        r.figure(
+            "waiting_time_ecdf.png",
+            plots.wait_ecdf_figure(curves),
+            "Empirical distribution of the time cleared trucks spent waiting (not in service), "
+            "all replications.",
+        )
+        rows = []
+        for label, v in curves:
+            if v.size:
+                q = np.quantile(v, [0.5, 0.9, 0.95, 0.99])
+                rows.append([label, f"{v.size:,}", f"{v.mean():.2f}", *(f"{x:.2f}" for x in q)])
+        r.table(["trucks", "n", "mean h", "p50 h", "p90 h", "p95 h", "p99 h"], rows)
     r.heading("Capacity over time")
     for i, x in enumerate(runs):
         name = "capacity_over_time.png" if len(runs) == 1 else f"capacity_over_time_{'ab'[i]}.png"

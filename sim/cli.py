@@ -334,6 +334,14 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
     cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
 
+    asm = sub.add_parser(
+        "assumptions", help="what stays an assumption after calibration: KPIs at ±20%% of each, with CRN"
+    )
+    asm.add_argument("scenario", help="scenario file or packaged name")
+    asm.add_argument("--replications", type=_positive, default=10, help="replications per point (default 10)")
+    asm.add_argument("--workers", type=_positive, default=None, help="worker processes (default: cores)")
+    asm.add_argument("--table", metavar="FILE", help="replace the block assumptions-NAME in FILE (Markdown)")
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sub.add_parser("list", help="list the packaged scenarios")
     return p
@@ -392,6 +400,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return _diff(args.a, args.b)
     if args.command == "calibrate":
         return _calibrate(args)
+    if args.command == "assumptions":
+        return _assumptions(args)
     if args.command == "schema":
         print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return 0
@@ -1221,6 +1231,22 @@ def _calibrate(args: argparse.Namespace) -> int:
                   f"--scenario-path {parent_dir}", file=sys.stderr)  # fmt: skip
     if args.table:
         update_file(args.table, table, f"calibration-{scenario.name}")
+    return 0
+
+
+def _assumptions(args: argparse.Namespace) -> int:
+    """Sensitivity of the headline KPIs to each remaining assumption (±20%, paired, CRN)."""
+    from sim.experiments.assumptions import STEP, one_at_a_time
+    from sim.experiments.comparison import update_file
+    from sim.reporting.assumptions_table import assumptions_markdown
+
+    scenario = load_scenario(args.scenario)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    rows = one_at_a_time(args.scenario, args.replications, workers)
+    table = assumptions_markdown(rows, args.replications, STEP)
+    print(table, end="")
+    if args.table:
+        update_file(args.table, table, f"assumptions-{scenario.name}")
     return 0
 
 

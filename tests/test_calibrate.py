@@ -207,3 +207,12 @@ def test_calibrate_command_prints_the_table_and_refuses_bad_parameters(tmp_path:
     )
     done = _cli("calibrate", "baseline", "--targets", str(targets), "--days", "6")
     assert done.returncode == 2 and "no target names the scenario 'baseline'" in done.stderr, done.stderr
+
+
+def test_counts_by_cargo_class_add_up_to_the_vietnamese_count() -> None:
+    """``cleared_per_day_cargo.<class>`` (F85's new cars): the loaded classes sum to cleared_per_day."""
+    scenario = load_scenario("baseline", overrides={"horizon_days": 3, "warmup_days": 1})
+    values = target_kpis(run_once(scenario, 0))
+    loaded = [c for c, spec in scenario.cargo.items() if spec.loaded]
+    assert math.isclose(sum(values[f"cleared_per_day_cargo.{c}"] for c in loaded), values["cleared_per_day"])
+    assert math.isclose(values["cleared_per_day_cargo.empty"], values["empty_cleared_per_day"])

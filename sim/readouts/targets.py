@@ -5,7 +5,9 @@ run's KPIs (:func:`sim.readouts.kpis.kpis`) the targets can name the busiest mea
 day, ``cleared_day_max.<crossings>``, and the 90th percentile of measured days,
 ``cleared_day_p90.<crossings>``, where ``<crossings>`` is ``all``, one crossing, or
 several joined by ``+`` (their trucks added day by day before the peak is taken: the
-busiest day of a pair is not the sum of each one's busiest day).
+busiest day of a pair is not the sum of each one's busiest day). Counts by cargo class
+("new cars 50–91 a day") are ``cleared_per_day_cargo.<class>``: loaded or empty trucks of
+that class cleared per measured day.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from sim.engine.run import RunResult
 from sim.readouts.daily import daily_table
-from sim.readouts.kpis import kpis
+from sim.readouts.kpis import CLEARED, kpis
 from sim.scenario.targets import Target
 
 DAY_STATISTICS = {"cleared_day_max": np.max, "cleared_day_p90": lambda days: np.percentile(days, 90)}
@@ -32,6 +34,11 @@ def target_kpis(result: RunResult, keys: Iterable[str] = ()) -> dict[str, float]
         For a day-level key naming a crossing the run does not have.
     """
     out = kpis(result)
+    t = result.trucks
+    cleared = (t["outcome"] == CLEARED) & (t["t_out"] >= result.warmup_min)
+    days = result.scenario.horizon_days - result.scenario.warmup_days
+    for ci, c in enumerate(result.cargo):
+        out[f"cleared_per_day_cargo.{c}"] = float((cleared & (t["cargo"] == ci)).sum() / days)
     wanted = [k for k in keys if k.partition(".")[0] in DAY_STATISTICS]
     if not wanted:
         return out

@@ -46,7 +46,9 @@ def packaged_dir() -> Path:
 
 
 def packaged_names() -> list[str]:
-    return sorted(p.name for p in packaged_dir().glob("*.toml"))
+    """Packaged scenarios, those in subfolders (``episodes/f20_….toml``) by relative path."""
+    root = packaged_dir()
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.toml"))
 
 
 def default_scenario_path() -> Path:
@@ -224,10 +226,13 @@ def _parent_path(child: Path, reference: object) -> Path:
     for candidate in allowed:
         if candidate.is_file():
             return candidate
-    if bare:
+    # A packaged name, or a packaged scenario's path inside the packaged folder
+    # (``episodes/f20_….toml``, as `bordersim list` shows it): nowhere outside it.
+    in_package = bare or (not wanted.is_absolute() and ".." not in wanted.parts)
+    if in_package:
         name = reference if reference.endswith(".toml") else f"{reference}.toml"
         packaged = packaged_dir() / name
-        if packaged.is_file():
+        if packaged.is_file() and _inside(packaged.resolve(), packaged_dir().resolve()):
             return packaged
     if not allowed:
         raise ScenarioError(

@@ -31,8 +31,10 @@ def test_at_most_one_task_per_worker_is_in_flight(tmp_path):
     jobs = map_in_workers(mark_and_return, tasks, 2, StopRequest())
     first = next(jobs)
     assert first[0] in (0, 1)
-    time.sleep(0.5)  # whatever the workers do meanwhile, nothing more was sent to them
-    assert len(list(tmp_path.glob("started-*"))) <= 2
+    time.sleep(0.5)  # whatever the workers do meanwhile, nothing more was sent to them:
+    # the results handed to the consumer (at most one per worker) and one new task per worker
+    started = len(list(tmp_path.glob("started-*")))
+    assert 2 <= started <= 4
     jobs.close()  # the consumer stops early: the workers are ended
     assert multiprocessing.active_children() == []
 
@@ -45,7 +47,10 @@ def test_every_task_runs_once_and_results_come_back(tmp_path):
 
 
 def test_an_error_in_a_worker_is_one_line_and_ends_the_workers():
-    with pytest.raises(WorkerError, match="replication 0 failed in a worker: ValueError"):
+    # both fail; whichever reply arrives first is reported (the race was a flaky test on main)
+    with pytest.raises(
+        WorkerError, match=r"replication ([01]) failed in a worker: ValueError: replication \1 "
+    ):
         list(map_in_workers(fail, [(0, (0,)), (1, (1,))], 2, StopRequest()))
     assert multiprocessing.active_children() == []
 

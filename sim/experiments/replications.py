@@ -8,6 +8,7 @@ order they finished.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,12 +23,19 @@ from sim.readouts.kpis import kpis
 from sim.scenario.schema import Scenario
 
 
-def _stats():
-    """``scipy.stats``, imported when first needed: it takes most of a second to import,
-    which the command line's start-up cannot afford (issue 13)."""
-    from scipy import stats
+@functools.lru_cache(maxsize=256)
+def _t_quantile(p: float, dof: int) -> float:
+    """The ``p`` quantile of Student's t with ``dof`` degrees of freedom: ``scipy.stats.t.ppf(p, dof)``,
+    which is ``scipy.special.stdtrit(dof, p)`` (the same function, so the same bits).
 
-    return stats
+    ``scipy.special`` is imported when first needed, not ``scipy.stats``: the latter takes most of a
+    second, which the command line's start-up and the serial end of a run (the summaries, written
+    by the parent process after the workers are done) cannot afford (issue 13). Cached: a results
+    folder's daily summary asks for the same quantile thousands of times.
+    """
+    from scipy.special import stdtrit
+
+    return float(stdtrit(dof, p))
 
 
 T = TypeVar("T")
@@ -56,7 +64,7 @@ def estimate(values: Iterable[float], confidence: float = 0.95) -> Estimate:
         return Estimate(math.nan, math.nan, 0)
     if x.size == 1:
         return Estimate(float(x[0]), math.nan, 1)
-    t = _stats().t.ppf(0.5 + confidence / 2, x.size - 1)
+    t = _t_quantile(0.5 + confidence / 2, int(x.size) - 1)
     return Estimate(float(x.mean()), float(t * x.std(ddof=1) / math.sqrt(x.size)), int(x.size))
 
 

@@ -3,8 +3,11 @@
 A small pool of our own instead of :class:`concurrent.futures.ProcessPoolExecutor`, for three
 properties the executor does not give:
 
-* **bounded**: each worker holds at most one replication, so the replications waiting to run
-  and the results waiting to be written stay within ``workers``, whatever ``--replications``;
+* **bounded**: each worker holds at most one replication, and at most one finished result per
+  worker waits for the consumer, so the replications in flight and the results waiting to be
+  written stay within ``workers`` each, whatever ``--replications``. A worker gets its next
+  replication as soon as its result is in, before the consumer writes that result: the parent's
+  writing overlaps the workers' runs instead of leaving them idle;
 * **no orphans**: a worker ends within about a second of its parent's death, even a ``kill -9``
   (``PR_SET_PDEATHSIG`` on Linux, and a thread watching ``getppid()`` everywhere);
 * **stops promptly**: stopping terminates the workers (then kills those that linger) and joins
@@ -105,19 +108,16 @@ def map_in_workers(
 ) -> Iterator[tuple[Any, Any]]:
     """``work(*args)`` for each ``(key, args)`` of ``tasks`` in ``workers`` processes, yielded as
     ``(key, result)`` when done (in completion order; ties in key order). At most one task per
-    worker is in flight. ``stop.check()`` is called between waits; on any early exit (a stop,
-    an error, the consumer closing the generator) the workers are terminated."""
+    worker is in flight, and at most one result per worker waits for the consumer.
+    ``stop.check()`` is called between waits; on any early exit (a stop, an error, the consumer
+    closing the generator) the workers are terminated."""
     ctx = multiprocessing.get_context()
     pool = [Worker(ctx) for _ in range(max(1, min(workers, len(tasks))))]
     queue = list(reversed(tasks))
     finished_normally = False
     try:
-        while queue or any(w.key is not None for w in pool):
-            for w in pool:
-                if w.key is None and queue:
-                    key, args = queue.pop()
-                    w.conn.send((work, args, key))
-                    w.key = key
+        _hand_out(pool, queue, work)
+        while any(w.key is not None for w in pool):
             stop.check()
             busy = [w for w in pool if w.key is not None]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=POLL_S)
@@ -137,8 +137,15 @@ def map_in_workers(
                         f"a worker process died (exit code {w.process.exitcode}) while running "
                         f"replication {w.key}"
                     )
-            for w, (key, ok, value) in sorted(replies, key=lambda x: x[1][0]):
+            replies.sort(key=lambda x: x[1][0])
+            for w, _ in replies:
                 w.key = None
+            if all(ok for _, (_, ok, _) in replies):
+                # The next tasks go out before the consumer sees these results: its work on them
+                # (the parent writing the manifest) overlaps the workers' next runs instead of
+                # leaving the workers that just finished idle meanwhile.
+                _hand_out(pool, queue, work)
+            for _, (key, ok, value) in replies:
                 if not ok:
                     raise WorkerError(f"replication {key} failed in a worker: {value}")
                 yield key, value
@@ -146,6 +153,15 @@ def map_in_workers(
         finished_normally = True
     finally:
         _shut_down(pool, stop, graceful=finished_normally)
+
+
+def _hand_out(pool: list[Worker], queue: list[tuple[Any, tuple[Any, ...]]], work: Callable[..., Any]) -> None:
+    """Give each idle worker the next task of ``queue`` (popped from its end)."""
+    for w in pool:
+        if w.key is None and queue:
+            key, args = queue.pop()
+            w.conn.send((work, args, key))
+            w.key = key
 
 
 def _shut_down(pool: list[Worker], stop: StopRequest, graceful: bool) -> None:

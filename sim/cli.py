@@ -18,31 +18,65 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.experiments.atomic import write_atomic
-from sim.experiments.distributed import SchedulerError
 from sim.experiments.integrity import FolderError
-from sim.experiments.workers import WorkerError
-from sim.scenario.files import (
-    ScenarioError,
-    deep_merge,
-    default_scenario_path,
-    json_schema,
-    load_scenario,
-    normalised,
-    packaged_names,
-    scenario_hash,
-    scenario_path,
-)
-from sim.scenario.overrides import Setting, load_with_settings, parse_settings
-from sim.scenario.overrides import apply as apply_settings
-from sim.scenario.schema import Scenario
 from sim.version import __version__
 
 if TYPE_CHECKING:
+    from sim.experiments.distributed import SchedulerError
     from sim.experiments.results_folder import ResultsFolder
+    from sim.experiments.workers import WorkerError
+    from sim.scenario.files import (
+        ScenarioError,
+        deep_merge,
+        default_scenario_path,
+        json_schema,
+        load_scenario,
+        normalised,
+        packaged_names,
+        scenario_hash,
+        scenario_path,
+    )
+    from sim.scenario.overrides import Setting, load_with_settings, parse_settings
+    from sim.scenario.overrides import apply as apply_settings
+    from sim.scenario.schema import Scenario
 
-# Start-up (issue 13): `bordersim --help` and `validate` import only the scenario layer;
-# NumPy, SciPy, SimPy, pyarrow and the plotting libraries are imported by the commands
-# that use them.
+# Start-up (issue 13): `bordersim --help` imports no more than argparse and a few light modules;
+# the scenario layer (pydantic models) is imported by :func:`_import_commands` once a command is
+# chosen, and NumPy, SciPy, SimPy, pyarrow and the plotting libraries by the commands that use them.
+
+
+def _import_commands() -> None:
+    """Bind the scenario layer's names used by the commands (module globals, as if imported at the
+    top): done by :func:`main` after the arguments are parsed, so that ``--help`` skips it."""
+    global SchedulerError, WorkerError, ScenarioError, deep_merge, default_scenario_path, json_schema
+    global load_scenario, normalised, packaged_names, scenario_hash, scenario_path
+    global load_with_settings, parse_settings, apply_settings, Scenario
+    from sim.experiments.distributed import SchedulerError
+    from sim.experiments.workers import WorkerError
+    from sim.scenario.files import (
+        ScenarioError,
+        deep_merge,
+        default_scenario_path,
+        json_schema,
+        load_scenario,
+        normalised,
+        packaged_names,
+        scenario_hash,
+        scenario_path,
+    )
+    from sim.scenario.overrides import apply as apply_settings
+    from sim.scenario.overrides import load_with_settings, parse_settings
+    from sim.scenario.schema import Scenario
+
+
+def __getattr__(name: str):
+    """``from sim.cli import load_scenario`` and the like, from outside, before :func:`main` ran."""
+    if not name.startswith("__"):  # the import machinery asks for ``__path__`` and the like
+        _import_commands()
+        if name in globals():
+            return globals()[name]
+    raise AttributeError(f"module 'sim.cli' has no attribute {name!r}")
+
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -354,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:  # nothing asked: say what can be asked (exit 0, not an error)
         parser.print_help()
         return 0
+    _import_commands()
     try:
         with scenario_path(getattr(args, "scenario_path", None) or []):
             return _dispatch(args, argv)
@@ -1154,10 +1189,6 @@ def _validate(files: list[str]) -> int:
     return status
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _calibrate(args: argparse.Namespace) -> int:
     """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
     from sim.experiments.calibration import (
@@ -1256,3 +1287,7 @@ def resolve_reference(reference: str, out: Path) -> str:
     if Path(reference).is_file():
         return os.path.relpath(Path(reference).resolve(), out.resolve().parent)
     return reference
+
+
+if __name__ == "__main__":
+    sys.exit(main())

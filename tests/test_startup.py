@@ -14,7 +14,7 @@ HEAVY = ("scipy", "numpy", "simpy", "pyarrow", "pandas", "matplotlib", "plotly")
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 
-def _loaded_after(code: str) -> list[str]:
+def _loaded_after(code: str, also: tuple[str, ...] = ()) -> list[str]:
     probe = f"""
 import contextlib, io, json, sys
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -22,13 +22,20 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
 print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))
 """
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    return [m for m in json.loads(out.splitlines()[-1]) if m in HEAVY]
+    return [m for m in json.loads(out.splitlines()[-1]) if m in HEAVY + also]
 
 
 def test_help_imports_no_heavy_library():
     for argv in ([], ["--help"], ["run", "--help"]):
         code = f"    from sim.cli import main\n    try: main({argv!r})\n    except SystemExit: pass"
         assert _loaded_after(code) == [], argv
+
+
+def test_help_does_not_build_the_scenario_models():
+    """``--help`` needs no scenario: pydantic (most of ``validate``'s start-up) is not imported."""
+    for argv in (["--help"], ["run", "--help"]):
+        code = f"    from sim.cli import main\n    try: main({argv!r})\n    except SystemExit: pass"
+        assert _loaded_after(code, also=("pydantic",)) == [], argv
 
 
 def test_validate_imports_no_heavy_library():

@@ -1,24 +1,32 @@
 """Every figure of issue 13 in one run, today's code and this checkout side by side.
 
-    python benchmarks/suite.py            # the full run (an estimated 15-20 min on 2 idle cores)
-    python benchmarks/suite.py --quick    # one repeat, fewer replications, RSS on 60-day replications
+    python benchmarks/suite.py            # the full run (~15 min on 2 idle cores)
+    python benchmarks/suite.py --quick    # fewer replications, RSS on 60-day replications (~3 min idle)
+    python benchmarks/suite.py --batch 1000    # measure 1,000 replication-years instead of 100 (~20 min more)
 
 "Today" is another commit of the project (``--old``, default ``b82031e``, main when issue 13
 was opened), checked out once into a temporary git worktree. Every measurement runs in a fresh
 Python process with one or the other source tree first on ``sys.path`` (same interpreter, same
 libraries), alternating old and new, so that a shared machine's load falls on both alike: read
-the ratios, not the seconds. It prints
+the ratios, not the seconds (the load average is printed at each row). It prints
 
-* trucks per second of a baseline year (load, ``run_once`` and ``kpis``) with the old code, the
-  new code and the idiomatic SimPy reference (``reference_simpy.py``), and their ratios; the
-  KPIs of old and new must be equal (the same scenario gives the same results);
-* replication-years per minute of ``bordersim run baseline --days 365 --out DIR`` on 1 and 2
-  workers, and the time that makes for 1,000 replication-years;
-* peak RSS of each process (the parent and the largest worker) at 1, 20 and 100 replication-years;
-* bytes per replication-year of a results folder;
-* start-up time of ``bordersim --help`` and ``bordersim validate FILE``;
+1. trucks per second of a baseline year (load, ``run_once`` and ``kpis``) with the old code, the
+   new code and the idiomatic SimPy reference (``reference_simpy.py``), and their ratios; the
+   KPIs of old and new must be equal (the same scenario gives the same results);
+2. replication-years per minute of ``bordersim run baseline --days 365 --out DIR`` on 1 and 2
+   workers, their ratio, and bytes per replication-year of the results folder;
+3. the time of 1,000 replication-years on 2 workers: extrapolated from row 2, and (full run)
+   from a measured batch of ``--batch`` replication-years (100 by default: extrapolated x10;
+   ``--batch 1000`` measures it);
+4. peak RSS of each process (the parent and the largest worker, ``--workers 2``) at 1, 20 and
+   100 replication-years of ``baseline`` and ``baseline_2024`` (one replication runs in the
+   parent itself);
+5. start-up of ``bordersim --help`` and ``bordersim validate FILE``: median wall and CPU seconds
+   of 11 fresh processes, by ``python -c`` (both trees), ``python -m sim`` and the installed
+   console script (this checkout, when it is the installed one);
 
-and writes ``replication_years_per_minute.png`` (replication-years per minute against workers).
+then the targets of issue 13 against what was measured, and writes
+``replication_years_per_minute.png`` (replication-years per minute against workers).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,8 +75,9 @@ elif kind == "reference":
 elif kind == "experiment":
     import contextlib, io
     from sim.cli import main
-    argv = ["run", "baseline", "--days", str(args["days"]), "--replications", str(args["n"]),
-            "--workers", str(args["workers"]), "--out", args["out"], *args.get("extra", [])]
+    argv = ["run", args.get("scenario", "baseline"), "--days", str(args["days"]),
+            "--replications", str(args["n"]), "--workers", str(args["workers"]), "--out", args["out"],
+            *args.get("extra", [])]
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         code = main(argv)
@@ -102,32 +112,59 @@ def commit_tree(commit: str) -> Path:
     return path
 
 
-def startup(tree: Path, argv: list[str], repeat: int) -> tuple[float, float]:
-    """Best wall and CPU seconds of ``bordersim ARGV`` (``python -c 'from sim.cli import main'``)."""
-    code = (
-        f"import sys; sys.path.insert(0, {str(tree)!r}); from sim.cli import main; sys.exit(main({argv!r}))"
-    )
+def startup(command: list[str], repeat: int, env: dict | None = None) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``command`` over ``repeat`` fresh processes."""
     walls, cpus = [], []
     for _ in range(repeat):
         before = os.times()
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         walls.append(time.perf_counter() - t0)
         after = os.times()
         cpus.append(
             (after.children_user - before.children_user) + (after.children_system - before.children_system)
         )
-    return min(walls), min(cpus)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def experiment(tree: Path, n: int, workers: int, days: int = YEAR, extra: tuple[str, ...] = ()) -> dict:
+def tree_command(tree: Path, argv: list[str]) -> list[str]:
+    """``bordersim ARGV`` with ``tree`` first on ``sys.path`` (what the console script does)."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); from sim.cli import main; sys.exit(main({argv!r}))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def installed_script() -> Path | None:
+    """The ``bordersim`` console script next to this interpreter, if it runs this checkout."""
+    script = Path(sys.executable).parent / "bordersim"
+    if not script.is_file():
+        return None
+    where = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"], capture_output=True,
+                           text=True, cwd=tempfile.gettempdir()).stdout.strip()  # fmt: skip
+    return script if where and Path(where).resolve().parent.parent == NEW.resolve() else None
+
+
+def experiment(
+    tree: Path,
+    n: int,
+    workers: int,
+    days: int = YEAR,
+    extra: tuple[str, ...] = (),
+    scenario: str = "baseline",
+) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bordersim-suite-"))
     try:
-        return probe(
-            tree, "experiment", days=days, n=n, workers=workers, out=str(root / "r"), extra=list(extra)
-        )
+        out = probe(tree, "experiment", days=days, n=n, workers=workers, out=str(root / "r"),
+                    extra=list(extra), scenario=scenario)  # fmt: skip
+        out["load"] = load_average()
+        return out
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def load_average() -> float:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def figure(rates: dict[str, dict[int, float]], note: str, path: Path) -> None:
@@ -155,18 +192,26 @@ def figure(rates: dict[str, dict[int, float]], note: str, path: Path) -> None:
     fig.savefig(path, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
 
 
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
         "--quick",
         action="store_true",
-        help="one repeat, fewer replications, RSS on 60-day replications",
+        help="one repeat, 2 replication-years per rate, RSS on 60-day replications at 1/5/20, no batch",
     )
     p.add_argument("--old", default=OLD_COMMIT, help=f"the commit measured as today (default {OLD_COMMIT})")
     p.add_argument(
-        "--new",
+        "--new", default=None, help="a commit measured as now, in its own worktree (default: this checkout)"
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
         default=None,
-        help="a commit measured as now, in its own worktree (default: this checkout)",
+        help="replication-years of the measured batch on 2 workers (default 100; 0 with --quick)",
     )
     p.add_argument(
         "--figure", default=str(HERE / "replication_years_per_minute.png"), help="where to write the figure"
@@ -179,11 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     n_rate = 2 if a.quick else 10
     rss_counts = (1, 5, 20) if a.quick else (1, 20, 100)
     rss_days = 60 if a.quick else YEAR  # quick: 60-day replications (memory per replication scales with days)
+    batch = a.batch if a.batch is not None else (0 if a.quick else 100)
     started = time.perf_counter()
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    load = load_average()
     print(
-        f"bordersim suite: today = {a.old} ({old}), now = {a.new or 'this checkout'} ({new}); "
-        f"{os.cpu_count()} cores, load {load:.1f}"
+        f"bordersim suite{' --quick' if a.quick else ''}: today = {a.old} ({old}), "
+        f"now = {a.new or 'this checkout'} ({new}); {os.cpu_count()} cores, load {load:.1f}"
     )
     print("Every row: best of the alternated runs; ratios between columns of the same row.\n")
 
@@ -196,13 +242,14 @@ def main(argv: list[str] | None = None) -> int:
         years["reference"].append(probe(new, "reference", days=YEAR))
     best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
     same = {r["kpis"] for r in years["today"] + years["now"]}
-    print("1. A baseline year in one process (load, run_once, kpis)")
+    ref = best["reference"]["trucks"] / best["reference"]["wall"]
+    print(f"1. A baseline year in one process (load, run_once, kpis); load {load_average():.1f}")
     print(f"   {'':14}{'seconds':>9}{'trucks/s':>10}{'vs reference':>14}")
     for side in ("today", "now", "reference"):
         b = best[side]
         rate = b["trucks"] / b["wall"]
-        ref = best["reference"]["trucks"] / best["reference"]["wall"]
         print(f"   {side:14}{b['wall']:9.2f}{rate:10.0f}{rate / ref:13.2f}x")
+    model_vs_ref = best["now"]["trucks"] / best["now"]["wall"] / ref
     paired = [o["wall"] / n["wall"] for o, n in zip(years["today"], years["now"], strict=True)]
     speedup = best["today"]["wall"] / best["now"]["wall"]
     pairs = ", ".join(f"{x:.2f}x" for x in paired)
@@ -210,10 +257,8 @@ def main(argv: list[str] | None = None) -> int:
           f"KPIs identical: {'yes' if len(same) == 1 else 'NO'}\n")  # fmt: skip
 
     # 2. Replication-years per minute on 1 and 2 workers.
-    print(
-        f"2. Replication-years per minute: bordersim run baseline --days 365 "
-        f"--replications {n_rate} --out DIR"
-    )
+    print(f"2. Replication-years per minute: bordersim run baseline --days 365 --replications {n_rate} "
+          f"--workers W --out DIR (best of {repeat}); load {load_average():.1f}")  # fmt: skip
     rates: dict[str, dict[int, float]] = {"today": {}, "now": {}}
     runs: dict[tuple[str, int], list[dict]] = {}
     for i in range(repeat):
@@ -221,49 +266,104 @@ def main(argv: list[str] | None = None) -> int:
             order = ["today", "now"] if (i + w) % 2 == 0 else ["now", "today"]
             for side in order:
                 runs.setdefault((side, w), []).append(experiment(trees[side], n_rate, w))
-    print(f"   {'':8}{'1 worker':>12}{'2 workers':>12}{'2 vs 1':>9}{'1,000 on 2':>12}{'bytes/rep-year':>16}")
+    print(f"   {'':8}{'1 worker':>12}{'2 workers':>12}{'2 vs 1':>9}{'bytes/rep-year':>16}")
+    size_now = 0.0
     for side in ("today", "now"):
         for w in (1, 2):
             rates[side][w] = n_rate * 60.0 / min(r["wall"] for r in runs[(side, w)])
         size = runs[(side, 1)][0]["bytes"] / n_rate
+        size_now = size if side == "now" else size_now
         r1, r2 = rates[side][1], rates[side][2]
-        print(f"   {side:8}{r1:9.1f}/min{r2:9.1f}/min{r2 / r1:8.2f}x"
-              f"{1000 / r2:9.1f} min{size / 1e6:13.2f} MB")  # fmt: skip
+        print(f"   {side:8}{r1:9.1f}/min{r2:9.1f}/min{r2 / r1:8.2f}x{size / 1e6:13.2f} MB")
     rec = experiment(new, 1, 1, extra=("--records",))
     print(f"   now with --records: {rec['bytes'] / 1e6:.1f} MB per replication-year\n")
 
-    # 3. Peak RSS per process against replications (one worker: the replications run in the process).
-    print(f"3. Peak RSS per process, {rss_days}-day baseline replications run back to back in one process "
-          "(--workers 1)")  # fmt: skip
-    print(
-        f"   {'':8}"
-        + "".join(f"{f'{n} rep.':>10}" for n in rss_counts)
-        + f"{'2 workers, parent / worker':>30}"
-    )
-    for side in ("today", "now"):
-        row = []
-        for n in rss_counts:
-            if side == "today" and n > 20:
-                row.append("skipped")  # grows by ~125 MB a replication-year: 100 would need ~12 GB
-                continue
-            row.append(f"{experiment(trees[side], n, 1, days=rss_days)['rss_self_mb']:.0f} MB")
-        two = experiment(trees[side], rss_counts[1], 2, days=rss_days)
-        print(f"   {side:8}" + "".join(f"{x:>10}" for x in row)
-              + f"{two['rss_self_mb']:>20.0f} / {two['rss_children_mb']:.0f} MB")  # fmt: skip
+    # 3. 1,000 replication-years on 2 workers.
+    print("3. 1,000 replication-years of the baseline on 2 workers")
+    thousand = {side: 1000 / rates[side][2] for side in ("today", "now")}
+    print(f"   extrapolated from row 2 ({n_rate} replication-years a run): "
+          f"today {thousand['today']:.1f} min, now {thousand['now']:.1f} min")  # fmt: skip
+    measured = None
+    if batch:
+        measured = experiment(new, batch, 2)
+        how = (
+            "measured"
+            if batch >= 1000
+            else f"extrapolated x{1000 / batch:g} from a measured batch of {batch}"
+        )
+        measured["thousand_min"] = measured["wall"] * 1000 / batch / 60
+        print(f"   now, {how}: {batch} replication-years in {measured['wall'] / 60:.1f} min "
+              f"({batch * 60 / measured['wall']:.1f}/min) -> 1,000 in {measured['thousand_min']:.1f} min; "
+              f"load {measured['load']:.1f}")  # fmt: skip
     print()
 
-    # 4. Start-up.
-    print("4. Start-up (best of 5; wall and CPU seconds)")
+    # 4. Peak RSS per process against replications, on 2 workers.
+    print(f"4. Peak RSS per process (parent / largest worker), {rss_days}-day replications, --workers 2 "
+          "(1 replication runs in the parent)")  # fmt: skip
+    print(f"   {'':22}" + "".join(f"{f'{n} rep.':>18}" for n in rss_counts))
+    rss_max: dict[str, float] = {}
+    for scenario in ("baseline", "baseline_2024"):
+        for side in ("today", "now") if scenario == "baseline" else ("now",):
+            row = []
+            for n in rss_counts:
+                if side == "today" and n > 20:
+                    row.append("skipped")  # grows by ~125 MB a replication-year: 100 would need ~12 GB
+                    continue
+                if side == "now" and scenario == "baseline" and n == batch and rss_days == YEAR and measured:
+                    r = measured  # the batch of row 3 is this run
+                else:
+                    r = experiment(trees[side], n, 2, days=rss_days, scenario=scenario)
+                row.append(f"{r['rss_self_mb']:.0f} / {r['rss_children_mb']:.0f} MB")
+                if side == "now":
+                    rss_max[scenario] = max(
+                        rss_max.get(scenario, 0.0), r["rss_self_mb"], r["rss_children_mb"]
+                    )
+            print(f"   {scenario + ' ' + side:22}" + "".join(f"{x:>18}" for x in row))
+    print(f"   load {load_average():.1f}\n")
+
+    # 5. Start-up.
+    print(f"5. Start-up: median of 11 fresh processes, wall (CPU) seconds; load {load_average():.1f}")
     baseline = str(NEW / "scenarios" / "baseline.toml")
+    script = installed_script()
+    starts: dict[str, float] = {}
     for label, args in (
         ("bordersim --help", ["--help"]),
         ("bordersim validate FILE", ["validate", baseline]),
     ):
         cells = []
         for side in ("today", "now"):
-            wall, cpu = startup(trees[side], args, 5)
-            cells.append(f"{side} {wall:.2f} s ({cpu:.2f} CPU)")
-        print(f"   {label:26}" + "   ".join(cells))
+            wall, cpu = startup(tree_command(trees[side], args), 11)
+            cells.append(f"{side} {wall:.2f} ({cpu:.2f})")
+        if a.new is None:
+            env = {**os.environ, "PYTHONPATH": str(NEW)}
+            wall, cpu = startup([sys.executable, "-m", "sim", *args], 11, env=env)
+            cells.append(f"python -m sim {wall:.2f} ({cpu:.2f})")
+            if script is not None:
+                wall, cpu = startup([str(script), *args], 11)
+                cells.append(f"console script {wall:.2f} ({cpu:.2f})")
+            starts[label] = wall
+        print(f"   {label:25}" + "   ".join(cells))
+
+    # Targets.
+    print("\nIssue 13's targets, now (at the load printed on each row):")
+    r1, r2 = rates["now"][1], rates["now"][2]
+    thousand_now = measured["thousand_min"] if measured else thousand["now"]
+    lines = [
+        (f"model >= 2x the SimPy reference per truck: {model_vs_ref:.2f}x", model_vs_ref >= 2),
+        (f"2 workers >= 1.85x one: {r2 / r1:.2f}x", r2 / r1 >= 1.85),
+        (
+            f"1,000 replication-years of the 2023 baseline in < 20 min: {thousand_now:.1f} min",
+            thousand_now < 20,
+        ),
+        (f"results <= 2 MB per replication-year by default: {size_now / 1e6:.2f} MB", size_now <= 2e6),
+    ]
+    if rss_days == YEAR and "baseline_2024" in rss_max:
+        lines.append((f"peak RSS < 600 MB per process, 2024 baseline year: {rss_max['baseline_2024']:.0f} MB",
+                      rss_max["baseline_2024"] < 600))  # fmt: skip
+    for label, wall in starts.items():
+        lines.append((f"{label} < 0.4 s: {wall:.2f} s (console script or python -m sim)", wall < 0.4))
+    for text, ok in lines:
+        print(f"   {verdict(ok):8} {text}")
 
     note = (f"{n_rate} replication-years per timed run, best of {repeat}; {os.cpu_count()} cores, "
             f"load {load:.1f}; today = {a.old}")  # fmt: skip

@@ -35,6 +35,27 @@ def test_processes_equal_serial(serial, tmp_path):
     assert [k for k in serial if got[k] != serial[k]] == []
 
 
+def test_workers_write_their_own_parts_and_the_parent_only_records_them(serial, tmp_path, monkeypatch):
+    """Issue 13: with worker processes, no part file is written by the parent process."""
+    import os
+
+    import sim.experiments.results_folder as rf
+
+    parent, written = os.getpid(), []
+    original = rf.write_atomic_bytes
+
+    def spy(path, data):
+        if os.getpid() == parent:  # the workers (forked) write to their own copy of the list
+            written.append(str(path))
+        original(path, data)
+
+    monkeypatch.setattr(rf, "write_atomic_bytes", spy)
+    out = tmp_path / "processes"
+    assert main([*ARGS, "--workers", "2", "--out", str(out)]) == 0
+    assert written == []
+    assert files_of(out) == serial
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     importlib.util.find_spec("distributed") is None,

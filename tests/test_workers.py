@@ -39,6 +39,20 @@ def test_at_most_one_task_per_worker_is_in_flight(tmp_path):
     assert multiprocessing.active_children() == []
 
 
+def test_a_worker_gets_its_next_task_before_the_consumer_handles_its_result(tmp_path):
+    """While the consumer holds a result (the parent writing the manifest), the worker that produced
+    it is already running the next task: the parent's work overlaps the workers'."""
+    tasks = [(k, (str(tmp_path), k)) for k in range(40)]
+    jobs = map_in_workers(mark_and_return, tasks, 2, StopRequest())
+    next(jobs)  # and hold it
+    deadline = time.monotonic() + 60  # a wait, not a measurement: passes as soon as it is true
+    while len(list(tmp_path.glob("started-*"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(list(tmp_path.glob("started-*"))) >= 3
+    jobs.close()
+    assert multiprocessing.active_children() == []
+
+
 def test_every_task_runs_once_and_results_come_back(tmp_path):
     tasks = [(k, (str(tmp_path), k)) for k in range(25)]
     results = dict(map_in_workers(mark_and_return, tasks, 2, StopRequest()))

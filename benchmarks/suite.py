@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="one repeat, 2 replication-years per rate, RSS on 60-day replications at 1/5/20, no batch",
+        help="one repeat, 4 replication-years per rate, RSS on 60-day replications at 1/5/20, no batch",
     )
     p.add_argument("--old", default=OLD_COMMIT, help=f"the commit measured as today (default {OLD_COMMIT})")
     p.add_argument(
@@ -218,12 +218,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--figure", default=str(HERE / "replication_years_per_minute.png"), help="where to write the figure"
     )
+    p.add_argument("--rows", default="1,2,3,4,5", help="which rows to measure (default all: 1,2,3,4,5)")
     a = p.parse_args(argv)
+    rows = {int(x) for x in a.rows.split(",") if x.strip()}
     old = commit_tree(a.old)
     new = NEW if a.new is None else commit_tree(a.new)
     trees = {"today": old, "now": new}
     repeat = 1 if a.quick else 2
-    n_rate = 2 if a.quick else 10
+    n_rate = 4 if a.quick else 10
     rss_counts = (1, 5, 20) if a.quick else (1, 20, 100)
     rss_days = 60 if a.quick else YEAR  # quick: 60-day replications (memory per replication scales with days)
     batch = a.batch if a.batch is not None else (0 if a.quick else 100)
@@ -235,141 +237,163 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("Every row: best of the alternated runs; ratios between columns of the same row.\n")
 
+    model_vs_ref: float | None = None
+    rates: dict[str, dict[int, float]] = {"today": {}, "now": {}}
+    size_now: float | None = None
+    thousand: dict[str, float] = {}
+    measured: dict | None = None
+    rss_max: dict[str, float] = {}
+    starts: dict[str, float] = {}
+
     # 1. A baseline year in one process, and the reference.
-    years: dict[str, list[dict]] = {"today": [], "now": [], "reference": []}
-    for i in range(repeat):
-        order = ["today", "now"] if i % 2 == 0 else ["now", "today"]
-        for side in order:
-            years[side].append(probe(trees[side], "year", days=YEAR))
-        years["reference"].append(probe(new, "reference", days=YEAR))
-    best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
-    same = {r["kpis"] for r in years["today"] + years["now"]}
-    ref = best["reference"]["trucks"] / best["reference"]["wall"]
-    print(f"1. A baseline year in one process (load, run_once, kpis); load {load_average():.1f}")
-    print(f"   {'':14}{'seconds':>9}{'trucks/s':>10}{'vs reference':>14}")
-    for side in ("today", "now", "reference"):
-        b = best[side]
-        rate = b["trucks"] / b["wall"]
-        print(f"   {side:14}{b['wall']:9.2f}{rate:10.0f}{rate / ref:13.2f}x")
-    model_vs_ref = best["now"]["trucks"] / best["now"]["wall"] / ref
-    paired = [o["wall"] / n["wall"] for o, n in zip(years["today"], years["now"], strict=True)]
-    speedup = best["today"]["wall"] / best["now"]["wall"]
-    pairs = ", ".join(f"{x:.2f}x" for x in paired)
-    print(f"   now vs today: {speedup:.2f}x faster (paired runs: {pairs}); "
-          f"KPIs identical: {'yes' if len(same) == 1 else 'NO'}\n")  # fmt: skip
+    if 1 in rows:
+        years: dict[str, list[dict]] = {"today": [], "now": [], "reference": []}
+        for i in range(repeat):
+            order = ["today", "now"] if i % 2 == 0 else ["now", "today"]
+            for side in order:
+                years[side].append(probe(trees[side], "year", days=YEAR))
+            years["reference"].append(probe(new, "reference", days=YEAR))
+        best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
+        same = {r["kpis"] for r in years["today"] + years["now"]}
+        ref = best["reference"]["trucks"] / best["reference"]["wall"]
+        print(f"1. A baseline year in one process (load, run_once, kpis); load {load_average():.1f}")
+        print(f"   {'':14}{'seconds':>9}{'trucks/s':>10}{'vs reference':>14}")
+        for side in ("today", "now", "reference"):
+            b = best[side]
+            rate = b["trucks"] / b["wall"]
+            print(f"   {side:14}{b['wall']:9.2f}{rate:10.0f}{rate / ref:13.2f}x")
+        model_vs_ref = best["now"]["trucks"] / best["now"]["wall"] / ref
+        paired = [o["wall"] / n["wall"] for o, n in zip(years["today"], years["now"], strict=True)]
+        speedup = best["today"]["wall"] / best["now"]["wall"]
+        pairs = ", ".join(f"{x:.2f}x" for x in paired)
+        print(f"   now vs today: {speedup:.2f}x faster (paired runs: {pairs}); "
+              f"KPIs identical: {'yes' if len(same) == 1 else 'NO'}\n")  # fmt: skip
 
     # 2. Replication-years per minute on 1 and 2 workers.
-    print(f"2. Replication-years per minute: bordersim run baseline --days 365 --replications {n_rate} "
-          f"--workers W --out DIR (best of {repeat}); load {load_average():.1f}")  # fmt: skip
-    rates: dict[str, dict[int, float]] = {"today": {}, "now": {}}
-    runs: dict[tuple[str, int], list[dict]] = {}
-    for i in range(repeat):
-        for w in (1, 2):
-            order = ["today", "now"] if (i + w) % 2 == 0 else ["now", "today"]
-            for side in order:
-                runs.setdefault((side, w), []).append(experiment(trees[side], n_rate, w))
-    print(f"   {'':8}{'1 worker':>12}{'2 workers':>12}{'2 vs 1':>9}{'bytes/rep-year':>16}"
-          f"{'CPU s/rep-year, 1 w.':>22}{'2 w.: parent + workers':>24}")  # fmt: skip
-    size_now = 0.0
-    for side in ("today", "now"):
-        for w in (1, 2):
-            rates[side][w] = n_rate * 60.0 / min(r["wall"] for r in runs[(side, w)])
-        size = runs[(side, 1)][0]["bytes"] / n_rate
-        size_now = size if side == "now" else size_now
-        r1, r2 = rates[side][1], rates[side][2]
-        one = min(runs[(side, 1)], key=lambda x: x["wall"])
-        two = min(runs[(side, 2)], key=lambda x: x["wall"])
-        cpu1 = (one["cpu_self"] + one["cpu_children"]) / n_rate
-        cpu2 = f"{two['cpu_self'] / n_rate:.2f} + {two['cpu_children'] / n_rate:.2f}"
+    if 2 in rows:
+        print(f"2. Replication-years per minute: bordersim run baseline --days 365 --replications {n_rate} "
+              f"--workers W --out DIR (best of {repeat}); load {load_average():.1f}")  # fmt: skip
+        runs: dict[tuple[str, int], list[dict]] = {}
+        for i in range(repeat):
+            for w in (1, 2):
+                order = ["today", "now"] if (i + w) % 2 == 0 else ["now", "today"]
+                for side in order:
+                    runs.setdefault((side, w), []).append(experiment(trees[side], n_rate, w))
+        print(f"   {'':8}{'1 worker':>12}{'2 workers':>12}{'2 vs 1':>9}{'bytes/rep-year':>16}"
+              f"{'CPU s/rep-year, 1 w.':>22}{'2 w.: parent + workers':>24}")  # fmt: skip
+        for side in ("today", "now"):
+            for w in (1, 2):
+                rates[side][w] = n_rate * 60.0 / min(r["wall"] for r in runs[(side, w)])
+            size = runs[(side, 1)][0]["bytes"] / n_rate
+            size_now = size if side == "now" else size_now
+            r1, r2 = rates[side][1], rates[side][2]
+            one = min(runs[(side, 1)], key=lambda x: x["wall"])
+            two = min(runs[(side, 2)], key=lambda x: x["wall"])
+            cpu1 = (one["cpu_self"] + one["cpu_children"]) / n_rate
+            cpu2 = f"{two['cpu_self'] / n_rate:.2f} + {two['cpu_children'] / n_rate:.2f}"
+            cells = f"{r1:9.1f}/min{r2:9.1f}/min{r2 / r1:8.2f}x{size / 1e6:13.2f} MB"
+            print(f"   {side:8}{cells}{cpu1:17.2f}{cpu2:>24}")
         print(
-            f"   {side:8}{r1:9.1f}/min{r2:9.1f}/min{r2 / r1:8.2f}x{size / 1e6:13.2f} MB{cpu1:17.2f}{cpu2:>24}"
+            "   (CPU seconds count each process's own work whatever the load: with 2 workers the parent's\n"
+            "   share is what it does besides waiting, its imports and the summaries included)"
         )
-    print(
-        "   (CPU seconds count each process's own work whatever the load: with 2 workers the parent's\n"
-        "   share is what it does besides waiting, its imports and the summaries included)"
-    )
-    rec = experiment(new, 1, 1, extra=("--records",))
-    print(f"   now with --records: {rec['bytes'] / 1e6:.1f} MB per replication-year\n")
+        rec = experiment(new, 1, 1, extra=("--records",))
+        print(f"   now with --records: {rec['bytes'] / 1e6:.1f} MB per replication-year\n")
 
     # 3. 1,000 replication-years on 2 workers.
-    print("3. 1,000 replication-years of the baseline on 2 workers")
-    thousand = {side: 1000 / rates[side][2] for side in ("today", "now")}
-    print(f"   extrapolated from row 2 ({n_rate} replication-years a run): "
-          f"today {thousand['today']:.1f} min, now {thousand['now']:.1f} min")  # fmt: skip
-    measured = None
-    if batch:
-        measured = experiment(new, batch, 2)
-        how = (
-            "measured"
-            if batch >= 1000
-            else f"extrapolated x{1000 / batch:g} from a measured batch of {batch}"
-        )
-        measured["thousand_min"] = measured["wall"] * 1000 / batch / 60
-        print(f"   now, {how}: {batch} replication-years in {measured['wall'] / 60:.1f} min "
-              f"({batch * 60 / measured['wall']:.1f}/min) -> 1,000 in {measured['thousand_min']:.1f} min; "
-              f"load {measured['load']:.1f}")  # fmt: skip
-    print()
+    if 3 in rows:
+        print("3. 1,000 replication-years of the baseline on 2 workers")
+        thousand = {side: 1000 / rates[side][2] for side in ("today", "now") if rates[side]}
+        if thousand:
+            print(
+                f"   extrapolated from row 2 ({n_rate} replication-years a run): "
+                + ", ".join(f"{side} {m:.1f} min" for side, m in thousand.items())
+            )
+        if batch:
+            measured = experiment(new, batch, 2)
+            how = (
+                "measured"
+                if batch >= 1000
+                else f"extrapolated x{1000 / batch:g} from a measured batch of {batch}"
+            )
+            measured["thousand_min"] = measured["wall"] * 1000 / batch / 60
+            m = measured
+            print(f"   now, {how}: {batch} replication-years in {m['wall'] / 60:.1f} min "
+                  f"({batch * 60 / m['wall']:.1f}/min) -> 1,000 in {m['thousand_min']:.1f} min; "
+                  f"load {m['load']:.1f}; CPU s per replication-year: parent "
+                  f"{m['cpu_self'] / batch:.3f}, workers {m['cpu_children'] / batch:.2f}")  # fmt: skip
+        print()
 
     # 4. Peak RSS per process against replications, on 2 workers.
-    print(f"4. Peak RSS per process (parent / largest worker), {rss_days}-day replications, --workers 2 "
-          "(1 replication runs in the parent)")  # fmt: skip
-    print(f"   {'':22}" + "".join(f"{f'{n} rep.':>18}" for n in rss_counts))
-    rss_max: dict[str, float] = {}
-    for scenario in ("baseline", "baseline_2024"):
-        for side in ("today", "now") if scenario == "baseline" else ("now",):
-            row = []
-            for n in rss_counts:
-                if side == "today" and n > 20:
-                    row.append("skipped")  # grows by ~125 MB a replication-year: 100 would need ~12 GB
-                    continue
-                if side == "now" and scenario == "baseline" and n == batch and rss_days == YEAR and measured:
-                    r = measured  # the batch of row 3 is this run
-                else:
-                    r = experiment(trees[side], n, 2, days=rss_days, scenario=scenario)
-                row.append(f"{r['rss_self_mb']:.0f} / {r['rss_children_mb']:.0f} MB")
-                if side == "now":
-                    rss_max[scenario] = max(
-                        rss_max.get(scenario, 0.0), r["rss_self_mb"], r["rss_children_mb"]
-                    )
-            print(f"   {scenario + ' ' + side:22}" + "".join(f"{x:>18}" for x in row))
-    print(f"   load {load_average():.1f}\n")
+    if 4 in rows:
+        print(f"4. Peak RSS per process (parent / largest worker), {rss_days}-day replications, --workers 2 "
+              "(1 replication runs in the parent)")  # fmt: skip
+        print(f"   {'':22}" + "".join(f"{f'{n} rep.':>18}" for n in rss_counts))
+        for scenario in ("baseline", "baseline_2024"):
+            for side in ("today", "now") if scenario == "baseline" else ("now",):
+                row = []
+                for n in rss_counts:
+                    if side == "today" and n > 20:
+                        row.append("skipped")  # grows by ~125 MB a replication-year: 100 would need ~12 GB
+                        continue
+                    if (
+                        side == "now"
+                        and scenario == "baseline"
+                        and n == batch
+                        and rss_days == YEAR
+                        and measured
+                    ):
+                        r = measured  # the batch of row 3 is this run
+                    else:
+                        r = experiment(trees[side], n, 2, days=rss_days, scenario=scenario)
+                    row.append(f"{r['rss_self_mb']:.0f} / {r['rss_children_mb']:.0f} MB")
+                    if side == "now":
+                        rss_max[scenario] = max(
+                            rss_max.get(scenario, 0.0), r["rss_self_mb"], r["rss_children_mb"]
+                        )
+                print(f"   {scenario + ' ' + side:22}" + "".join(f"{x:>18}" for x in row))
+        print(f"   load {load_average():.1f}\n")
 
     # 5. Start-up.
-    print(f"5. Start-up: median of 11 fresh processes, wall (CPU) seconds; load {load_average():.1f}")
-    baseline = str(NEW / "scenarios" / "baseline.toml")
-    script = installed_script()
-    starts: dict[str, float] = {}
-    for label, args in (
-        ("bordersim --help", ["--help"]),
-        ("bordersim validate FILE", ["validate", baseline]),
-    ):
-        cells = []
-        for side in ("today", "now"):
-            wall, cpu = startup(tree_command(trees[side], args), 11)
-            cells.append(f"{side} {wall:.2f} ({cpu:.2f})")
-        if a.new is None:
-            env = {**os.environ, "PYTHONPATH": str(NEW)}
-            wall, cpu = startup([sys.executable, "-m", "sim", *args], 11, env=env)
-            cells.append(f"python -m sim {wall:.2f} ({cpu:.2f})")
-            if script is not None:
-                wall, cpu = startup([str(script), *args], 11)
-                cells.append(f"console script {wall:.2f} ({cpu:.2f})")
-            starts[label] = wall
-        print(f"   {label:25}" + "   ".join(cells))
+    if 5 in rows:
+        print(f"5. Start-up: median of 11 fresh processes, wall (CPU) seconds; load {load_average():.1f}")
+        baseline = str(NEW / "scenarios" / "baseline.toml")
+        script = installed_script()
+        for label, args in (
+            ("bordersim --help", ["--help"]),
+            ("bordersim validate FILE", ["validate", baseline]),
+        ):
+            cells = []
+            for side in ("today", "now"):
+                wall, cpu = startup(tree_command(trees[side], args), 11)
+                cells.append(f"{side} {wall:.2f} ({cpu:.2f})")
+            if a.new is None:
+                env = {**os.environ, "PYTHONPATH": str(NEW)}
+                wall, cpu = startup([sys.executable, "-m", "sim", *args], 11, env=env)
+                cells.append(f"python -m sim {wall:.2f} ({cpu:.2f})")
+                if script is not None:
+                    wall, cpu = startup([str(script), *args], 11)
+                    cells.append(f"console script {wall:.2f} ({cpu:.2f})")
+                starts[label] = wall
+            print(f"   {label:25}" + "   ".join(cells))
 
     # Targets.
     print("\nIssue 13's targets, now (at the load printed on each row):")
-    r1, r2 = rates["now"][1], rates["now"][2]
-    thousand_now = measured["thousand_min"] if measured else thousand["now"]
-    lines = [
-        (f"model >= 2x the SimPy reference per truck: {model_vs_ref:.2f}x", model_vs_ref >= 2),
-        (f"2 workers >= 1.85x one: {r2 / r1:.2f}x", r2 / r1 >= 1.85),
-        (
-            f"1,000 replication-years of the 2023 baseline in < 20 min: {thousand_now:.1f} min",
-            thousand_now < 20,
-        ),
-        (f"results <= 2 MB per replication-year by default: {size_now / 1e6:.2f} MB", size_now <= 2e6),
-    ]
+    lines: list[tuple[str, bool]] = []
+    if model_vs_ref is not None:
+        lines.append((f"model >= 2x the SimPy reference per truck: {model_vs_ref:.2f}x", model_vs_ref >= 2))
+    if rates["now"]:
+        r1, r2 = rates["now"][1], rates["now"][2]
+        lines.append((f"2 workers >= 1.85x one: {r2 / r1:.2f}x", r2 / r1 >= 1.85))
+    thousand_now = measured["thousand_min"] if measured else thousand.get("now")
+    if thousand_now is not None:
+        which = "from the measured batch" if measured else "extrapolated from row 2"
+        lines.append((f"1,000 replication-years of the 2023 baseline in < 20 min: {thousand_now:.1f} min "
+                      f"({which})", thousand_now < 20))  # fmt: skip
+    if size_now is not None:
+        lines.append(
+            (f"results <= 2 MB per replication-year by default: {size_now / 1e6:.2f} MB", size_now <= 2e6)
+        )
     if rss_days == YEAR and "baseline_2024" in rss_max:
         lines.append((f"peak RSS < 600 MB per process, 2024 baseline year: {rss_max['baseline_2024']:.0f} MB",
                       rss_max["baseline_2024"] < 600))  # fmt: skip
@@ -378,10 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     for text, ok in lines:
         print(f"   {verdict(ok):8} {text}")
 
-    note = (f"{n_rate} replication-years per timed run, best of {repeat}; {os.cpu_count()} cores, "
-            f"load {load:.1f}; today = {a.old}")  # fmt: skip
-    figure({f"today ({a.old})": rates["today"], "now": rates["now"]}, note, Path(a.figure))
-    print(f"\nFigure: {a.figure}. Suite wall time {(time.perf_counter() - started) / 60:.1f} min.")
+    if rates["now"]:
+        note = (f"{n_rate} replication-years per timed run, best of {repeat}; {os.cpu_count()} cores, "
+                f"load {load:.1f}; today = {a.old}")  # fmt: skip
+        figure({f"today ({a.old})": rates["today"], "now": rates["now"]}, note, Path(a.figure))
+        print(f"\nFigure: {a.figure}.")
+    print(f"Suite wall time {(time.perf_counter() - started) / 60:.1f} min.")
     return 0
 
 

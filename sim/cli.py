@@ -185,9 +185,15 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", help="results folder (from run --out or compare --out)")
     rep.add_argument("--out", metavar="FOLDER", help="where to write the report (default: FOLDER/report)")
 
-    tab = sub.add_parser("table", help="headline KPIs of scenarios against a baseline, as Markdown")
+    tab = sub.add_parser(
+        "table", help="headline KPIs of scenarios, each against the scenario it extends, as Markdown"
+    )
     tab.add_argument("scenarios", nargs="+", help="scenario files or packaged names")
-    tab.add_argument("--baseline", default="baseline", help="the reference scenario (default: baseline)")
+    tab.add_argument(
+        "--baseline",
+        default=None,
+        help="compare every scenario with this one (default: each with its parent, the file it extends)",
+    )
     tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_set(tab)
@@ -911,12 +917,12 @@ def _animate(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from sim.experiments.comparison import table_json, table_markdown, table_results, update_file
+    from sim.experiments.comparison import table_json, table_markdown, table_results, table_rows, update_file
     from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
-    total = args.replications * (len(args.scenarios) + 1)
+    total = args.replications * len(table_rows(args.scenarios, args.baseline)[0])
     with _progress(total, 0, "table") as bar:
         results = table_results(
             args.scenarios,

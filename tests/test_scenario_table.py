@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiments.comparison import markers, scenario_table, table_results, table_rows
+from sim.experiments.comparison import (
+    markers,
+    scenario_table,
+    table_json,
+    table_markdown,
+    table_results,
+    table_rows,
+)
 from sim.readouts.headline import Headline
 from sim.scenario.files import packaged_dir, read_chain
 
@@ -73,7 +80,7 @@ def test_each_packaged_scenario_is_compared_with_the_file_it_extends():
                 f"{f.name} must be compared with the file it extends, {chain[1][0].name}, "
                 f"not {files[p].name if p is not None else 'nothing'}"
             )
-    by_name = {f.stem: (files[p].stem if p is not None else None) for f, p in zip(files, parents, strict=True)}
+    by_name = {f.stem: files[p].stem if p is not None else None for f, p in zip(files, parents, strict=True)}
     # The pairs the issue names (16): a variant against its own scenario, 2024 children against 2024.
     assert by_name["pre_tet_metered"] == "pre_tet"
     assert by_name["harvest_surge_office_hours"] == "harvest_surge"
@@ -99,10 +106,19 @@ def test_a_child_that_changes_nothing_differs_from_its_parent_by_exactly_zero(tm
     (tmp_path / "same.toml").write_text(
         '# The office-hours scenario, renamed: nothing changes.\nextends = "office_hours"\nname = "same"\n'
     )
-    results = table_results([tmp_path / "same.toml"], replications=2, days=4, columns=[Headline("cleared_per_day", "x")])
+    results = table_results(
+        [tmp_path / "same.toml"], replications=2, days=4, columns=[Headline("cleared_per_day", "x")]
+    )
     assert [s.name for s in results.scenarios] == ["office_hours", "same"]
     (_, (c,)) = results.comparisons()
     assert c.paired.mean == 0 and c.paired.half_width == 0, (
         f"same scenario, same seeds: the pairing is broken ({c.paired.mean} ± {c.paired.half_width})"
     )
     assert c.a.mean > 0, "the parent cleared trucks (the comparison is not of two empty runs)"
+    rows = table_markdown(results).splitlines()
+    assert rows[2].startswith("| office_hours (reference) | – |")
+    assert rows[3].startswith("| same | office_hours |")
+    data = table_json(results)["scenarios"]
+    assert [(x["name"], x["reference"], x["compared_with"]) for x in data] == [
+        ("office_hours", True, None), ("same", False, "office_hours")
+    ]  # fmt: skip

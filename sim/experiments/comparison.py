@@ -236,7 +236,7 @@ def table_rows(
             files.append(parent)  # an added parent: a reference row
         files.append(p)
     index = {f: i for i, f in enumerate(files)}
-    parents = [index.get(parent_of[f]) if f in parent_of and parent_of[f] is not None else None for f in files]
+    parents = [None if parent_of.get(f) is None else index[parent_of[f]] for f in files]
     return files, parents
 
 

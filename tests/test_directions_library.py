@@ -141,3 +141,30 @@ def test_disruption_makes_fruit_trucks_give_up(name):
         f"{name}: fruit trucks held for days past their patience (48 h ± 24 h) should give up; "
         f"difference {d.mean:+.1f}/day"
     )
+
+
+def test_rail_shift_trains_reach_pingxiang_while_the_chinese_side_is_open():
+    """Consistency with the Chinese stages: an export train handed over at Pingxiang on
+    arrival must arrive (departure + its mean transfer time) inside the Chinese hours, on
+    the Hanoi clock (Beijing is one hour ahead); otherwise its loads wait for the morning."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    s = load_scenario("rail_shift")
+    cn = s.hours["cn"]
+    day = datetime(2024, 8, 1)
+
+    def hanoi(clock: str, tz: str) -> datetime:
+        h, m = map(int, clock.split(":"))
+        local = day.replace(tzinfo=ZoneInfo(tz)) + timedelta(hours=h, minutes=m)
+        return local.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).replace(tzinfo=None)
+
+    windows = [(hanoi(w.open, cn.timezone), hanoi(w.close, cn.timezone)) for w in cn.windows]
+    (train,) = [st for st in s.crossings["dong_dang"].routes["export"].stages if st.departures]
+    transfer = timedelta(minutes=train.service["default"].mean_min)
+    for clock in train.departures:
+        arrival = hanoi(clock, "Asia/Ho_Chi_Minh") + transfer
+        assert any(a <= arrival <= b for a, b in windows), (
+            f"the {clock} train reaches Pingxiang at {arrival:%H:%M} Hanoi time, outside the Chinese "
+            f"hours {[(f'{a:%H:%M}', f'{b:%H:%M}') for a, b in windows]}: its handover would wait"
+        )

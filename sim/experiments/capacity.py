@@ -19,6 +19,12 @@ Method
    unlimited, so that queues grow in front of the stage that binds rather than on the
    road (a yard in this model limits where trucks wait, not how many cross, unless it
    holds fewer trucks than its stages serve at once).
+   Where some of a route's trucks are equipped for automated (smart-gate) lanes
+   (``equipped_share``), the equipped and the conventional trucks pass different stages:
+   each of the two channels gets its own saturating streams, in the mix of its own trucks
+   and at ``overload`` times the upper bound of its own stages, so that both channels are
+   full and the figure is the design's capacity (reached in practice only if enough trucks
+   are equipped to fill the automated channel).
 2. **All crossings at once.** One more configuration saturates every crossing together
    (empty returns still at the scenario's rate): the province's capacity, with each
    shared facility divided among its routes first come, first served. Capacities of
@@ -113,11 +119,22 @@ def _equipped_share(scenario: Scenario, crossing: str, direction: str, cargo: st
     return num / den if den > 0 else 0.0
 
 
-def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo: str) -> float:
-    """Trucks a day the route could pass if every stage were open 24 h with its most lanes."""
+CHANNELS = ("conventional", "equipped")
+
+
+def upper_bound_per_day(
+    scenario: Scenario, crossing: str, direction: str, cargo: str, channel: str | None = None
+) -> float:
+    """Trucks a day the route could pass if every stage were open 24 h with its most lanes.
+
+    ``channel`` ('conventional' or 'equipped'): only the stages such trucks pass (a stage
+    that ``serves`` the other channel is skipped); None: every stage of the route.
+    """
     bounds = []
     for _, st in route_stages(scenario, crossing, direction):
         if st.applies_to is not None and cargo not in st.applies_to:
+            continue
+        if channel is not None and not passes(st, channel):
             continue
         if st.departures is not None:
             bounds.append(st.wagons_per_train * len(st.departures))
@@ -131,6 +148,11 @@ def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo
         if st.max_per_day is not None:
             bounds.append(st.max_per_day)
     return min(bounds) if bounds else 0.0
+
+
+def passes(stage: Stage, channel: str) -> bool:
+    """Whether trucks of ``channel`` ('conventional' or 'equipped') pass ``stage``."""
+    return stage.serves == "all" or stage.serves == channel
 
 
 def saturating_scenario(
@@ -156,18 +178,40 @@ def saturating_scenario(
             if not total:
                 continue
             mix = {c: w / total for c, w in mix.items()}
-            bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
-            for cargo, share in mix.items():
-                streams[f"saturate_{cid}_{direction}_{cargo}"] = {
-                    "direction": direction,
-                    "cargo": cargo,
-                    "trucks_per_day": overload * bound * share,
-                    "routing": {"policy": "shares", "shares": {cid: 1.0}},
-                    "equipped_share": _equipped_share(scenario, cid, direction, cargo),
-                }
-                n = int(math.ceil(bound * share))
-                if n > 0:
-                    backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
+            equipped = {c: _equipped_share(scenario, cid, direction, c) for c in mix}
+            if not any(0 < e for e in equipped.values()):
+                bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
+                for cargo, share in mix.items():
+                    streams[f"saturate_{cid}_{direction}_{cargo}"] = {
+                        "direction": direction,
+                        "cargo": cargo,
+                        "trucks_per_day": overload * bound * share,
+                        "routing": {"policy": "shares", "shares": {cid: 1.0}},
+                        "equipped_share": equipped[cargo],
+                    }
+                    n = int(math.ceil(bound * share))
+                    if n > 0:
+                        backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
+                continue
+            # Two channels: each saturated in the mix of its own trucks (module docstring).
+            for channel in CHANNELS:
+                part = {c: w * (equipped[c] if channel == "equipped" else 1 - equipped[c]) for c, w in mix.items()}
+                part = {c: w for c, w in part.items() if w > 0}
+                if not part:
+                    continue
+                total = sum(part.values())
+                bound = max(upper_bound_per_day(scenario, cid, direction, c, channel) for c in part)
+                for cargo, w in part.items():
+                    streams[f"saturate_{cid}_{direction}_{cargo}_{channel}"] = {
+                        "direction": direction,
+                        "cargo": cargo,
+                        "trucks_per_day": overload * bound * w / total,
+                        "routing": {"policy": "shares", "shares": {cid: 1.0}},
+                        "equipped_share": 1.0 if channel == "equipped" else 0.0,
+                    }
+                    n = int(math.ceil(bound * w / total))
+                    if n > 0 and channel == "conventional":  # a backlog is conventional trucks
+                        backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
     data = scenario.model_dump(mode="python")
     # The measured crossings' own loaded demand is replaced; everything else stays.
     kept = {}
@@ -226,6 +270,9 @@ def capacity_kpis(result: RunResult) -> dict[str, float]:
                 q_in, q_out = rows["t_queue"][here], waiting_end[here]
                 queued = [int(((q_in <= x) & (q_out > x)).sum()) for x in (w0, h)]
                 out[f"queue_growth_per_day.{cid}.{direction}.{name}"] = (queued[1] - queued[0]) / days
+                # Trucks of every route that started this stage in the measured days.
+                begun = (rows["stage"] == sid) & (rows["t_start"] >= w0) & (rows["t_start"] < h)
+                out[f"stage_per_day.{name}"] = int(begun.sum()) / days
     return out
 
 
@@ -364,3 +411,68 @@ def markdown(capacities: list[RouteCapacity], scenario: Scenario) -> str:
 
 def _pm(e: Estimate) -> str:
     return f"{e.mean:.0f}" if math.isnan(e.half_width) else f"{e.mean:.0f} ± {e.half_width:.0f}"
+
+
+@dataclass(frozen=True)
+class CrossingCapacity:
+    """A crossing saturated alone: both directions together, each direction, and each channel."""
+
+    crossing: str
+    loaded_per_day: Estimate  # loaded trucks a day, both directions (the Vietnamese count)
+    trucks_per_day: Estimate  # all vehicles, empty returns included
+    routes: dict[str, RouteCapacity]  # direction -> its capacity and binding stage
+    binding_by_channel: dict[str, dict[str, str | None]]  # direction -> channel -> binding stage
+    stage_per_day: dict[str, float]  # stage -> trucks of every route that started it a day
+    lanes: dict[str, int]  # stage -> its most lanes (staffing and dated changes included)
+
+
+def crossing_capacity(
+    scenario: Scenario,
+    crossings: list[str],
+    replications: int = 10,
+    workers: int = 1,
+    overload: float = OVERLOAD,
+    days: int | None = None,
+    growth_share: float = GROWTH_SHARE,
+    scheduler: str | None = None,
+) -> dict[str, CrossingCapacity]:
+    """Each of ``crossings`` saturated alone (step 1), with both directions summed in each
+    replication (so the interval is that of the sum) and the binding stage of each channel
+    (conventional and equipped trucks pass different stages at a smart gate)."""
+    out = {}
+    for cid in crossings:
+        saturated = saturating_scenario(scenario, cid, overload, days)
+        runs = dict(run_replications(_work, saturated, range(replications), workers, scheduler))
+        ordered = [runs[r] for r in range(replications)]
+        directions = [d for d in DIRECTIONS if d in scenario.crossings[cid].routes]
+        routes = {d: _route_capacity(scenario, cid, d, ordered, growth_share) for d in directions}
+        by_channel: dict[str, dict[str, str | None]] = {}
+        stages: dict[str, Stage] = {}
+        for d in directions:
+            named = route_stages(scenario, cid, d)
+            stages.update(named)
+            threshold = max(1.0, growth_share * routes[d].trucks_per_day.mean)
+            by_channel[d] = {}
+            for channel in CHANNELS:
+                growing = [
+                    n for n, st in named if passes(st, channel) and routes[d].queue_growth_per_day[n] > threshold
+                ]
+                by_channel[d][channel] = growing[-1] if growing else None
+        out[cid] = CrossingCapacity(
+            crossing=cid,
+            loaded_per_day=estimate(sum(k[f"loaded_per_day.{cid}.{d}"] for d in directions) for k in ordered),
+            trucks_per_day=estimate(sum(k[f"trucks_per_day.{cid}.{d}"] for d in directions) for k in ordered),
+            routes=routes,
+            binding_by_channel=by_channel,
+            stage_per_day={n: float(np.mean([k[f"stage_per_day.{n}"] for k in ordered])) for n in stages},
+            lanes={n: most_lanes(st) for n, st in stages.items()},
+        )
+    return out
+
+
+def most_lanes(st: Stage) -> int:
+    """The most lanes a stage ever has (its staffing windows and dated changes included)."""
+    lanes = max([st.lanes, *(w.lanes for w in st.staffing)])
+    for change in st.changes:
+        lanes = max([lanes, change.lanes or 0, *(w.lanes for w in change.staffing or [])])
+    return lanes

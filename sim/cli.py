@@ -287,7 +287,8 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument(
         "--update",
         metavar="FILE",
-        help="with --targets: replace the block <!-- bordersim table smart_gate_targets start/end --> in FILE",
+        help="with --targets: replace the block between the markers "
+        "<!-- bordersim table smart_gate_targets start/end --> in FILE",
     )
 
     ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
@@ -986,10 +987,15 @@ def _capacity_targets(args: argparse.Namespace) -> int:
     from sim.experiments.comparison import update_file
     from sim.reporting import smart_gate_targets as sgt
 
-    for bad, flag in ((args.targets is None, "--update needs --targets FILE"),
-                      (args.scenario is not None, f"--targets: the phases come from the file; got a scenario too ({args.scenario})"),
-                      (args.rng_seed is not None, "--targets: --rng-seed is not used (each phase keeps its own)"),
-                      (args.json is not None or args.out is not None, "--targets: use --update FILE, not --json or --out")):
+    for bad, flag in (
+        (args.targets is None, "--update needs --targets FILE"),
+        (
+            args.scenario is not None,
+            f"--targets: the phases come from the file; got a scenario too ({args.scenario})",
+        ),
+        (args.rng_seed is not None, "--targets: --rng-seed is not used (each phase keeps its own)"),
+        (args.json is not None or args.out is not None, "--targets: use --update FILE, not --json or --out"),
+    ):
         if bad:
             print(f"bordersim capacity: {flag}", file=sys.stderr)
             return EXIT_BAD_INPUT

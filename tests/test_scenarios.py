@@ -81,29 +81,6 @@ def test_green_lane_speeds_perishables_at_the_cost_of_general_goods():
     assert general.mean > 0, f"priority costs general goods some time; difference {general.mean:.2f} h"
 
 
-@pytest.mark.parametrize("road", ["road_1119_1120", "road_1088_1089"])
-def test_smart_gate_shortens_time_through_the_dedicated_roads(road):
-    base, smart = runs("baseline", horizon_days=10), runs("smart_gate", horizon_days=10)
-    d = paired(base, smart, f"time_in_system_h.mean.{road}")
-    assert d.high < 0, f"the smart gate should shorten the time through {road}; difference {d.mean:.2f} h"
-
-
-def test_more_equipped_trucks_shorten_the_average_time():
-    pilot, full = runs("smart_gate_pilot", horizon_days=10), runs("smart_gate_full", horizon_days=10)
-    d = paired(pilot, full, "time_in_system_h.mean")
-    assert d.high < 0, f"a larger equipped share should shorten the mean time; difference {d.mean:.2f} h"
-
-
-def test_growth_raises_backlog_and_smart_gate_relieves_it():
-    base = runs("baseline", horizon_days=14)
-    grown = runs("demand_growth_2024", horizon_days=14)
-    smart = runs("demand_growth_2024_smart_gate", horizon_days=14)
-    up = paired(base, grown, "backlog_midnight.mean")
-    assert up.low > 0, f"30% more demand should raise the midnight backlog; difference {up.mean:.0f}"
-    relief = paired(grown, smart, "backlog_midnight.mean")
-    assert relief.high < 0, f"the smart gate should relieve the grown backlog; difference {relief.mean:.0f}"
-
-
 def test_rail_shift_relieves_road_1119_1120():
     base, rail = runs("baseline", horizon_days=10), runs("rail_shift", horizon_days=10)
     d = paired(base, rail, "cleared_per_day.road_1119_1120")

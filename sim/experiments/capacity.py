@@ -195,7 +195,9 @@ def saturating_scenario(
                 continue
             # Two channels: each saturated in the mix of its own trucks (module docstring).
             for channel in CHANNELS:
-                part = {c: w * (equipped[c] if channel == "equipped" else 1 - equipped[c]) for c, w in mix.items()}
+                part = {
+                    c: w * (equipped[c] if channel == "equipped" else 1 - equipped[c]) for c, w in mix.items()
+                }
                 part = {c: w for c, w in part.items() if w > 0}
                 if not part:
                     continue
@@ -455,7 +457,9 @@ def crossing_capacity(
             by_channel[d] = {}
             for channel in CHANNELS:
                 growing = [
-                    n for n, st in named if passes(st, channel) and routes[d].queue_growth_per_day[n] > threshold
+                    n
+                    for n, st in named
+                    if passes(st, channel) and routes[d].queue_growth_per_day[n] > threshold
                 ]
                 by_channel[d][channel] = growing[-1] if growing else None
         out[cid] = CrossingCapacity(

@@ -123,14 +123,22 @@ targets = bordersim("capacity", "--targets", "../seeds/decision_865.toml", "--re
 display(Markdown(targets))
 
 # %% [markdown]
-# Neither the pilot nor phase 1 comes near the targets: widening road 1119–1120 lifts it
-# by about a quarter (to around 1,050 a day) until Youyiguan's export inspection binds.
-# The full design meets both: road 1088/2–1089 just (24-hour AGVs add about 200 loads a
-# direction to a conventional channel still bound by Vietnamese customs), road 1119–1120 by
-# far, because the sources' design figures are generous: F75's 2,800 containers a day on
-# the automated route alone exceed the target, and 14 lanes with a doubled Chinese side
-# would reach it without any automation. The targets are consistent with the design, not
-# with what has been built.
+# Neither the pilot nor phase 1 comes near the targets: the pilot's night channel adds about
+# 30 loads a day, and widening road 1119–1120 lifts it by about a quarter (to some 1,050–1,100
+# a day) until Youyiguan's export inspection binds. The full design meets both: road
+# 1088/2–1089 just (24-hour AGVs add about 200 loads a direction to a conventional channel
+# still bound by Vietnamese customs), road 1119–1120 by far, because the sources' design
+# figures are generous: F75's 2,800 containers a day on the automated route alone exceed the
+# target, and 14 lanes with a doubled Chinese side would reach it without any automation
+# (the capacity minus the column *of which automated*). The targets are consistent with the
+# design, not with what has been built.
+#
+# The column *of which automated* is a warning too: that part of the capacity exists only
+# if that many trucks are equipped. The phases equip few (5 % of the farm-produce exports,
+# 10 electronics imports a day), so under real demand most trucks still need the
+# conventional lanes: `demand_growth_2027_smart_gate.toml` (the full design with 2027
+# demand) shows road 1088/2–1089's backlog growing day after day although its capacity in
+# the table exceeds its demand.
 #
 # ## The pilot goods' time: a paired comparison
 #

@@ -178,7 +178,10 @@ def saturating_scenario(
             if not total:
                 continue
             mix = {c: w / total for c, w in mix.items()}
-            equipped = {c: _equipped_share(scenario, cid, direction, c) for c in mix}
+            # Equipped trucks matter only where some stage tells them apart (serves); elsewhere
+            # they pass the same stages as the others and are saturated with them.
+            channels = any(st.serves != "all" for _, st in route_stages(scenario, cid, direction))
+            equipped = {c: _equipped_share(scenario, cid, direction, c) if channels else 0.0 for c in mix}
             if not any(0 < e for e in equipped.values()):
                 bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
                 for cargo, share in mix.items():
@@ -265,6 +268,7 @@ def capacity_kpis(result: RunResult) -> dict[str, float]:
             mine = crossed & (t["crossing"] == xi) & (t["direction"] == di)
             out[f"trucks_per_day.{cid}.{direction}"] = mine.sum() / days
             out[f"loaded_per_day.{cid}.{direction}"] = (mine & loaded).sum() / days
+            out[f"equipped_loaded_per_day.{cid}.{direction}"] = (mine & loaded & t["equipped"]).sum() / days
             route_rows = (row_x == xi) & (row_d == di)
             for name, _ in route_stages(s, cid, direction):
                 sid = result.stage_names.index(name)
@@ -426,6 +430,7 @@ class CrossingCapacity:
     binding_by_channel: dict[str, dict[str, str | None]]  # direction -> channel -> binding stage
     stage_per_day: dict[str, float]  # stage -> trucks of every route that started it a day
     lanes: dict[str, int]  # stage -> its most lanes (staffing and dated changes included)
+    equipped_per_day: Estimate | None = None  # loaded trucks a day through the automated channel
 
 
 def crossing_capacity(
@@ -470,6 +475,9 @@ def crossing_capacity(
             binding_by_channel=by_channel,
             stage_per_day={n: float(np.mean([k[f"stage_per_day.{n}"] for k in ordered])) for n in stages},
             lanes={n: most_lanes(st) for n, st in stages.items()},
+            equipped_per_day=estimate(
+                sum(k[f"equipped_loaded_per_day.{cid}.{d}"] for d in directions) for k in ordered
+            ),
         )
     return out
 

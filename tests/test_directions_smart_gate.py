@@ -162,3 +162,23 @@ def test_full_design_shortens_the_time_through_road_1119_1120():
         "14 lanes and a doubled Chinese side (F60, F74) cut the queues on road 1119–1120 at the "
         f"same demand: expected shorter times, got {d.mean:+.2f} h ± {d.half_width:.2f}"
     )
+
+
+@pytest.mark.slow
+def test_at_2027_demand_the_full_design_keeps_road_1119_1120_up_but_not_road_1088_1089():
+    runs = replicate(
+        load_scenario("demand_growth_2027_smart_gate", overrides={"horizon_days": 14}), 3, workers=2
+    )
+    wide = estimate(r["backlog_growth_per_day.road_1119_1120"] for r in runs)
+    assert wide.low <= 0, (
+        "at 2027 demand (2024 x 2.2) road 1119–1120's conventional channel alone (14 lanes, Chinese "
+        "side doubled) has more capacity than its demand, so its backlog should not grow: "
+        f"{wide.mean:+.1f} ± {wide.half_width:.1f} trucks/day"
+    )
+    narrow = estimate(r["backlog_growth_per_day.road_1088_1089"] for r in runs)
+    assert narrow.low > 0, (
+        "road 1088/2–1089's capacity counts its AGV channel full, but the phases equip only 5% of "
+        "farm-produce exports and 10 electronics imports a day: its conventional channel (5 customs "
+        "lanes) cannot take 2027 demand, so the backlog should grow: "
+        f"{narrow.mean:+.1f} ± {narrow.half_width:.1f} trucks/day"
+    )

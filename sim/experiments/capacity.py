@@ -58,6 +58,7 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import service_mean_min, versions
 from sim.engine.run import RunResult, run_once
 from sim.experiments.replications import Estimate, estimate, run_replications
+from sim.scenario.limits import MAX_LANES
 from sim.scenario.schema import DIRECTIONS, ClassShares, Scenario, Stage
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the bound ignores dates: any epoch will do
@@ -488,3 +489,90 @@ def most_lanes(st: Stage) -> int:
     for change in st.changes:
         lanes = max([lanes, change.lanes or 0, *(w.lanes for w in change.staffing or [])])
     return lanes
+
+
+@dataclass(frozen=True)
+class LaneSearch:
+    """Lanes that let a crossing reach a target, found by re-running its capacity."""
+
+    reached: bool
+    lanes: dict[str, tuple[int, int]]  # stage -> (lanes in the scenario, lanes needed)
+    capacity: CrossingCapacity  # at the last lanes tried
+    rounds: int
+
+
+def lanes_for_target(
+    scenario: Scenario,
+    crossing: str,
+    target_per_day: float,
+    replications: int = 3,
+    workers: int = 1,
+    overload: float = OVERLOAD,
+    days: int | None = None,
+    rounds: int = 4,
+    start: CrossingCapacity | None = None,
+    scheduler: str | None = None,
+) -> LaneSearch:
+    """A capacity search: add lanes where the crossing binds until it clears ``target_per_day``
+    loaded trucks a day (both directions, mean over replications), or ``rounds`` runs are done.
+
+    Each round splits the shortfall between the directions in proportion to their capacities
+    and gives the conventional channel's binding stage of each direction the lanes its measured
+    rate per lane needs for its share (first order), then measures again: when a stage stops
+    binding, the next one is found by the model, not guessed. Stages with staffing windows or a
+    timetable are left alone (their lanes are not one number)."""
+    current = scenario
+    cap = (
+        start
+        or crossing_capacity(current, [crossing], replications, workers, overload, days, scheduler=scheduler)[
+            crossing
+        ]
+    )
+    original = {name: most_lanes(st) for d in cap.routes for name, st in route_stages(scenario, crossing, d)}
+    changed: dict[str, int] = {}
+    done = 0
+    while cap.loaded_per_day.mean < target_per_day and done < rounds:
+        shortfall = target_per_day - cap.loaded_per_day.mean
+        total = sum(r.loaded_per_day.mean for r in cap.routes.values()) or 1.0
+        data = current.model_dump(mode="python")
+        moved = False
+        for direction, route in cap.routes.items():
+            stage = cap.binding_by_channel[direction]["conventional"] or route.binding_stage
+            rate = cap.stage_per_day.get(stage, 0.0) if stage else 0.0
+            if stage is None or rate <= 0:
+                continue
+            extra = shortfall * route.loaded_per_day.mean / total
+            need = math.ceil(cap.lanes[stage] * (rate + extra) / rate)
+            if _set_lanes(data, stage, need):
+                changed[stage] = need
+                moved = True
+        if not moved:
+            break
+        current = Scenario.model_validate(data)
+        cap = crossing_capacity(
+            current, [crossing], replications, workers, overload, days, scheduler=scheduler
+        )[crossing]
+        done += 1
+    return LaneSearch(
+        cap.loaded_per_day.mean >= target_per_day,
+        {s: (original[s], n) for s, n in changed.items()},
+        cap,
+        done,
+    )
+
+
+def _set_lanes(data: dict, stage: str, lanes: int) -> bool:
+    """Set a stage's lanes (and those of its dated changes) in scenario data; False if it cannot."""
+    owner, direction, name = stage.split("/")
+    where = data["facilities"] if owner in data["facilities"] else data["crossings"]
+    for st in where[owner]["routes"][direction]["stages"]:
+        if st["name"] != name:
+            continue
+        if st["staffing"] or st["departures"] is not None or lanes > MAX_LANES or lanes <= st["lanes"]:
+            return False
+        st["lanes"] = lanes
+        for change in st["changes"]:
+            if change["lanes"] is not None or change["staffing"]:
+                change["lanes"], change["staffing"] = lanes, None
+        return True
+    return False

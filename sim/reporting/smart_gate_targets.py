@@ -27,7 +27,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.experiments.capacity import OVERLOAD, CrossingCapacity, crossing_capacity
+from sim.experiments.capacity import (
+    OVERLOAD,
+    CrossingCapacity,
+    LaneSearch,
+    crossing_capacity,
+    lanes_for_target,
+)
 from sim.scenario.files import ScenarioError, load_scenario
 
 BLOCK = "smart_gate_targets"
@@ -124,6 +130,7 @@ class Row:
     phase: Phase
     road: Road
     capacity: CrossingCapacity
+    search: LaneSearch | None = None  # lanes that reach the target (when it is not met)
 
     @property
     def verdict(self) -> str:
@@ -161,8 +168,28 @@ def evaluate(
             days,
             scheduler=scheduler,
         )
-        rows += [Row(phase, road, caps[road.crossing]) for road in targets.roads]
+        for road in targets.roads:
+            row = Row(phase, road, caps[road.crossing])
+            if not row.verdict.startswith("met"):
+                search = lanes_for_target(
+                    scenario,
+                    road.crossing,
+                    road.target[0],
+                    SEARCH_REPLICATIONS,
+                    workers,
+                    overload,
+                    days,
+                    SEARCH_ROUNDS,
+                    caps[road.crossing],
+                    scheduler,
+                )
+                row = Row(phase, road, caps[road.crossing], search)
+            rows.append(row)
     return rows
+
+
+SEARCH_REPLICATIONS = 2  # the search finds whole lanes; the table's own runs give the intervals
+SEARCH_ROUNDS = 6
 
 
 def _short(stage: str | None, crossing: str) -> str:
@@ -185,9 +212,24 @@ def binding_text(row: Row) -> str:
 
 
 def needed_text(row: Row) -> str:
-    """What would have to be true for a phase that misses its target (first order)."""
+    """What would have to be true for a phase that misses its target: the lanes the capacity
+    search found, or (without a search) a first-order estimate."""
     if row.verdict.startswith("met"):
         return ""
+    if row.search is not None and row.search.lanes:
+        found = row.search
+        by_direction = []
+        for direction in row.capacity.routes:
+            moved = [
+                f"{_short(stage, row.road.crossing)} {was} → {now}"
+                for stage, (was, now) in found.lanes.items()
+                if stage.split("/")[1] == direction
+            ]
+            if moved:
+                by_direction.append(f"{direction}: {', '.join(moved)}")
+        e = found.capacity.loaded_per_day
+        verdict = "reaches" if found.reached else f"still short after {found.rounds} rounds:"
+        return f"{'; '.join(by_direction)} ({verdict} {e.mean:,.0f} a day)"
     cap = row.capacity
     shortfall = row.road.target[0] - cap.loaded_per_day.mean
     total = sum(r.loaded_per_day.mean for r in cap.routes.values()) or 1.0
@@ -237,9 +279,11 @@ def markdown(targets: Targets, rows: list[Row], command: str) -> str:
         )
     lines += [
         "",
-        "Lanes needed are first order: the binding stage's measured trucks a day per lane, scaled "
-        "to the target's lower end (split between the directions as their capacities); once that "
-        "stage stops binding another may bind first. *Of which automated*: the loaded trucks a day "
+        "*What would have to be true*: a capacity search (sim/experiments/capacity.py, "
+        f"`lanes_for_target`, {SEARCH_REPLICATIONS} replications a round) gives the binding stage "
+        "of each direction the lanes its measured rate per lane needs for the target's lower end, "
+        "measures again and repeats where the next stage binds; the lanes are the model's, the "
+        "other settings the phase's. *Of which automated*: the loaded trucks a day "
         "through the automated channel (equipped trucks) when it is full; the road clears them only "
         "if that many trucks are equipped.",
     ]

@@ -43,6 +43,12 @@ Method
 
 The result is the sustainable throughput under the scenario's own settings: demand
 above it only lengthens the queues.
+
+5. **Lanes for a target** (``lanes_for_target``, a capacity search). To reach a target
+   throughput at one crossing: split the shortfall between the directions as their
+   capacities, give each direction's binding stage the lanes its measured rate per lane
+   needs for its share, measure again, and repeat on the stage that binds next. The
+   smart-gate target table uses it (sim/reporting/smart_gate_targets.py).
 """
 
 from __future__ import annotations

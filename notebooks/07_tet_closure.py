@@ -193,7 +193,7 @@ print(f"\ntrucks in the system at midnight: {before:,.0f} when the pause begins,
 # shorten the recovery. What could is capacity after the pause — longer hours or more
 # lanes — which the exercise tries.
 #
-# ## Exercise
+# ## Exercises
 #
 # 1. **Slots at the gate's pace.** The metered file gives 30 slots an hour on road
 #    1119–1120 after the pause. Raise them to 40 an hour from 15 February (the fifth slot

@@ -158,9 +158,13 @@ def test_tet_pause_builds_a_backlog(tet):
     )
 
 
+@pytest.fixture(scope="module")
+def metered():
+    return runs("pre_tet_metered", horizon_days=TET_DAYS)
+
+
 @pytest.mark.slow
-def test_metering_keeps_the_queue_off_the_border_roads(tet):
-    metered = runs("pre_tet_metered", horizon_days=TET_DAYS)
+def test_metering_keeps_the_queue_off_the_border_roads(tet, metered):
     road = paired(
         tet, metered, total("road_queue_peak_km.road_1119_1120", "road_queue_peak_km.road_1088_1089")
     )
@@ -191,3 +195,13 @@ def test_staging_moves_the_queue_into_the_staging_area(tet):
     )
     parked = estimate(r["staging_peak.duty_free_zone"] for r in staged)
     assert parked.low > 0, f"trucks should be waiting in the staging area at the peak ({parked.mean:.0f})"
+
+
+@pytest.mark.slow
+def test_staging_adds_what_metering_leaves_on_the_road(metered):
+    both = runs("pre_tet_metered_staging", horizon_days=TET_DAYS)
+    d = paired(metered, both, "road_queue_peak_km.huu_nghi")
+    assert d.high < 0, (
+        f"the Hữu Nghị gate is not metered but is staged (F61b): with both measures its export "
+        f"queue should leave the road too ({d.mean:+.2f} ± {d.half_width:.2f} km)"
+    )

@@ -58,41 +58,12 @@ def test_round_the_clock_shortens_time_in_system():
     assert d.high < 0, f"24 h clearance should shorten the time in system; difference {d.mean:.2f} h"
 
 
-def test_surge_lengthens_waits_and_delays_perishables():
-    no_surge = runs("harvest_surge", horizon_days=21, demand={"windows": []})
-    surge = runs("harvest_surge", horizon_days=21)
-    d = paired(no_surge, surge, "time_in_system_h.mean")
-    assert d.low > 0, f"the March surge should lengthen the time in system; difference {d.mean:.2f} h"
-
-
-def test_extended_hours_absorb_the_surge_better_than_office_hours():
-    ext, office = runs("harvest_surge", horizon_days=14), runs("harvest_surge_office_hours", horizon_days=14)
-    d = paired(ext, office, "perishable_delayed_share")
-    assert d.low > 0, f"office hours should delay more perishables in the surge; difference {d.mean:.2f}"
-
-
-def test_green_lane_speeds_perishables_at_the_cost_of_general_goods():
-    surge, green = runs("harvest_surge", horizon_days=21), runs("green_lane", horizon_days=21)
-    perishable = paired(surge, green, "time_in_system_h.mean.perishable")
-    general = paired(surge, green, "time_in_system_h.mean.general")
-    assert perishable.mean < 0, (
-        f"priority should shorten perishables' time; difference {perishable.mean:.2f} h"
-    )
-    assert general.mean > 0, f"priority costs general goods some time; difference {general.mean:.2f} h"
-
-
 def test_rail_shift_relieves_road_1119_1120():
     base, rail = runs("baseline", horizon_days=10), runs("rail_shift", horizon_days=10)
     d = paired(base, rail, "cleared_per_day.road_1119_1120")
     assert d.high < 0, "moving containers to rail should take trucks off road 1119–1120"
     util = paired(base, rail, "utilisation.road_1119_1120/import/vn_customs")
     assert util.high < 0, f"its import customs should be less busy; difference {util.mean:.3f}"
-
-
-def test_smaller_yards_push_the_queue_onto_the_road():
-    small, large = runs("yard_small", horizon_days=14), runs("yard_large", horizon_days=14)
-    d = paired(large, small, "road_queue_peak_km.road_1119_1120")
-    assert d.low > 0, f"smaller yards should lengthen the road queue; difference {d.mean:.2f} km"
 
 
 @pytest.mark.parametrize("name", ["disruption_closure", "disruption_cn_cap"])
@@ -106,13 +77,3 @@ def test_closure_creates_a_backlog_that_drains_after_reopening(name):
     assert end < 2 * before, (
         f"{name}: the backlog should drain after reopening (end {end:.0f} vs {before:.0f})"
     )
-
-
-def test_pre_tet_backlog_peaks_after_the_pause_and_recovers():
-    result = run_once(load_scenario("pre_tet"))
-    midnights = np.arange(1, result.scenario.horizon_days + 1) * 1440.0
-    backlog = in_system_at(result, midnights)
-    peak_day = int(np.argmax(backlog))
-    # The Chinese side is closed 8–14 Feb 2024, days 24–30 of a run from 15 Jan.
-    assert 24 <= peak_day <= 31, f"the backlog should peak at the end of the pause, not on day {peak_day}"
-    assert backlog[-1] < backlog[peak_day] / 5, "the backlog should drain after the restart"

@@ -90,7 +90,7 @@ def test_growth_raises_the_backlog_year_on_year():
     )
 
 
-def test_growth_saturates_the_dedicated_roads_first():
+def test_growth_saturates_the_dedicated_roads_in_2025():
     y2024 = runs("baseline_2024", AUG_2024, horizon_days=14)
     y2025 = runs("demand_growth_2025", AUG_2024, horizon_days=14)
     for road in ("road_1119_1120", "road_1088_1089"):

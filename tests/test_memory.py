@@ -78,3 +78,19 @@ def test_memory_held_between_replications_does_not_grow_in_a_jam():
     # less than 1% of one replication's peak in all (measured ~0.2%; keeping only the hourly series
     # of each replication, a small part of its output, would add ~1.8%).
     assert held[3] - held[1] < 0.01 * peak, (held, peak)
+
+
+def test_the_daily_summary_read_one_replication_at_a_time_is_the_whole_tables(tmp_path):
+    """The parent's summaries at the end of a run read the daily parts one replication at a time
+    (the whole table of 1,000 replication-years took ~1 GB): the same bytes as from the whole table."""
+    from sim.cli import main
+    from sim.experiments.results_folder import ResultsFolder, daily_summary_csv
+
+    out = tmp_path / "r"
+    assert main(["run", "pre_tet_staging", "--days", "5", "--replications", "3", "--workers", "1",
+                 "--out", str(out)]) == 0  # fmt: skip
+    folder = ResultsFolder.open(out)
+    text = folder.daily_summary_text()
+    assert text == daily_summary_csv(folder.read_table("daily"))
+    assert text == (out / "daily_summary.csv").read_text(encoding="utf-8")
+    assert len(text.splitlines()) > 5 * 2  # a header, and each day by crossing and in all

@@ -350,6 +350,71 @@ class ResultsFolder:
             times = part.column("t_h").to_numpy()
         return times, (total if total is not None else np.zeros(0)) / max(len(reps), 1)
 
+    def daily_summary_text(self) -> str:
+        """``daily_summary.csv``: what :func:`daily_summary_csv` gives for the whole ``daily`` table,
+        the same bytes, read one replication at a time (issue 13: the parent's memory must not grow
+        with the replications; the whole table of 1,000 replication-years took ~1 GB).
+
+        Kept per daily metric: one float per (day, crossing) and replication, 8 bytes (a
+        365-day run: ~140 kB a replication, all metrics), the least that gives the same means and
+        half-widths as :func:`estimate` on each group's values in replication order.
+        """
+        reps = self.replications()
+        n = len(reps)
+        groups: dict[tuple[int, str], int] = {}  # (day, crossing) -> row of the value arrays
+        seen: list[int] = []  # order of first appearance of each group
+        dates: dict[int, Any] = {}
+        measured: dict[int, Any] = {}
+        metrics: list[str] = []
+        values: dict[str, np.ndarray] = {}
+        last_keys: tuple[np.ndarray, list[str]] | None = None
+        rows = np.zeros(0, np.int64)
+        for j, r in enumerate(reps):
+            crossings = pq.read_table(self.path / "daily" / part_name(r))
+            totals = pq.read_table(self.path / SPLIT["daily"] / part_name(r))
+            table = joined("daily", crossings, totals, ("replication", "day"))
+            day = table.column("day").to_numpy().astype(np.int64)
+            crossing = table.column("crossing").to_pylist()
+            if last_keys is None or not (
+                np.array_equal(day, last_keys[0]) and crossing == last_keys[1]
+            ):  # a new layout of rows (in practice the first replication only)
+                rows = np.empty(day.size, np.int64)
+                for i, key in enumerate(zip(day.tolist(), crossing, strict=True)):
+                    if key not in groups:
+                        groups[key] = len(groups)
+                        seen.append(len(seen))
+                    rows[i] = groups[key]
+                last_keys = (day, crossing)
+            if j == 0:
+                metrics = [m for m in DAILY_METRICS if m in table.column_names]
+                _, first = np.unique(day, return_index=True)
+                picked = pa.array(first)
+                dates = dict(
+                    zip(day[first].tolist(), table.column("date").take(picked).to_pylist(), strict=True)
+                )
+                measured = dict(
+                    zip(day[first].tolist(), table.column("measured").take(picked).to_pylist(), strict=True)
+                )
+            for m in metrics:
+                if m not in values:
+                    values[m] = np.full((len(groups), n), np.nan)
+                elif values[m].shape[0] < len(groups):  # groups first seen in a later replication
+                    grown = np.full((len(groups), n), np.nan)
+                    grown[: values[m].shape[0]] = values[m]
+                    values[m] = grown
+                values[m][rows, j] = table.column(m).to_numpy().astype(float)
+        header = ["day", "date", "crossing", "measured"]
+        for m in metrics:
+            header += [m, f"{m}_half_width"]
+        out = []
+        for (d, name), g in sorted(groups.items(), key=lambda kv: (kv[0][0], seen[kv[1]])):
+            row = [d, dates[d], name, str(bool(measured[d])).lower()]
+            for m in metrics:
+                e = estimate(values[m][g])
+                row += [_num(e.mean), _num(e.half_width)]
+            out.append(row)
+        return _csv(header, out)
+
     def kpi_runs(self) -> list[dict[str, float]]:
         """KPIs of each replication, in replication order."""
         return [
@@ -560,11 +625,10 @@ class ResultsFolder:
         self._verified = True
         runs = self.kpi_runs()
         summary = summarise_runs(runs)
-        daily = self.read_table("daily")
         texts = {
             "summary.csv": summary_csv(summary),
             "kpis.csv": kpis_csv(runs),
-            "daily_summary.csv": daily_summary_csv(daily),
+            "daily_summary.csv": self.daily_summary_text(),
         }
         for name, text in texts.items():
             write_atomic(self.path / name, text)

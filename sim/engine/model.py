@@ -19,9 +19,11 @@ This module never reads files, prints or touches global random state.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from heapq import heappush
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -67,13 +69,26 @@ def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
     return lambda: draw() * factor
 
 
+class Pass:
+    """A truck's pending event on its path (an arrival, or the end of a stage's service).
+
+    The least a SimPy event needs for ``Environment.step``: ``callbacks`` (read, then set to
+    None) and ``_ok``; no ``env``, no list of callbacks (a shared tuple), no dict. A truck's
+    event is pushed onto SimPy's queue as ``Timeout`` would push it (``now + delay``, NORMAL,
+    the environment's next id), so the order of events is SimPy's; the event that ends one
+    stage is used again to end the next when the truck starts it at once.
+    """
+
+    __slots__ = ("callbacks", "_value")
+    _ok = True
+
+
 class Stage:
     """A pool of identical lanes open on a calendar, with one FIFO queue."""
 
     __slots__ = (
         "env", "id", "lanes", "capacity", "open_lanes", "busy", "queue", "waiting", "draw",
-        "quota", "quota_left", "reopen_at", "model", "cargo", "q_in", "s_in", "committed", "outcome",
-        "rec_truck", "rec_stage", "rec_queue", "rec_start", "rec_end",
+        "quota", "quota_left", "reopen_at", "model", "outcome", "hop_of", "rank", "queues",
     )  # fmt: skip
 
     def __init__(
@@ -98,51 +113,20 @@ class Stage:
         self.quota_left = INF if quota is None else quota
         self.reopen_at = 0.0  # the next local midnight of a quota (read by routing)
         self.model = model
-        # Bound once: the hot path reads these on every truck.
-        self.cargo, self.q_in, self.s_in = model.cargo, model.q_in, model.s_in
-        self.committed, self.outcome = model.committed, model.outcome
-        r = model.records
-        self.rec_truck, self.rec_stage = r.row_truck, r.row_stage
-        self.rec_queue, self.rec_start, self.rec_end = r.row_queue, r.row_start, r.row_end
+        self.outcome, self.hop_of = model.outcome, model.hop_of
+        self.rank: list[int] | None = None  # PriorityStage: per cargo class, 0 is served first
 
-    def join(self, truck: int) -> None:
-        """A truck reaches the stage."""
-        self.q_in[truck] = self.env._now
-        if self.busy < self.capacity and not self.waiting:
-            self._start(truck)
-        else:
-            self.queue.append(truck)
-            self.waiting += 1
-
-    def _start(self, truck: int) -> None:
-        self.s_in[truck] = self.env._now
-        self.committed[truck] = 1
-        self.busy += 1
-        if self.quota is not None:
-            self.quota_left -= 1
-            if self.quota_left <= 0:
-                self.capacity = 0
-        Timeout(self.env, self.draw[self.cargo[truck]](), truck).callbacks.append(self._finish)
-
-    def _finish(self, event: Timeout) -> None:
-        truck = event._value
-        self.busy -= 1
-        self.rec_truck.append(truck)
-        self.rec_stage.append(self.id)
-        self.rec_queue.append(self.q_in[truck])
-        self.rec_start.append(self.s_in[truck])
-        self.rec_end.append(self.env._now)
-        self.model.advance(truck)
-        if self.waiting and self.busy < self.capacity:
-            self._fill()
+    def enqueue(self, truck: int) -> None:
+        self.queue.append(truck)
+        self.waiting += 1
 
     def _fill(self) -> None:
-        queue, outcome = self.queue, self.outcome
+        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
         while self.waiting and self.busy < self.capacity:
             truck = queue.popleft()
             if outcome[truck] == IN_SYSTEM:
                 self.waiting -= 1
-                self._start(truck)
+                hop_of[truck].start(truck, None)
 
     def set_open_lanes(self, lanes: int) -> None:
         self.open_lanes = lanes
@@ -153,6 +137,10 @@ class Stage:
         self.quota_left = self.quota
         self.set_open_lanes(self.open_lanes)
 
+    def queue_of(self, truck: int) -> deque[int]:
+        """The queue a waiting truck is in."""
+        return self.queue
+
     def queued(self) -> Iterable[int]:
         """Trucks in the queue (including, lazily, some that gave up)."""
         return self.queue
@@ -161,29 +149,29 @@ class Stage:
 class PriorityStage(Stage):
     """A stage that serves some cargo classes first (a green lane), FIFO within a class."""
 
-    __slots__ = ("queues", "rank")
+    __slots__ = ("cargo",)
 
     def __init__(self, *args, rank: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.rank = rank  # per cargo class: 0 is served first
         self.queues: list[deque[int]] = [deque() for _ in range(max(rank) + 1)]
+        self.cargo = self.model.cargo
 
-    def join(self, truck: int) -> None:
-        self.q_in[truck] = self.env._now
-        if self.busy < self.capacity and not self.waiting:
-            self._start(truck)
-        else:
-            self.queues[self.rank[self.cargo[truck]]].append(truck)
-            self.waiting += 1
+    def enqueue(self, truck: int) -> None:
+        self.queues[self.rank[self.cargo[truck]]].append(truck)
+        self.waiting += 1
 
     def _fill(self) -> None:
-        outcome = self.outcome
+        outcome, hop_of = self.outcome, self.hop_of
         for queue in self.queues:
             while queue and self.waiting and self.busy < self.capacity:
                 truck = queue.popleft()
                 if outcome[truck] == IN_SYSTEM:
                     self.waiting -= 1
-                    self._start(truck)
+                    hop_of[truck].start(truck, None)
+
+    def queue_of(self, truck: int) -> deque[int]:
+        return self.queues[self.rank[self.cargo[truck]]]
 
     def queued(self) -> Iterable[int]:
         return (truck for queue in self.queues for truck in queue)
@@ -192,35 +180,116 @@ class PriorityStage(Stage):
 class TrainStage(Stage):
     """A timetabled stage: each departure takes up to ``lanes`` waiting loads (one per wagon).
 
-    Nothing starts between departures; a load's service is its time from departure to
-    handover. Departures are driven by :meth:`Model._run_timetable`.
+    Nothing starts between departures (its ``capacity`` stays 0, so every load queues); a
+    load's service is its time from departure to handover. Departures are driven by
+    :meth:`Model._run_timetable`.
     """
 
     __slots__ = ()
-
-    def join(self, truck: int) -> None:
-        self.q_in[truck] = self.env._now
-        self.queue.append(truck)
-        self.waiting += 1
 
     def set_open_lanes(self, lanes: int) -> None:
         self.open_lanes = lanes  # the calendar decides which departures run, not who starts
 
     def depart(self) -> None:
-        queue, outcome = self.queue, self.outcome
+        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
         loaded = 0
         while self.waiting and loaded < self.lanes:
             truck = queue.popleft()
             if outcome[truck] == IN_SYSTEM:
                 self.waiting -= 1
                 loaded += 1
-                self._start(truck)
+                hop_of[truck].start(truck, None)
+
+
+class Hop:
+    """One stage at one position of one route: where the per-truck path runs.
+
+    A route (crossing, direction, cargo class, equipment) is a chain of hops; a stage shared
+    by several routes (a Chinese facility, a stage serving several classes) has one hop in
+    each. A hop knows the next hop (None: the border) and its slot in the truck's row of the
+    records, so passing a stage is: one event, two times written, no search for what comes next.
+    """
+
+    __slots__ = (
+        "stage", "next", "p", "yard", "cbs", "env", "heap", "eid", "cargo", "hop_of",
+        "t_start", "t_end", "width", "outcome", "t_out", "plain",
+    )  # fmt: skip
+
+    def __init__(self, stage: Stage, p: int, model: Model):
+        self.stage = stage
+        self.p = p
+        self.next: Hop | None = None
+        self.yard: Yard | None = None  # set on the last hop of a route: left when crossing
+        self.cbs = (self.finish,)
+        self.env = env = model.env
+        self.heap, self.eid = env._queue, env._eid
+        self.cargo, self.hop_of, self.outcome, self.t_out = (
+            model.cargo,
+            model.hop_of,
+            model.outcome,
+            model.t_out,
+        )
+        self.t_start, self.t_end, self.width = model.t_start, model.t_end, model.width
+        self.plain = type(stage) is Stage  # one FIFO queue: enqueue inline
+
+    def join(self, truck: int, event: Pass | None) -> None:
+        """A truck reaches the stage (``event``: its last event, free to be used again)."""
+        st = self.stage
+        if st.busy < st.capacity and not st.waiting:
+            self.start(truck, event)
+        else:
+            if self.plain:
+                st.queue.append(truck)
+                st.waiting += 1
+            else:
+                st.enqueue(truck)
+            self.hop_of[truck] = self
+
+    def start(self, truck: int, event: Pass | None) -> None:
+        st = self.stage
+        now = self.env._now
+        self.t_start[truck * self.width + self.p] = now
+        st.busy += 1
+        if st.quota is not None:
+            st.quota_left -= 1
+            if st.quota_left <= 0:
+                st.capacity = 0
+        if event is None:
+            event = Pass()
+            event._value = truck
+        event.callbacks = self.cbs
+        heappush(self.heap, (now + st.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+
+    def finish(self, event: Pass) -> None:
+        truck = event._value
+        st = self.stage
+        st.busy -= 1
+        now = self.env._now
+        self.t_end[truck * self.width + self.p] = now
+        nxt = self.next
+        if nxt is not None:
+            ns = nxt.stage
+            if ns.busy < ns.capacity and not ns.waiting:
+                nxt.start(truck, event)
+            elif nxt.plain:
+                ns.queue.append(truck)
+                ns.waiting += 1
+                self.hop_of[truck] = nxt
+            else:
+                ns.enqueue(truck)
+                self.hop_of[truck] = nxt
+        else:
+            self.outcome[truck] = CLEARED
+            self.t_out[truck] = now
+            self.yard.leave()  # type: ignore[union-attr]
+        if st.waiting and st.busy < st.capacity:
+            st._fill()
 
 
 class Yard:
     """The holding area of one direction of a crossing; overflow waits on the road."""
 
-    __slots__ = ("capacity", "inside", "road", "on_road", "model")
+    __slots__ = ("capacity", "inside", "road", "on_road", "model", "first", "env", "t_yard", "variant")
     eligible: list[bool] | None = None  # classes accepted now (CalledYard with dated eligibility)
 
     def __init__(self, capacity: float, model: Model):
@@ -229,6 +298,8 @@ class Yard:
         self.road: deque[int] = deque()
         self.on_road = 0  # live trucks on the road
         self.model = model
+        self.first: list[Hop | None] = []  # per route variant (2 * class + equipped): its first hop
+        self.env, self.t_yard, self.variant = model.env, model.t_yard, model.variant
 
     def arrive(self, truck: int) -> None:
         if self.inside < self.capacity and not self.on_road:
@@ -238,10 +309,9 @@ class Yard:
             self.on_road += 1
 
     def _enter(self, truck: int) -> None:
-        m = self.model
         self.inside += 1
-        m.t_yard[truck] = m.env._now
-        m.route_of[truck][0].join(truck)
+        self.t_yard[truck] = self.env._now
+        self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
 
     def leave(self) -> None:
         self.inside -= 1
@@ -279,7 +349,7 @@ class Staging:
         self.inside += 1
         m.t_staged[truck] = m.env._now
         m.place[truck] = STAGED
-        m.yard_of[truck].queue_call(truck)
+        m.yard_for(truck).queue_call(truck)
 
     def leave(self) -> None:
         """A truck has left (called forward or gave up): let the road in."""
@@ -460,16 +530,22 @@ class Model:
         self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
         self.gave_up_at = bytearray(n)  # P_* code of where it gave up
         self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
-        self.q_in = [0.0] * n
-        self.s_in = [0.0] * n
-        self.pos = [0] * n
         self.outcome = bytearray(n)
-        self.committed = bytearray(n)
-        self.route_of: list[list[Stage]] = [None] * n  # type: ignore[list-item]
-        self.yard_of: list[Yard] = [None] * n  # type: ignore[list-item]
-        self.records = Records()
+        # A truck's route variant (2 * class + equipped), and the hop it waits at when queued.
+        self.variant = [2 * c + e for c, e in zip(self.cargo, self.equipped, strict=True)]
+        self.hop_of: list[Hop] = [None] * n  # type: ignore[list-item]
+        self.admitted = 0  # trucks 0 .. admitted - 1 have arrived
 
         self._build_network(cls_index)
+        # The records of the stages, one row of `width` slots per truck (its route's positions):
+        # service start and end, NaN until they happen. A stage's queue time is the previous
+        # stage's end (or the truck's t_yard), so it is not stored.
+        self.width = max([1, *(len(r) for by_dir in self.routes for v in by_dir if v for r in v)])
+        nan_row = array("d", [np.nan]) * self.width
+        self.t_start = nan_row * n
+        self.t_end = nan_row * n
+        self._build_hops()
+        self.records = Records()
         if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
             self.t_slot, self.t_staged, self.t_called = [np.nan] * n, [np.nan] * n, [np.nan] * n
         self._chooser = LeastWaitChooser(
@@ -482,6 +558,7 @@ class Model:
             None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
             for name, c in s.cargo.items()
         ]
+        self._impatient = any(x is not None for x in self._turn_back + self._patience)
 
     # -- building -----------------------------------------------------------------------------
     def _route_by_shares(self, arrivals: Arrivals) -> list[int]:
@@ -604,6 +681,38 @@ class Model:
             if crossing.eligibility:
                 self._build_eligibility(xi, crossing, cls_index, yards)
 
+    def _build_hops(self) -> None:
+        """A chain of hops for each route (see :class:`Hop`); each yard gets the first hop of
+        each of its routes, and the last hop of a route the yard it leaves."""
+        self.hops: list[Hop] = []
+        for xi, by_dir in enumerate(self.routes):
+            for di, variants in enumerate(by_dir):
+                yard = self.yards[xi][di]
+                if variants is None or yard is None:
+                    continue
+                yard.first = []
+                for route in variants:
+                    chain = [Hop(stage, p, self) for p, stage in enumerate(route)]
+                    for a, b in zip(chain, chain[1:], strict=False):
+                        a.next = b
+                    if chain:
+                        chain[-1].yard = yard
+                    self.hops += chain
+                    yard.first.append(chain[0] if chain else None)
+
+    def yard_for(self, truck: int) -> Yard:
+        """The yard of the truck's crossing and direction."""
+        return self.yards[self.crossing[truck]][self.direction[truck]]  # type: ignore[return-value]
+
+    def first_stage(self, truck: int) -> Stage:
+        """The first stage of the truck's route at its crossing."""
+        return self.routes[self.crossing[truck]][self.direction[truck]][self.variant[truck]][0]  # type: ignore[index]
+
+    def started(self, truck: int) -> bool:
+        """Has a stage started serving the truck (from then on it is committed)?"""
+        t = self.t_start[truck * self.width]
+        return t == t
+
     def _build_eligibility(self, xi: int, crossing, cls_index: dict[str, int], yards: list) -> None:
         """Dated changes of the classes a crossing accepts: the one in force at time zero is
         applied now, the others by a process."""
@@ -638,9 +747,9 @@ class Model:
             for truck in range(len(self.t_arr)):
                 if (
                     self.crossing[truck] == xi
-                    and self.route_of[truck] is not None
+                    and truck < self.admitted
                     and self.outcome[truck] == IN_SYSTEM
-                    and not self.committed[truck]
+                    and not self.started(truck)
                     and self.cargo[truck] in dropped
                     and self.place[truck] != TRANSIT
                 ):
@@ -649,7 +758,7 @@ class Model:
 
     def _take_out(self, truck: int) -> None:
         """Remove a waiting truck (not in service) from wherever it waits at its crossing."""
-        yard = self.yard_of[truck]
+        yard = self.yard_for(truck)
         where = self.place[truck]
         if where == OUTSIDE:
             yard.outside.remove(truck)  # type: ignore[attr-defined]
@@ -663,13 +772,8 @@ class Model:
             yard.on_road -= 1
             yard.staging.leave()  # type: ignore[attr-defined]
         elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            first = self.route_of[truck][0]
-            queue = (
-                first.queues[first.rank[self.cargo[truck]]]
-                if isinstance(first, PriorityStage)
-                else first.queue
-            )
-            queue.remove(truck)
+            first = self.first_stage(truck)
+            first.queue_of(truck).remove(truck)
             first.waiting -= 1
             self.t_yard[truck] = np.nan
             yard.leave()
@@ -698,10 +802,7 @@ class Model:
     def _arrive_rerouted(self, event: Timeout) -> None:
         truck = event._value
         self.place[truck] = 0
-        xi, di = self.crossing[truck], self.direction[truck]
-        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
-        self.yard_of[truck] = yard = self.yards[xi][di]
-        yard.arrive(truck)
+        self.yard_for(truck).arrive(truck)
 
     def _build_stage(
         self,
@@ -859,19 +960,20 @@ class Model:
                 self.equipped[truck],
                 self.env._now,
             )
+        self.admitted = truck + 1
         di = self.direction[truck]
-        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
-        self.yard_of[truck] = yard = self.yards[xi][di]
-        turn_back = self._turn_back[self.cargo[truck]]
-        if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
-            return
-        patience = self._patience[self.cargo[truck]]
-        if patience is not None:
-            wait = patience()
-            if truck < self.n_backlog:  # the initial backlog has already waited a while
-                wait = max(0.0, wait - self._age[truck])
-            Timeout(self.env, wait, truck).callbacks.append(self._give_up)
-        yard.arrive(truck)
+        yard = self.yards[xi][di]
+        if self._impatient:  # some class turns back or gives up (else nothing to check)
+            turn_back = self._turn_back[self.cargo[truck]]
+            if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
+                return
+            patience = self._patience[self.cargo[truck]]
+            if patience is not None:
+                wait = patience()
+                if truck < self.n_backlog:  # the initial backlog has already waited a while
+                    wait = max(0.0, wait - self._age[truck])
+                Timeout(self.env, wait, truck).callbacks.append(self._give_up)
+        yard.arrive(truck)  # type: ignore[union-attr]
 
     def _expect_too_long(self, truck: int, xi: int, di: int, limit: float) -> bool:
         """Turn back on arrival when the expected wait at the crossing exceeds ``limit``."""
@@ -882,31 +984,19 @@ class Model:
             return True
         return False
 
-    def advance(self, truck: int) -> None:
-        """A truck has finished a stage: on to the next, or across the border."""
-        p = self.pos[truck] + 1
-        route = self.route_of[truck]
-        if p < len(route):
-            self.pos[truck] = p
-            route[p].join(truck)
-        else:
-            self.outcome[truck] = CLEARED
-            self.t_out[truck] = self.env._now
-            self.yard_of[truck].leave()
-
     def _give_up(self, event: Timeout) -> None:
         """A truck's patience runs out: it turns back unless a stage has started serving it
         (from then on it is committed: never after the Chinese side has accepted it) or it is
         driving from a staging area to the gate."""
         truck = event._value
-        if self.outcome[truck] != IN_SYSTEM or self.committed[truck]:
+        if self.outcome[truck] != IN_SYSTEM or self.started(truck):
             return
         where = self.place[truck]
         if where == TRANSIT:
             return
         self.outcome[truck] = GAVE_UP
         self.t_out[truck] = self.env._now
-        yard = self.yard_of[truck]
+        yard = self.yard_for(truck)
         if where == OUTSIDE:
             yard.waiting_out -= 1  # type: ignore[attr-defined]
             self.gave_up_at[truck] = P_OUTSIDE
@@ -918,25 +1008,29 @@ class Model:
             yard.staging.leave()  # type: ignore[attr-defined]
             self.gave_up_at[truck] = P_STAGING
         elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            first = self.route_of[truck][0]
-            first.waiting -= 1
-            self.records.add_row(truck, first.id, self.q_in[truck], np.nan, np.nan)
+            self.first_stage(truck).waiting -= 1  # its row (t_start NaN) is made at the end
             self.gave_up_at[truck] = P_YARD
             yard.leave()
         else:
             yard.on_road -= 1
             self.gave_up_at[truck] = P_ROAD
 
-    def _next_arrival(self, event: Timeout) -> None:
+    def _next_arrival(self, event: Pass) -> None:
         truck = event._value
         # The clock reaches t as now + (t - now), which can differ from t in the last bit:
         # record the instant the model saw, so that no later time precedes the arrival.
-        self.t_arr[truck] = self.env._now
+        t_arr = self.t_arr
+        now = t_arr[truck] = self.env._now
         self.admit(truck)
         nxt = truck + 1
-        if nxt < len(self.t_arr):
-            delay = self.t_arr[nxt] - self.env._now
-            Timeout(self.env, delay if delay > 0 else 0.0, nxt).callbacks.append(self._next_arrival)
+        if nxt < len(t_arr):
+            # The next arrival, pushed as Timeout(delay) would push it (one event used throughout).
+            delay = t_arr[nxt] - now
+            event._value = nxt
+            event.callbacks = self._arrival_cbs
+            heappush(
+                self.env._queue, (now + (delay if delay > 0 else 0.0), NORMAL, next(self.env._eid), event)
+            )
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> Records:
@@ -946,7 +1040,10 @@ class Model:
             self.admit(truck)
         if self.n_backlog < len(self.t_arr):
             first = self.n_backlog
-            Timeout(env, self.t_arr[first], first).callbacks.append(self._next_arrival)
+            event = Pass()
+            event._value = first
+            self._arrival_cbs = event.callbacks = (self._next_arrival,)
+            env.schedule(event, NORMAL, self.t_arr[first])  # type: ignore[arg-type]
         env.run(until=self.horizon)
         self._close_records()
         self._dismantle()
@@ -977,21 +1074,53 @@ class Model:
             for yard in yards:
                 if yard is not None:
                     yard.model = None  # type: ignore[assignment]
-        self.route_of = self.yard_of = []
+        for hop in self.hops:  # hop <-> its bound finish, hop <-> yard, hop -> stage -> hop_of -> hop
+            hop.cbs = hop.next = hop.yard = hop.hop_of = None  # type: ignore[assignment]
+        for stage in self.stages:
+            stage.hop_of = None  # type: ignore[assignment]
+        for yards in self.yards:
+            for yard in yards:
+                if yard is not None:
+                    yard.first = []
+        self.hops, self.hop_of, self._arrival_cbs = [], [], None
         for area in self.staging_areas:
             area.model = None  # type: ignore[assignment]
         self.routes, self._chooser = [], None  # type: ignore[assignment]
 
     def _close_records(self) -> None:
-        """Rows for the trucks still in the system at the end of the horizon."""
+        """Package the records: the stage rows from the start and end times of each truck's
+        positions (vectorised), then the truck table."""
         r = self.records
-        queued = {t for stage in self.stages for t in stage.queued()}
-        for truck in range(len(self.t_arr)):
-            if self.outcome[truck] != IN_SYSTEM or self.t_yard[truck] != self.t_yard[truck]:
-                continue  # done, or still on the road (never reached a stage)
-            stage = self.route_of[truck][self.pos[truck]]
-            started = np.nan if truck in queued else self.s_in[truck]
-            r.add_row(truck, stage.id, self.q_in[truck], started, np.nan)
+        n, w = len(self.t_arr), self.width
+        t_yard = np.asarray(self.t_yard, float)
+        outcome = np.frombuffer(bytes(self.outcome), np.uint8)
+        starts = np.frombuffer(self.t_start, float) if n else np.empty(0)
+        ends = np.frombuffer(self.t_end, float) if n else np.empty(0)
+        # A truck has a row for each stage it finished, and one more for the stage it waits
+        # at (or is served at, or gave up at) if it reached the yard and did not cross.
+        rows = (~np.isnan(ends.reshape(n, w))).sum(axis=1)
+        rows += ~np.isnan(t_yard) & (outcome != CLEARED)
+        truck = np.repeat(np.arange(n, dtype=np.int64), rows)
+        pos = np.arange(truck.size) - np.repeat(np.cumsum(rows) - rows, rows)
+        slot = truck * w + pos
+        # A stage is joined when the previous one ends, the first on entering the yard.
+        t_queue = np.where(pos == 0, t_yard[truck], ends[np.maximum(slot - 1, 0)])
+        ids = np.full((len(self.crossing_names), 2, 2 * len(self.class_names), w), -1, np.int16)
+        for xi, by_dir in enumerate(self.routes):
+            for di, variants in enumerate(by_dir):
+                for v, route in enumerate(variants or []):
+                    ids[xi, di, v, : len(route)] = [stage.id for stage in route]
+        crossing = np.asarray(self.crossing, np.int64)[truck]
+        direction = np.asarray(self.direction, np.int64)[truck]
+        variant = np.asarray(self.variant, np.int64)[truck]
+        # In truck order, each truck's rows in the order of its route, so in time order.
+        r.set_stages(
+            truck=truck,
+            stage=ids[crossing, direction, variant, pos],
+            t_queue=t_queue,
+            t_start=starts[slot],
+            t_end=ends[slot],
+        )
         r.set_trucks(
             t_arrive=self.t_arr,
             t_yard=self.t_yard,
@@ -1007,5 +1136,5 @@ class Model:
             cargo=self.cargo,
             stream=self.stream,
             equipped=self.equipped,
-            initial=[i < self.n_backlog for i in range(len(self.t_arr))],
+            initial=np.arange(len(self.t_arr)) < self.n_backlog,
         )

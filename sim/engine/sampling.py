@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from itertools import chain
 from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
 

@@ -65,6 +65,13 @@ CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
 assert OPENING < NORMAL
 
 
+def _column(typecode: str, values: np.ndarray) -> array:
+    """A typed array holding ``values`` (converted to the array's C type)."""
+    out = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, np.dtype(typecode)).tobytes())
+    return out
+
+
 def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
     return lambda: draw() * factor
 
@@ -510,19 +517,29 @@ class Model:
         self.n_backlog = n0
         self._age = [b.waited_h * 60.0 for b in backlog]
         streams = list(s.demand.streams.values())
-        self.t_arr = [0.0] * n0 + arrivals.time.tolist()
-        self.stream = [-1] * n0 + arrivals.stream.tolist()
-        self.cargo = [cls_index[b.cargo] for b in backlog] + [
-            cls_index[streams[i].cargo] for i in arrivals.stream.tolist()
-        ]
-        direction_of = [DIRECTIONS.index(x.direction) for x in streams]
-        self.direction = [DIRECTIONS.index(b.direction) for b in backlog] + [
-            direction_of[i] for i in arrivals.stream.tolist()
-        ]
-        self.crossing = [x_index[b.crossing] for b in backlog] + self._route_by_shares(arrivals)
-        self.equipped = [0] * n0 + self._draw_equipped(arrivals)
-        self.t_yard = [np.nan] * n
-        self.t_out = [np.nan] * n
+        # Per-truck columns are typed arrays (read and written one truck at a time by the
+        # model, handed to NumPy without a copy at the end), built here from NumPy columns.
+        cargo_of = np.array([cls_index[x.cargo] for x in streams], np.int8)
+        direction_of = np.array([DIRECTIONS.index(x.direction) for x in streams], np.int8)
+        ints = lambda values: np.array(values, np.int64)  # noqa: E731 (the backlog's, maybe none)
+        cargo = np.concatenate([ints([cls_index[b.cargo] for b in backlog]), cargo_of[arrivals.stream]])
+        equipped = np.concatenate([np.zeros(n0, np.int64), self._draw_equipped(arrivals)])
+        self.t_arr = _column("d", np.concatenate([np.zeros(n0), arrivals.time]))
+        self.stream = _column("h", np.concatenate([np.full(n0, -1), arrivals.stream]))
+        self.cargo = _column("b", cargo)
+        self.direction = _column(
+            "b",
+            np.concatenate(
+                [ints([DIRECTIONS.index(b.direction) for b in backlog]), direction_of[arrivals.stream]]
+            ),
+        )
+        self.crossing = _column(
+            "h",
+            np.concatenate([ints([x_index[b.crossing] for b in backlog]), self._route_by_shares(arrivals)]),
+        )
+        self.equipped = _column("b", equipped)
+        self.t_yard = array("d", [np.nan]) * n
+        self.t_out = array("d", [np.nan]) * n
         # Slot, staging and call-forward times: lists only when some route has them.
         self.t_slot: list[float] | None = None  # got a registration slot (metered routes)
         self.t_staged: list[float] | None = None  # entered a staging area
@@ -532,7 +549,7 @@ class Model:
         self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
         self.outcome = bytearray(n)
         # A truck's route variant (2 * class + equipped), and the hop it waits at when queued.
-        self.variant = [2 * c + e for c, e in zip(self.cargo, self.equipped, strict=True)]
+        self.variant = _column("h", 2 * cargo.astype(np.int64) + equipped)
         self.hop_of: list[Hop] = [None] * n  # type: ignore[list-item]
         self.admitted = 0  # trucks 0 .. admitted - 1 have arrived
 
@@ -547,7 +564,7 @@ class Model:
         self._build_hops()
         self.records = Records()
         if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
-            self.t_slot, self.t_staged, self.t_called = [np.nan] * n, [np.nan] * n, [np.nan] * n
+            self.t_slot, self.t_staged, self.t_called = (array("d", [np.nan]) * n for _ in range(3))
         self._chooser = LeastWaitChooser(
             s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
         )
@@ -561,7 +578,7 @@ class Model:
         self._impatient = any(x is not None for x in self._turn_back + self._patience)
 
     # -- building -----------------------------------------------------------------------------
-    def _route_by_shares(self, arrivals: Arrivals) -> list[int]:
+    def _route_by_shares(self, arrivals: Arrivals) -> np.ndarray:
         """Crossings of the trucks of fixed-share streams (-1: chosen on arrival)."""
         x_index = {c: i for i, c in enumerate(self.crossing_names)}
         out = np.full(arrivals.time.size, -1, dtype=np.int64)
@@ -574,9 +591,9 @@ class Model:
             rng = self.streams.get(f"routing/{name}")
             picks = rng.choice(len(targets), size=int(mask.sum()), p=p / p.sum())
             out[mask] = np.array([x_index[c] for c in targets])[picks]
-        return out.tolist()
+        return out
 
-    def _draw_equipped(self, arrivals: Arrivals) -> list[int]:
+    def _draw_equipped(self, arrivals: Arrivals) -> np.ndarray:
         """1 for trucks equipped for automated (smart-gate) clearance."""
         out = np.zeros(arrivals.time.size, dtype=np.int64)
         for i, (name, stream) in enumerate(self.scenario.demand.streams.items()):
@@ -584,7 +601,7 @@ class Model:
                 mask = arrivals.stream == i
                 rng = self.streams.get(f"equipped/{name}")
                 out[mask] = rng.random(int(mask.sum())) < stream.equipped_share
-        return out.tolist()
+        return out
 
     def _build_network(self, cls_index: dict[str, int]) -> None:
         s, env = self.scenario, self.env
@@ -597,6 +614,7 @@ class Model:
         self.stage_crossing: list[int] = []  # -1: a shared facility's stage
         self.stage_direction: list[int] = []
         self.stage_departures: list[list[float] | None] = []
+        self._open: dict[tuple, list[tuple[float, float]]] = {}
         n_classes = len(self.class_names)
 
         # Shared facilities first: one Stage object per facility stage, whoever feeds it.
@@ -829,8 +847,12 @@ class Model:
                 draw[cls_index[cname]] = sampler(dist, rngs[cname])
             draws.append(draw)
         sid = len(self.stages)
-        intervals = open_intervals(hours, self.epoch, self.horizon, closed)
-        timeline = stage_timeline(st, s, self.epoch, self.horizon, closed)
+        # Stages of a crossing mostly share a calendar: its open intervals are computed once.
+        key = (st.hours, tuple(closed))
+        if key not in self._open:
+            self._open[key] = open_intervals(hours, self.epoch, self.horizon, closed)
+        intervals = list(self._open[key])
+        timeline = stage_timeline(st, s, self.epoch, self.horizon, closed, intervals)
         top = max([st.lanes, *(seg[1] for seg in timeline)])
         departures = None
         if st.departures is not None:
@@ -1049,13 +1071,13 @@ class Model:
         self._dismantle()
         return self.records
 
-    def _places(self) -> np.ndarray:
+    def _places(self, t_yard: np.ndarray) -> np.ndarray:
         """Where each truck gave up or, still in the system, waits at the end (P_* codes)."""
         out = np.frombuffer(bytes(self.gave_up_at), np.uint8).copy()
         waiting = np.frombuffer(bytes(self.outcome), np.uint8) == IN_SYSTEM
         where = np.frombuffer(bytes(self.place), np.uint8)[waiting]
         code = np.array([0, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
-        in_yard = ~np.isnan(np.asarray(self.t_yard, float)[waiting])
+        in_yard = ~np.isnan(t_yard[waiting])
         out[waiting] = np.where(where > 0, code, np.where(in_yard, P_YARD, P_ROAD))
         return out
 
@@ -1092,10 +1114,13 @@ class Model:
         positions (vectorised), then the truck table."""
         r = self.records
         n, w = len(self.t_arr), self.width
-        t_yard = np.asarray(self.t_yard, float)
-        outcome = np.frombuffer(bytes(self.outcome), np.uint8)
+        t_yard = np.frombuffer(self.t_yard, float) if n else np.empty(0)
+        outcome = np.frombuffer(self.outcome, np.uint8) if n else np.empty(0, np.uint8)
         starts = np.frombuffer(self.t_start, float) if n else np.empty(0)
         ends = np.frombuffer(self.t_end, float) if n else np.empty(0)
+        crossing = np.frombuffer(self.crossing, np.int16) if n else np.empty(0, np.int16)
+        direction = np.frombuffer(self.direction, np.int8) if n else np.empty(0, np.int8)
+        variant = np.frombuffer(self.variant, np.int16) if n else np.empty(0, np.int16)
         # A truck has a row for each stage it finished, and one more for the stage it waits
         # at (or is served at, or gave up at) if it reached the yard and did not cross.
         rows = (~np.isnan(ends.reshape(n, w))).sum(axis=1)
@@ -1105,36 +1130,35 @@ class Model:
         slot = truck * w + pos
         # A stage is joined when the previous one ends, the first on entering the yard.
         t_queue = np.where(pos == 0, t_yard[truck], ends[np.maximum(slot - 1, 0)])
-        ids = np.full((len(self.crossing_names), 2, 2 * len(self.class_names), w), -1, np.int16)
+        nv = 2 * len(self.class_names)
+        ids = np.full((len(self.crossing_names) * 2 * nv, w), -1, np.int16)
         for xi, by_dir in enumerate(self.routes):
             for di, variants in enumerate(by_dir):
                 for v, route in enumerate(variants or []):
-                    ids[xi, di, v, : len(route)] = [stage.id for stage in route]
-        crossing = np.asarray(self.crossing, np.int64)[truck]
-        direction = np.asarray(self.direction, np.int64)[truck]
-        variant = np.asarray(self.variant, np.int64)[truck]
+                    ids[(2 * xi + di) * nv + v, : len(route)] = [stage.id for stage in route]
+        route = (2 * crossing.astype(np.int64) + direction) * nv + variant
         # In truck order, each truck's rows in the order of its route, so in time order.
         r.set_stages(
             truck=truck,
-            stage=ids[crossing, direction, variant, pos],
+            stage=ids[route[truck], pos],
             t_queue=t_queue,
             t_start=starts[slot],
             t_end=ends[slot],
         )
         r.set_trucks(
             t_arrive=self.t_arr,
-            t_yard=self.t_yard,
+            t_yard=t_yard,
             t_out=self.t_out,
             t_slot=self.t_slot,
             t_staged=self.t_staged,
             t_called=self.t_called,
-            place=self._places(),
+            place=self._places(t_yard),
             rerouted=self.rerouted,
             outcome=self.outcome,
-            crossing=self.crossing,
-            direction=self.direction,
+            crossing=crossing,
+            direction=direction,
             cargo=self.cargo,
             stream=self.stream,
             equipped=self.equipped,
-            initial=np.arange(len(self.t_arr)) < self.n_backlog,
+            initial=np.arange(n) < self.n_backlog,
         )

@@ -257,10 +257,6 @@ class Hop:
         now = self.env._now
         self.t_start[truck * self.width + self.p] = now
         st.busy += 1
-        if st.quota is not None:
-            st.quota_left -= 1
-            if st.quota_left <= 0:
-                st.capacity = 0
         if event is None:
             event = Pass()
             event._value = truck
@@ -293,10 +289,34 @@ class Hop:
             st._fill()
 
 
+class QuotaHop(Hop):
+    """A hop at a stage with a daily quota: each start uses one; the stage stops when none is left."""
+
+    __slots__ = ()
+
+    def start(self, truck: int, event: Pass | None) -> None:
+        st = self.stage
+        st.quota_left -= 1  # type: ignore[operator]
+        if st.quota_left <= 0:
+            st.capacity = 0
+        Hop.start(self, truck, event)
+
+
 class Yard:
     """The holding area of one direction of a crossing; overflow waits on the road."""
 
-    __slots__ = ("capacity", "inside", "road", "on_road", "model", "first", "env", "t_yard", "variant")
+    __slots__ = (
+        "capacity",
+        "inside",
+        "road",
+        "on_road",
+        "model",
+        "first",
+        "env",
+        "t_yard",
+        "variant",
+        "outcome",
+    )
     eligible: list[bool] | None = None  # classes accepted now (CalledYard with dated eligibility)
 
     def __init__(self, capacity: float, model: Model):
@@ -306,11 +326,18 @@ class Yard:
         self.on_road = 0  # live trucks on the road
         self.model = model
         self.first: list[Hop | None] = []  # per route variant (2 * class + equipped): its first hop
-        self.env, self.t_yard, self.variant = model.env, model.t_yard, model.variant
+        self.env, self.t_yard, self.variant, self.outcome = (
+            model.env,
+            model.t_yard,
+            model.variant,
+            model.outcome,
+        )
 
     def arrive(self, truck: int) -> None:
         if self.inside < self.capacity and not self.on_road:
-            self._enter(truck)
+            self.inside += 1  # as _enter, inline
+            self.t_yard[truck] = self.env._now
+            self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
         else:
             self.road.append(truck)
             self.on_road += 1
@@ -322,7 +349,7 @@ class Yard:
 
     def leave(self) -> None:
         self.inside -= 1
-        outcome = self.model.outcome
+        outcome = self.outcome
         while self.on_road and self.inside < self.capacity:
             truck = self.road.popleft()
             if outcome[truck] == IN_SYSTEM:
@@ -710,7 +737,10 @@ class Model:
                     continue
                 yard.first = []
                 for route in variants:
-                    chain = [Hop(stage, p, self) for p, stage in enumerate(route)]
+                    chain = [
+                        (Hop if stage.quota is None else QuotaHop)(stage, p, self)
+                        for p, stage in enumerate(route)
+                    ]
                     for a, b in zip(chain, chain[1:], strict=False):
                         a.next = b
                     if chain:
@@ -1043,7 +1073,12 @@ class Model:
         # record the instant the model saw, so that no later time precedes the arrival.
         t_arr = self.t_arr
         now = t_arr[truck] = self.env._now
-        self.admit(truck)
+        xi = self.crossing[truck]
+        if xi < 0 or self._impatient:
+            self.admit(truck)
+        else:  # as admit, inline
+            self.admitted = truck + 1
+            self.yards[xi][self.direction[truck]].arrive(truck)  # type: ignore[union-attr]
         nxt = truck + 1
         if nxt < len(t_arr):
             # The next arrival, pushed as Timeout(delay) would push it (one event used throughout).

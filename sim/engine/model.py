@@ -1,18 +1,26 @@
 """The simulation model: trucks through yards and clearance stages, in SimPy.
 
-Design of the per-truck path (a simulated year is ~400,000 trucks):
+Design of the per-truck path (a simulated year of the baseline is ~530,000 trucks and
+~2.2 million events, so everything here is per event; issue 13):
 
-* a truck is an integer; its state lives in preallocated lists, not objects;
-* a stage is a pool of lanes with a FIFO queue; starting a service schedules
-  one SimPy ``Timeout`` whose callback ends it, so a truck costs one event per
-  stage plus its arrival (no process, request or release events);
+* a truck is an integer; its state lives in preallocated typed arrays, not objects;
+* a route (crossing, direction, cargo class, equipment) is a chain of :class:`Hop` s, one
+  per stage it passes; a stage is a pool of lanes with a FIFO queue; starting a service
+  pushes one minimal SimPy event (:class:`Pass`) onto SimPy's queue exactly as ``Timeout``
+  would, whose callback (the hop's ``finish``) ends it and starts the next hop, so a truck
+  costs one event per stage plus its arrival (no process, request or release events), and
+  the same event object carries it from stage to stage;
+* arrivals are read from the presorted array, one pending arrival event at a time;
 * opening hours, staffing by hour, dated changes and ramps after closures
   change a stage's capacity a few times a day (:mod:`sim.capacity`): service
   in progress finishes when lanes close, the queue persists, and on opening as many
   waiting trucks start as there are free lanes, so no truck is lost or served
   twice when capacity changes;
-* the records are appended to typed arrays when each stage ends; every KPI is
-  computed afterwards from them (:mod:`sim.kpis`), nothing in the hot path.
+* a service's start and end are written into the truck's row of two preallocated arrays
+  (one slot per route position); the stage table is built from them, vectorised, at the
+  end, and every KPI is computed afterwards (:mod:`sim.kpis`), nothing in the hot path;
+* features a scenario does not use (patience, turning back, quotas, slots, staging,
+  eligibility) cost the others nothing: their checks sit on other classes or behind one flag.
 
 This module never reads files, prints or touches global random state.
 """
@@ -28,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, Timeout
+from simpy.events import NORMAL, URGENT
 
 from sim.engine.calendar import (
     MINUTES_PER_DAY,
@@ -88,6 +96,17 @@ class Pass:
 
     __slots__ = ("callbacks", "_value")
     _ok = True
+
+
+def after(env: simpy.Environment, delay: float, truck: int, callbacks: tuple) -> None:
+    """``Timeout(env, delay, truck)`` with ``callbacks``, as a :class:`Pass` (same time, priority
+    and place in SimPy's order)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    event = Pass()
+    event._value = truck
+    event.callbacks = callbacks
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
 
 
 class Stage:
@@ -501,11 +520,11 @@ class CalledYard(Yard):
             self.transit += 1
             m.t_called[truck] = m.env._now
             m.place[truck] = TRANSIT
-            Timeout(m.env, self.travel, truck).callbacks.append(self._reach)
+            after(m.env, self.travel, truck, (self._reach,))
             self.staging.leave()  # type: ignore[union-attr]
         self.calling = False
 
-    def _reach(self, event: Timeout) -> None:
+    def _reach(self, event: Pass) -> None:
         truck = event._value
         self.transit -= 1
         self.model.place[truck] = 0
@@ -845,9 +864,9 @@ class Model:
         self.crossing[truck] = xi
         self.place[truck] = TRANSIT
         self.rerouted[truck] = 1
-        Timeout(self.env, change.reroute_min, truck).callbacks.append(self._arrive_rerouted)
+        after(self.env, change.reroute_min, truck, (self._arrive_rerouted,))
 
-    def _arrive_rerouted(self, event: Timeout) -> None:
+    def _arrive_rerouted(self, event: Pass) -> None:
         truck = event._value
         self.place[truck] = 0
         self.yard_for(truck).arrive(truck)
@@ -1024,7 +1043,7 @@ class Model:
                 wait = patience()
                 if truck < self.n_backlog:  # the initial backlog has already waited a while
                     wait = max(0.0, wait - self._age[truck])
-                Timeout(self.env, wait, truck).callbacks.append(self._give_up)
+                after(self.env, wait, truck, (self._give_up,))
         yard.arrive(truck)  # type: ignore[union-attr]
 
     def _expect_too_long(self, truck: int, xi: int, di: int, limit: float) -> bool:
@@ -1036,7 +1055,7 @@ class Model:
             return True
         return False
 
-    def _give_up(self, event: Timeout) -> None:
+    def _give_up(self, event: Pass) -> None:
         """A truck's patience runs out: it turns back unless a stage has started serving it
         (from then on it is committed: never after the Chinese side has accepted it) or it is
         driving from a staging area to the gate."""

@@ -238,7 +238,7 @@ class Hop:
 
     __slots__ = (
         "stage", "next", "p", "yard", "cbs", "env", "heap", "eid", "cargo", "hop_of",
-        "t_start", "t_end", "width", "outcome", "t_out", "plain",
+        "t_start", "t_end", "width", "outcome", "t_out", "plain", "quick",
     )  # fmt: skip
 
     def __init__(self, stage: Stage, p: int, model: Model):
@@ -257,6 +257,7 @@ class Hop:
         )
         self.t_start, self.t_end, self.width = model.t_start, model.t_end, model.width
         self.plain = type(stage) is Stage  # one FIFO queue: enqueue inline
+        self.quick = stage.quota is None  # no quota: the previous hop starts it inline
 
     def join(self, truck: int, event: Pass | None) -> None:
         """A truck reaches the stage (``event``: its last event, free to be used again)."""
@@ -292,7 +293,13 @@ class Hop:
         if nxt is not None:
             ns = nxt.stage
             if ns.busy < ns.capacity and not ns.waiting:
-                nxt.start(truck, event)
+                if nxt.quick:  # as nxt.start(truck, event), inline
+                    self.t_start[truck * self.width + nxt.p] = now
+                    ns.busy += 1
+                    event.callbacks = nxt.cbs
+                    heappush(self.heap, (now + ns.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+                else:
+                    nxt.start(truck, event)
             elif nxt.plain:
                 ns.queue.append(truck)
                 ns.waiting += 1

@@ -31,10 +31,12 @@
 #
 # We simulate this gate with `bordersim` and check the simulation against the textbook
 # formulas: **Erlang C** for waiting, the **utilisation** $\rho = \lambda / (c\mu)$, and
-# **Little's law**. Then we see why waits explode as the gate nears its capacity, which
-# is the situation at Lạng Sơn in 2023 as the baseline scenario reads it: the crossings
-# ran close to their limit, and clearance hours were extended to 23:00 so that goods
-# cleared the same day (`001_752b9a1426d99b73.txt`; notebook 3).
+# **Little's law**. Then we see why waits explode as a gate nears its capacity, which
+# is where the Lạng Sơn crossings are heading: in 2023 the Vietnamese side extended its
+# clearance hours to 23:00 so that goods cleared the same day
+# (`001_752b9a1426d99b73.txt`; notebook 3), and by 2024 the import sides of the two
+# dedicated freight roads ran above 90 % of what their Chinese side and customs could
+# clear (`bordersim capacity baseline_2024`; notebook 2 shows the readout).
 #
 # Run the cells from top to bottom (*Run ▸ Run All Cells*). The parameters below keep
 # every run short; make them larger when you want more precise answers.
@@ -301,12 +303,16 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# **What this means at the border.** The baseline scenario of Lạng Sơn
-# (`scenarios/baseline.toml`) sets the customs lanes so that customs runs at about
-# 75–85 % of its open-hours capacity: near capacity, as the sources describe. The
-# lesson of this notebook is that, in that region, a modest rise in demand (the March
-# harvest, notebook 4) or a modest cut in capacity (shorter opening hours, notebook 3)
-# makes waits grow out of all proportion. The real crossings are not M/M/c (arrivals
+# **What this means at the border.** A border crossing is a line of such gates, and
+# the one with the highest utilisation sets the pace. In the Q1 2023 baseline
+# (`scenarios/baseline.toml`) that is the **Chinese** inspection: its berths run at about
+# 70 % of their 12 open hours, the Vietnamese customs lanes at about 55 % of their 16,
+# and `bordersim capacity baseline` names the Chinese inspection as the binding stage at
+# the main road crossings (notebook 2). In 2024 (`baseline_2024.toml`) the import sides
+# of the two dedicated roads run above 90 % of their capacity. The lesson of this
+# notebook is that, in that region, a modest rise in demand (a year's growth in truck
+# numbers, 14–23 % in the counts; the March harvest, notebook 4) or a modest cut in
+# capacity (shorter opening hours, notebook 3) makes waits grow out of all proportion. The real crossings are not M/M/c (arrivals
 # vary over the day, the gates close at night, there are several stages in a row), but
 # the shape of this curve is the same.
 #

@@ -109,24 +109,27 @@ for key, facility in scenario.facilities.items():
 # a one-day split of 22 Aug 2024 (both public reports, listed in `seeds/figures.toml`).
 
 # %%
-total = 0.0
+totals = {True: 0.0, False: 0.0}
 for key, stream in scenario.demand.streams.items():
-    total += stream.trucks_per_day
+    totals[scenario.cargo[stream.cargo].loaded] += stream.trucks_per_day
     shares = getattr(stream.routing, "shares", {})
     where = ", ".join(f"{x} {share:.0%}" for x, share in shares.items())
     print(f"{key:<20} {stream.trucks_per_day:5.0f} trucks/day  ->  {where}")
-print(f"{'total':<20} {total:5.0f} trucks/day")
+print(f"{'total loaded':<20} {totals[True]:5.0f} trucks/day (the Vietnamese count)")
+print(f"{'empty returns':<20} {totals[False]:5.0f} trucks/day (into China; counted on the Chinese side only, F64i)")
 
 # %% [markdown]
 # ## One run, and the daily pattern
 #
 # Trucks reach the border around the clock, fewer at night (the `hour_of_day` profile
-# of the scenario, an assumption), but the Vietnamese agencies work 07:00–23:00 and the
-# Chinese side 08:00–24:00 Beijing time, which is the same 07:00–23:00 in Hà Nội.
-# Trucks that arrive in the night wait for the morning. The three panels below show,
-# for each hour of the day (Vietnam time, averaged over the measured days of one run):
-# arrivals, the number of trucks in the system, and the mean time in the system of the
-# trucks arriving in that hour.
+# of the scenario, an assumption), but the Vietnamese agencies work 07:00–23:00
+# (F40, F41) and the Chinese side **08:00–20:00 Beijing time** (F42, F43), which is
+# 07:00–19:00 in Hà Nội: the Chinese side closes four hours before the Vietnamese one. A
+# truck needs both sides to cross, so trucks that arrive in the evening or the night wait
+# for the morning. The three panels below show, for each hour of the day (Vietnam time,
+# averaged over the measured days of one run): arrivals, the number of trucks in the
+# system, and the mean time in the system of the trucks arriving in that hour; green is
+# when the Vietnamese agencies are open, blue when the Chinese side is open too.
 
 # %%
 result = run_once(scenario, replication=0)
@@ -149,7 +152,9 @@ in_system = in_system_at(result, samples)
 in_system_by_hour = [in_system[(samples % MINUTES_PER_DAY) // 60 == h].mean() for h in range(24)]
 
 vn_open = result.stage_intervals[result.stage_names.index("huu_nghi/export/vn_customs")]
+cn_open = result.stage_intervals[result.stage_names.index("youyiguan/export/cn_inspection")]
 first_day = [(s / 60, e / 60) for s, e in vn_open if e <= MINUTES_PER_DAY]
+first_day_cn = [(s / 60, e / 60) for s, e in cn_open if e <= MINUTES_PER_DAY]
 
 fig, axes = plt.subplots(1, 3, figsize=(14, 4))
 panels = [(arrivals_by_hour, "arrivals (trucks per hour)", "Trucks arriving"),
@@ -158,6 +163,8 @@ panels = [(arrivals_by_hour, "arrivals (trucks per hour)", "Trucks arriving"),
 for ax, (values, label, title) in zip(axes, panels):
     for s, e in first_day:
         ax.axvspan(s, e, color="tab:green", alpha=0.12, label="Vietnamese agencies open")
+    for s, e in first_day_cn:
+        ax.axvspan(s, e, ymax=0.05, color="tab:blue", alpha=0.5, label="Chinese side open too")
     ax.bar(np.arange(24) + 0.5, values, width=0.8, color="tab:blue")
     ax.set_title(title)
     ax.set_xlabel("hour of day (Vietnam time)")
@@ -169,11 +176,13 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The shape explains most of the waiting in the baseline: a truck that arrives in the
-# evening or the night waits until the gates open at 07:00, and in the morning the
-# night's trucks are cleared together with the morning's arrivals. Trucks arriving in
-# the early afternoon clear quickly. This is why extending the hours to 23:00 mattered
-# so much (notebook 3).
+# The shape explains most of the waiting in the baseline: a truck that arrives after
+# about 19:00 waits until the Chinese side opens at 07:00 Hà Nội time (an export truck
+# can still pass Vietnamese customs until 23:00, then waits at the Chinese border check),
+# and in the morning the night's trucks are cleared together with the morning's
+# arrivals. Trucks arriving in the early afternoon clear quickly. The Vietnamese
+# extension to 23:00 matters because it clears the day's trucks on the Vietnamese side
+# (notebook 3); the Chinese closing hour sets when the night's wait begins.
 #
 # ## Where queues form
 #
@@ -215,11 +224,78 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Queues form where two things meet: many trucks and little capacity. The dedicated
-# road 1119–1120 carries the largest flows, and the Vietnamese customs stages are the
-# busiest. Queues at a stage with low utilisation are usually the night's trucks waiting
-# for the opening hour rather than a lack of lanes. Utilisation here is measured over
-# the *open* hours only.
+# Queues form where two things meet: many trucks and little capacity. The longest
+# queues are on the **Chinese side** of the two dedicated roads: Youyiguan (which takes
+# road 1119–1120 and the Hữu Nghị gate) and Puzhai (road 1088/2–1089 and Tân Thanh). Its
+# inspection berths are the busiest stages of the model (about 70 % of their 12 open
+# hours), against about 55 % for the Vietnamese customs lanes in their 16. Queues at a
+# stage with low utilisation, such as the Chinese border check of exports, are mostly
+# the evening's trucks waiting for the morning: Vietnamese customs clears exports until
+# 23:00, the Chinese side takes them from 07:00. Utilisation here is measured over the
+# *open* hours only.
+#
+# ## Where capacity binds: `bordersim capacity`
+#
+# Utilisation says how busy a stage is at today's demand; it does not say how many
+# trucks a crossing *could* clear. `bordersim capacity SCENARIO` answers that: it
+# saturates one crossing at a time (far more trucks than it can take, the rest of the
+# province at its own demand), counts what crosses per day, and names the **binding
+# stage**, the stage in front of which the queue keeps growing; a last run saturates all
+# crossings together. We run it from the notebook (2 replications of 10 days, a few
+# seconds; the command line's default is 10 replications) and put each crossing's
+# capacity next to its demand in the baseline.
+
+# %%
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def capacity_readout(name, replications=2, days=10):
+    """`bordersim capacity NAME` as a list of rows (its --json output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "capacity.json"
+        subprocess.run([sys.executable, "-m", "sim", "capacity", name, "--replications", str(replications),
+                        "--days", str(days), "--workers", "1", "--json", str(out)],
+                       check=True, capture_output=True)
+        return json.loads(out.read_text())
+
+
+cap = capacity_readout("baseline")
+demand_by_route = {}
+for stream in scenario.demand.streams.values():
+    if scenario.cargo[stream.cargo].loaded:
+        for x, share in getattr(stream.routing, "shares", {}).items():
+            key = (x, stream.direction)
+            demand_by_route[key] = demand_by_route.get(key, 0.0) + share * stream.trucks_per_day
+
+print(f"{'crossing':16}{'direction':>10}{'demand':>8}{'capacity':>10}{'load':>7}   binding stage "
+      "(alone / all crossings saturated)")
+for row in cap:
+    key = (row["crossing"], row["direction"])
+    demand = demand_by_route.get(key, 0.0) if row["crossing"] != "all crossings" else sum(
+        v for (x, d), v in demand_by_route.items() if row["direction"] in (d, "both"))
+    load = demand / row["loaded_per_day"] if row["loaded_per_day"] else float("nan")
+    print(f"{row['crossing']:16}{row['direction']:>10}{demand:8.0f}{row['loaded_per_day']:10.0f}{load:7.0%}   "
+          f"{row['binding_stage'] or '–'} / {row.get('binding_when_all_saturate') or '–'}")
+
+# %% [markdown]
+# Read the last column first. When every crossing presses at once, the stage that binds
+# at the road crossings is the **Chinese inspection** (`youyiguan/...`, `puzhai/...`,
+# `aidian/...`, `nonghuai/...`): the Chinese side works 12 hours a day (08:00–20:00
+# Beijing) against the Vietnamese 16 (07:00–23:00 Hà Nội), and its berths were sized as
+# the sources suggest, every reported throttle having been set on the Chinese side (F20,
+# F38, F39, F43). Vietnamese customs binds only at the imports of the two small gates
+# (Chi Ma, Cốc Nam) and at Đồng Đăng's exports; Đồng Đăng's imports wait for the
+# Chinese handover at Pingxiang. Saturated alone, a crossing can sometimes push its Vietnamese stage to the
+# limit first (road 1119–1120's imports), because it then has Youyiguan's berths nearly
+# to itself. The province as a whole could clear about 1,800 loaded trucks a day against
+# the 1,060 that come: the baseline runs at about 60 % of its capacity, which is why the
+# calibration figure (trucks cleared = trucks arriving) says nothing about capacity. The
+# 2024 baseline has less headroom (`bordersim capacity baseline_2024`), and the growth
+# scenarios show which crossing runs out first (`scenarios/README.md`).
 #
 # ## Calibration against the source figures
 #
@@ -281,8 +357,9 @@ plt.show()
 # * **The baseline was built to match the first figure.** The demand of about 1,060
 #   trucks a day is an assumption chosen for that purpose, and while the crossings keep
 #   up, trucks cleared per day simply equals trucks arriving per day. The calibration
-#   therefore tells us the capacity is *enough* for that demand with the extended hours;
-#   the test of the model is what it predicts elsewhere. With office hours only, the same
+#   therefore tells us the capacity is *enough* for that demand with the extended hours
+#   (how much more it could take is `bordersim capacity`'s question, above); the test of
+#   the model is what it predicts elsewhere. With Vietnamese office hours only, the same
 #   demand leaves a backlog that grows every day (notebook 3), which is consistent with
 #   the sources' account of why the hours were extended.
 # * **Figures count different things.** Vietnamese figures count loaded freight vehicles
@@ -406,13 +483,15 @@ print(f"\nlargest difference in share: {largest_gap_3}")
 # this day's 784 (see the comments above the crossings in `baseline.toml`); and the
 # figures' scopes are not exactly the model's crossings (the split's Tân Thanh figure
 # is the freight road alone, grouped here with the Tân Thanh gate; Cốc Nam's 9 vehicles
-# are too few to read a share from).
+# are too few to read a share from). The 2024 baseline, `baseline_2024.toml`, is the one
+# calibrated to this day's split (`scenarios/CALIBRATION.md`).
 
 # %% [markdown]
 # ### Worked answer 4: arrivals evenly round the clock
 #
 # Same seed, same number of trucks a day, only their hours change. We compare the two
-# replication by replication.
+# replication by replication. Spreading arrivals evenly sends more trucks into the hours
+# when the Chinese side is closed (19:00–07:00 Hà Nội time): they wait longer.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
 flat_4 = load_scenario("baseline", overrides={"horizon_days": HORIZON_DAYS, "demand": {"hour_of_day": [1] * 24}})
@@ -423,7 +502,9 @@ for key, label, scale in [("time_in_system_h.mean", "mean time in system (h)", 1
     diff = estimate(scale * (f[key] - b[key]) for b, f in zip(runs, flat_runs_4))
     print(f"{label:32} profile {base.mean:6.2f}   flat {flat.mean:6.2f}   "
           f"difference {diff.mean:+.2f} ± {diff.half_width:.2f}")
-night_share_4 = sum(scenario.demand.hour_of_day[h] for h in range(24) if h < 7 or h >= 23) / sum(
-    scenario.demand.hour_of_day)
-print(f"\nshare of trucks arriving while the gates are closed (23:00-07:00): "
-      f"profile {night_share_4:.0%}, flat {8 / 24:.0%}")
+profile_4 = scenario.demand.hour_of_day
+for side, close in [("Vietnamese side", 23), ("Chinese side", 19)]:
+    closed = [h for h in range(24) if h < 7 or h >= close]
+    share = sum(profile_4[h] for h in closed) / sum(profile_4)
+    print(f"share of trucks arriving while the {side} is closed ({close}:00-07:00 Hà Nội time): "
+          f"profile {share:.0%}, flat {len(closed) / 24:.0%}")

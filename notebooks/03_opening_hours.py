@@ -19,24 +19,28 @@
 # In the first quarter of 2023 the Lạng Sơn agencies organised clearance **outside office
 # hours, at lunch time and on days off, and extended it until 23:00**, so that goods
 # would clear the same day (`001_752b9a1426d99b73.txt`; public reports confirm 23:00
-# including weekends and holidays: SGGP 1 May 2023, VietnamPlus 10 Jul 2023). What did
-# that buy? The scenario files let us ask it directly, with the baseline's demand and
-# lanes and only the hours changed:
+# including weekends and holidays: SGGP 1 May 2023, VietnamPlus 10 Jul 2023; F40, F41).
+# That extension was on the **Vietnamese** side; the Chinese side kept its own goods
+# hours, 08:00–20:00 Beijing time since December 2020 (F42, F43). What did the extension
+# buy? The scenario files let us ask it directly, with the baseline's demand and lanes
+# and only the hours changed:
 #
 # | scenario | Vietnamese side | Chinese side |
 # |---|---|---|
-# | `office_hours.toml` | 07:30–11:30 and 13:30–17:00, Monday–Friday | 08:30–12:00 and 14:30–18:00 Beijing time, Monday–Friday |
-# | `baseline.toml` | 07:00–23:00 every day | 08:00–24:00 Beijing time every day |
+# | `office_hours.toml` | 07:30–11:30 and 13:30–17:00, Monday–Friday | 08:00–20:00 Beijing time every day (as the baseline) |
+# | `baseline.toml` | 07:00–23:00 every day | 08:00–20:00 Beijing time every day |
 # | `round_the_clock.toml` | 24 hours | 24 hours |
 #
-# All of these hours are **assumptions** written in the files: the sources give the 23:00
-# extension, not the exact office hours.
+# The 23:00 extension and the Chinese hours are sourced; the Vietnamese office hours and
+# the 24-hour day are **assumptions** written in the files (no source gives the hours
+# before the extension, and nobody reports 24-hour clearance at the conventional lanes).
 #
 # **Two clocks.** The Chinese side keeps Beijing time (UTC+8), one hour ahead of Vietnam
 # (UTC+7). Each opening calendar in a scenario names its time zone (`Asia/Shanghai` for
-# the Chinese side) and the model converts it to the Vietnamese clock. A Chinese office
-# day of 08:30–18:00 is 07:30–17:00 in Hà Nội, and its lunch break starts and ends at
-# different moments from the Vietnamese one. A truck needs **both** sides open to cross.
+# the Chinese side) and the model converts it to the Vietnamese clock. The Chinese goods
+# hours of 08:00–20:00 Beijing time are 07:00–19:00 in Hà Nội: the Chinese side closes
+# four hours before the Vietnamese agencies' 23:00. A truck needs **both** sides open to
+# cross.
 
 # %%
 # Parameters: 14 simulated days (3 of warm-up) and 5 replications per scenario.
@@ -100,12 +104,59 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Office hours give both sides together fewer than 40 hours a week; the extended hours
-# give 112 (16 hours a day, 7 days a week). With the same lanes, capacity is roughly
-# proportional to the open hours. So the question is simple arithmetic before it is
-# simulation: can 1,060 trucks a day be cleared in the open hours?
+# Office hours give both sides together 37.5 hours a week (the Vietnamese office day
+# falls inside the Chinese 07:00–19:00 Hà Nội time, on weekdays only). The extended hours
+# give 84: the Vietnamese side is open 16 hours a day, but the Chinese side only 12, and
+# a truck needs both. Round the clock gives all 168. With the same lanes, capacity is
+# roughly proportional to the hours the **binding** side is open. So the question is
+# simple arithmetic before it is simulation: can 1,060 trucks a day be cleared in the
+# open hours, and whose hours are the short ones?
+#
+# ## Where capacity binds
+#
+# `bordersim capacity SCENARIO` saturates each crossing in turn and names the stage in
+# front of which the queue keeps growing (notebook 2 explains it). We run it for the
+# baseline and for office hours (2 replications of 10 days each, a few seconds) and look
+# at the two dedicated roads, which carry most of the trucks.
 #
 # ## Throughput, backlog and waits
+#
+# %%
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def capacity_readout(name, replications=2, days=10):
+    """`bordersim capacity NAME` as a list of rows (its --json output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "capacity.json"
+        subprocess.run([sys.executable, "-m", "sim", "capacity", name, "--replications", str(replications),
+                        "--days", str(days), "--workers", "1", "--json", str(out)],
+                       check=True, capture_output=True)
+        return json.loads(out.read_text())
+
+
+capacities = {name: capacity_readout(name) for name in ["baseline", "office_hours"]}
+for name, rows in capacities.items():
+    print(name)
+    for row in rows:
+        if row["crossing"] in ("road_1119_1120", "road_1088_1089", "all crossings"):
+            print(f"    {row['crossing']:15} {row['direction']:7} {row['loaded_per_day']:6.0f} loaded trucks/day"
+                  f"   binding: {row['binding_stage'] or '–'}")
+
+# %% [markdown]
+# In the baseline the **Chinese** inspection binds at both roads' exports (and at road
+# 1088/2–1089's imports): Vietnamese customs, open four hours longer, has spare
+# capacity. With Vietnamese office hours the binding stage moves to the **Vietnamese
+# side** (customs, and on exports the border guard, which also checks the empty
+# returns), and the province's capacity, under 800 loaded trucks a day, falls below the
+# 1,060 that arrive.
+# (Road 1119–1120's imports bind at Vietnamese customs in both when the road is saturated
+# alone: it then has Youyiguan's import berths nearly to itself. Notebook 2 shows that
+# when every crossing presses at once, the Chinese berths bind there too.)
 #
 # We replicate each scenario and compare the key performance indicators (KPIs), each as
 # a mean over replications with its 95 % confidence interval.
@@ -128,12 +179,12 @@ for key, label, digits in KEYS:
     print(f"{label:45}" + "".join(f"{c:>24}" for c in cells))
 
 # %% [markdown]
-# Under office hours the crossings clear only about half of the trucks that arrive, and
-# the backlog grows by hundreds of trucks **every day**: the system is over capacity
-# ($\rho > 1$ in the language of notebook 1) and has no steady state at all. Its "mean
-# time in system" depends on how long we simulate: the longer the run, the worse.
-# Extended hours bring the crossings below capacity; round the clock cuts the waits
-# further, mostly by removing the night's wait for the morning.
+# Under Vietnamese office hours the crossings clear only about two thirds of the trucks
+# that arrive, and the backlog grows by hundreds of trucks **every day**: the system is over
+# capacity ($\rho > 1$ in the language of notebook 1) and has no steady state at all.
+# Its "mean time in system" depends on how long we simulate: the longer the run, the
+# worse. Extended hours bring the crossings below capacity; round the clock (on both
+# sides) cuts the waits further, mostly by removing the night's wait for the morning.
 #
 # The plots show, for one replication, the trucks in the system at each midnight (note
 # the **logarithmic** scale: the office-hours backlog is a hundred times the others) and
@@ -188,20 +239,21 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Even with the extended hours a few percent of trucks miss the goal: those that arrive
-# after about 22:00, when the gates close before they can be cleared.
+# Even with the extended hours almost one truck in five misses the goal: those that
+# arrive in the evening, after the Chinese side has closed at 19:00 Hà Nội time, cross
+# the next morning whatever the Vietnamese side does until 23:00.
 #
 # ## The Chinese side's hours
 #
-# The baseline assumes that the Chinese side also extended its hours, to 24:00 Beijing
-# time. The only published Chinese hours are older: at Youyiguan, goods were handled
-# **08:00–19:00 Beijing time** from 2015 (People's Daily 2015), extended to 20:00 ahead
-# of Tết 2021 (SGGP Dec 2020); see `youyiguan_goods_open_hour_2015` and
+# The baseline's Chinese hours are the published ones: at Youyiguan, goods were handled
+# **08:00–19:00 Beijing time** from 2015 (People's Daily 2015, F42), extended to 20:00
+# ahead of Tết 2021 (SGGP Dec 2020, F43); see `youyiguan_goods_open_hour_2015` and
 # `youyiguan_goods_close_hour_2015` in `seeds/figures.toml`.
 #
-# What if the Vietnamese side worked until 23:00 but the Chinese side kept 08:00–19:00
-# Beijing time (07:00–18:00 in Hà Nội) at every crossing? We write that scenario as a few
-# lines of TOML that **extend** the baseline and change only `[hours.cn]`.
+# Since the Chinese side binds, its closing hour should matter more than the
+# Vietnamese one. What if it had kept the 2015 hours, 08:00–19:00 Beijing time
+# (07:00–18:00 in Hà Nội), at every crossing? We write that scenario as a few lines of
+# TOML that **extend** the baseline and change only `[hours.cn]`.
 
 # %%
 CN_2015 = f"""
@@ -226,21 +278,22 @@ for key, label, digits in KEYS[1:]:
           f"   cn_2015_hours {c.mean:8.{digits}f} ± {c.half_width:.{digits}f}")
 
 # %% [markdown]
-# The crossings still keep up with the demand (the Chinese paces of 10–30 trucks per
-# hour suffice in 11 hours), but every truck that reaches the border after 18:00 now
-# waits for the next morning on one side or the other: waits grow and the share cleared
-# the same day falls. Extending the hours on one side only buys part of the gain; this
-# is why the sources speak of harmonising the working hours with China (Chi Ma,
-# `004_0d4c1c84ac0ec984.txt`).
+# One hour less on the binding side: the crossings still keep up with the demand (the
+# baseline runs at about 60 % of its capacity, notebook 2), but every truck that reaches
+# the border after 18:00 now waits for the next morning: waits grow and the share cleared
+# the same day falls. The Vietnamese side's four extra hours cannot make up for it.
+# Extending the hours on one side only buys part of the gain; this is why the sources
+# speak of harmonising the working hours with China (Chi Ma, `004_0d4c1c84ac0ec984.txt`),
+# and why in April 2025 both sides agreed to extend to 20:00 Hà Nội time together (F44).
 #
 # ## Exercises
 #
 # 1. **The lunch break.** Write a scenario that extends `office_hours` and removes only
-#    the lunch breaks (one window a day on each side). How much of the gap to the baseline
+#    the Vietnamese lunch break (one window a day). How much of the gap to the baseline
 #    does that close?
 # 2. **One side round the clock.** Make the Vietnamese side work 24 hours but leave the
 #    Chinese side as in the baseline. Compare with `round_the_clock`. Which side's hours
-#    bind?
+#    bind? Does it agree with `bordersim capacity` above?
 # 3. **A time-zone slip.** In `CN_2015`, add `timezone = "Asia/Ho_Chi_Minh"` under
 #    `[hours.cn]` (as if someone had typed the Chinese hours on the Vietnamese clock).
 #    Redraw the week plot for that scenario: what moves, and by how much?
@@ -261,23 +314,20 @@ for key, label, digits in KEYS[1:]:
 # %% [markdown]
 # ### Worked answer 1: the lunch break
 #
-# One window a day on each side: 07:30–17:00 in Hà Nội and 08:30–18:00 Beijing time,
-# Monday to Friday. `windows` is a list, so the child replaces the whole list. "The
-# gap" is measured on trucks cleared per day: the share of the difference between
+# One Vietnamese window a day, 07:30–17:00 in Hà Nội, Monday to Friday; the Chinese side
+# keeps the baseline's hours. `windows` is a list, so the child replaces the whole list.
+# "The gap" is measured on trucks cleared per day: the share of the difference between
 # office hours and the baseline that the new hours close.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
 NO_LUNCH = f"""
 extends = "office_hours"
 name = "office_hours_no_lunch"
-description = "Office hours without the lunch breaks, weekdays"
+description = "Vietnamese office hours without the lunch break, weekdays"
 horizon_days = {HORIZON_DAYS}
 
 [hours.vn]
 windows = [{{ days = "mon-fri", open = "07:30", close = "17:00" }}]
-
-[hours.cn]
-windows = [{{ days = "mon-fri", open = "08:30", close = "18:00" }}]
 """
 no_lunch = parse_scenario(NO_LUNCH, name="office_hours_no_lunch")
 no_lunch_summary = summarise(replicate(no_lunch, REPLICATIONS))
@@ -288,15 +338,16 @@ print(f"{'':45}" + "".join(f"{n:>20}" for n in compared_1))
 for key, label, digits in KEYS[1:]:
     print(f"{label:45}" + "".join(f"{s[key].mean:>20.{digits}f}" for s in compared_1.values()))
 office, lunchless, base = (s["cleared_per_day"].mean for s in compared_1.values())
-print(f"\nremoving the lunch breaks closes {(lunchless - office) / (base - office):.0%} of the gap "
+print(f"\nremoving the Vietnamese lunch break closes {(lunchless - office) / (base - office):.0%} of the gap "
       f"in trucks cleared per day between office hours and the baseline")
 
 # %% [markdown]
 # ### Worked answer 2: one side round the clock
 #
-# Only `[hours.vn]` changes; the Chinese side keeps the baseline's 08:00–24:00 Beijing
+# Only `[hours.vn]` changes; the Chinese side keeps the baseline's 08:00–20:00 Beijing
 # time. If the result is close to the baseline, the Chinese hours bind: a truck cleared
-# by Vietnamese customs at night still waits for the Chinese side in the morning.
+# by Vietnamese customs at night still waits for the Chinese side in the morning, as
+# `bordersim capacity` said (the Chinese inspection binds in the baseline).
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
 vn_always = load_scenario("baseline", overrides={
@@ -358,7 +409,7 @@ for side, i in [("Vietnamese customs", 0), ("Chinese acceptance", 1)]:
 # its confidence interval reaches down to zero or below.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
-DAILY_4 = {"vn": [("07:30", "11:30"), ("13:30", "17:00")], "cn": [("08:30", "12:00"), ("14:30", "18:00")]}
+DAILY_4 = {"vn": [("07:30", "11:30"), ("13:30", "17:00")]}   # the Chinese side keeps its hours
 weekends = load_scenario("office_hours", overrides={
     "horizon_days": HORIZON_DAYS,
     "hours": {side: {"windows": [{"days": "daily", "open": a, "close": b} for a, b in windows]}

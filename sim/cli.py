@@ -185,9 +185,15 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("folder", help="results folder (from run --out or compare --out)")
     rep.add_argument("--out", metavar="FOLDER", help="where to write the report (default: FOLDER/report)")
 
-    tab = sub.add_parser("table", help="headline KPIs of scenarios against a baseline, as Markdown")
+    tab = sub.add_parser(
+        "table", help="headline KPIs of scenarios, each against the scenario it extends, as Markdown"
+    )
     tab.add_argument("scenarios", nargs="+", help="scenario files or packaged names")
-    tab.add_argument("--baseline", default="baseline", help="the reference scenario (default: baseline)")
+    tab.add_argument(
+        "--baseline",
+        default=None,
+        help="compare every scenario with this one (default: each with its parent, the file it extends)",
+    )
     tab.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_set(tab)
@@ -278,6 +284,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     cap.add_argument("--json", metavar="FILE", help="also write the table as JSON")
     cap.add_argument("--out", metavar="FOLDER", help="write capacity.json and a report with its figures")
+    cap.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="instead of one scenario: the phases and road targets of FILE (seeds/decision_865.toml), "
+        "as a table of capacity against target per phase and road",
+    )
+    cap.add_argument(
+        "--update",
+        metavar="FILE",
+        help="with --targets: replace the block between the markers "
+        "<!-- bordersim table smart_gate_targets start/end --> in FILE",
+    )
 
     ani = sub.add_parser("animate", help="an animated HTML page of one crossing's trucks, queues and lanes")
     ani.add_argument("source", help="results folder (with its per-truck records) or scenario file/name")
@@ -911,12 +929,12 @@ def _animate(args: argparse.Namespace) -> int:
 
 
 def _table(args: argparse.Namespace) -> int:
-    from sim.experiments.comparison import table_json, table_markdown, table_results, update_file
+    from sim.experiments.comparison import table_json, table_markdown, table_results, table_rows, update_file
     from sim.readouts.headline import HEADLINE, Headline
 
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
-    total = args.replications * (len(args.scenarios) + 1)
+    total = args.replications * len(table_rows(args.scenarios, args.baseline)[0])
     with _progress(total, 0, "table") as bar:
         results = table_results(
             args.scenarios,
@@ -945,6 +963,8 @@ def _capacity(args: argparse.Namespace) -> int:
     if args.overload <= 1:
         print(f"bordersim capacity: --overload = {args.overload:g}: expected more than 1", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.targets is not None or args.update is not None:
+        return _capacity_targets(args)
     overrides = {} if args.rng_seed is None else {"rng_seed": args.rng_seed}
     scenario, _ = _scenario_of(args.scenario, overrides)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
@@ -965,6 +985,36 @@ def _capacity(args: argparse.Namespace) -> int:
     if args.out:
         target = build_capacity_report(result, scenario, args.out)
         _say(f"bordersim: capacity report in {target}/report.html")
+    return 0
+
+
+def _capacity_targets(args: argparse.Namespace) -> int:
+    """``bordersim capacity --targets FILE``: each phase's road capacities against the targets."""
+    from sim.experiments.comparison import update_file
+    from sim.reporting import smart_gate_targets as sgt
+
+    for bad, flag in (
+        (args.targets is None, "--update needs --targets FILE"),
+        (
+            args.scenario is not None,
+            f"--targets: the phases come from the file; got a scenario too ({args.scenario})",
+        ),
+        (args.rng_seed is not None, "--targets: --rng-seed is not used (each phase keeps its own)"),
+        (args.json is not None or args.out is not None, "--targets: use --update FILE, not --json or --out"),
+    ):
+        if bad:
+            print(f"bordersim capacity: {flag}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    targets = sgt.load_targets(args.targets)
+    workers = args.workers or min(os.cpu_count() or 1, args.replications)
+    rows = sgt.evaluate(targets, args.replications, workers, args.days, args.scheduler, args.overload)
+    command = f"bordersim capacity --targets {args.targets} --replications {args.replications}"
+    if args.days is not None:
+        command += f" --days {args.days}"
+    text = sgt.markdown(targets, rows, command + (f" --update {args.update}" if args.update else ""))
+    print(text, end="")
+    if args.update:
+        update_file(args.update, text, sgt.BLOCK)
     return 0
 
 

@@ -110,7 +110,8 @@ def test_table_with_chosen_kpis_and_a_named_block(tmp_path, capsys):
     key = "backlog_growth_per_day.road_1119_1120"
     assert main([*args, "--kpi", key, "--out", str(readme), "--block", "growth"]) == 0
     text = readme.read_text()
-    assert f"| scenario | {key} |" in text and "STALE TABLE" not in text and text.startswith("intro\n")
+    assert f"| scenario | compared with | {key} |" in text
+    assert "STALE TABLE" not in text and text.startswith("intro\n")
     capsys.readouterr()
     assert main([*args, "--kpi", "no_such_kpi"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

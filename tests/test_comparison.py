@@ -139,10 +139,13 @@ def test_scenario_table_is_deterministic_and_marks_significant_differences():
     again = scenario_table(["office_hours"], "baseline", replications=3, days=5, workers=2)
     assert first == again
     lines = first.splitlines()
-    assert lines[0].startswith("| scenario | cleared/day | backlog at midnight | time in system, mean h")
+    assert lines[0].startswith(
+        "| scenario | compared with | cleared/day | backlog at midnight | time in system"
+    )
     assert lines[2].startswith("| baseline (reference) | ")
     office = lines[3]
-    assert office.startswith("| office_hours | ") and "(**-" in office  # a significant fall in cleared/day
+    assert office.startswith("| office_hours | baseline | ")
+    assert "(**-" in office  # a significant fall in cleared/day
     assert "3 replications of 5 days with rng_seed 20230101" in first
     assert "gave up/day" in lines[0] and "peak road queue km" in lines[0]
 

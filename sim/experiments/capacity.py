@@ -19,6 +19,12 @@ Method
    unlimited, so that queues grow in front of the stage that binds rather than on the
    road (a yard in this model limits where trucks wait, not how many cross, unless it
    holds fewer trucks than its stages serve at once).
+   Where some of a route's trucks are equipped for automated (smart-gate) lanes
+   (``equipped_share``), the equipped and the conventional trucks pass different stages:
+   each of the two channels gets its own saturating streams, in the mix of its own trucks
+   and at ``overload`` times the upper bound of its own stages, so that both channels are
+   full and the figure is the design's capacity (reached in practice only if enough trucks
+   are equipped to fill the automated channel).
 2. **All crossings at once.** One more configuration saturates every crossing together
    (empty returns still at the scenario's rate): the province's capacity, with each
    shared facility divided among its routes first come, first served. Capacities of
@@ -37,6 +43,12 @@ Method
 
 The result is the sustainable throughput under the scenario's own settings: demand
 above it only lengthens the queues.
+
+5. **Lanes for a target** (``lanes_for_target``, a capacity search). To reach a target
+   throughput at one crossing: split the shortfall between the directions as their
+   capacities, give each direction's binding stage the lanes its measured rate per lane
+   needs for its share, measure again, and repeat on the stage that binds next. The
+   smart-gate target table uses it (sim/reporting/smart_gate_targets.py).
 """
 
 from __future__ import annotations
@@ -52,6 +64,7 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import service_mean_min, versions
 from sim.engine.run import RunResult, run_once
 from sim.experiments.replications import Estimate, estimate, run_replications
+from sim.scenario.limits import MAX_LANES
 from sim.scenario.schema import DIRECTIONS, ClassShares, Scenario, Stage
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the bound ignores dates: any epoch will do
@@ -113,11 +126,22 @@ def _equipped_share(scenario: Scenario, crossing: str, direction: str, cargo: st
     return num / den if den > 0 else 0.0
 
 
-def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo: str) -> float:
-    """Trucks a day the route could pass if every stage were open 24 h with its most lanes."""
+CHANNELS = ("conventional", "equipped")
+
+
+def upper_bound_per_day(
+    scenario: Scenario, crossing: str, direction: str, cargo: str, channel: str | None = None
+) -> float:
+    """Trucks a day the route could pass if every stage were open 24 h with its most lanes.
+
+    ``channel`` ('conventional' or 'equipped'): only the stages such trucks pass (a stage
+    that ``serves`` the other channel is skipped); None: every stage of the route.
+    """
     bounds = []
     for _, st in route_stages(scenario, crossing, direction):
         if st.applies_to is not None and cargo not in st.applies_to:
+            continue
+        if channel is not None and not passes(st, channel):
             continue
         if st.departures is not None:
             bounds.append(st.wagons_per_train * len(st.departures))
@@ -131,6 +155,11 @@ def upper_bound_per_day(scenario: Scenario, crossing: str, direction: str, cargo
         if st.max_per_day is not None:
             bounds.append(st.max_per_day)
     return min(bounds) if bounds else 0.0
+
+
+def passes(stage: Stage, channel: str) -> bool:
+    """Whether trucks of ``channel`` ('conventional' or 'equipped') pass ``stage``."""
+    return stage.serves == "all" or stage.serves == channel
 
 
 def saturating_scenario(
@@ -156,18 +185,45 @@ def saturating_scenario(
             if not total:
                 continue
             mix = {c: w / total for c, w in mix.items()}
-            bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
-            for cargo, share in mix.items():
-                streams[f"saturate_{cid}_{direction}_{cargo}"] = {
-                    "direction": direction,
-                    "cargo": cargo,
-                    "trucks_per_day": overload * bound * share,
-                    "routing": {"policy": "shares", "shares": {cid: 1.0}},
-                    "equipped_share": _equipped_share(scenario, cid, direction, cargo),
+            # Equipped trucks matter only where some stage tells them apart (serves); elsewhere
+            # they pass the same stages as the others and are saturated with them.
+            channels = any(st.serves != "all" for _, st in route_stages(scenario, cid, direction))
+            equipped = {c: _equipped_share(scenario, cid, direction, c) if channels else 0.0 for c in mix}
+            if not any(0 < e for e in equipped.values()):
+                bound = max(upper_bound_per_day(scenario, cid, direction, c) for c in mix)
+                for cargo, share in mix.items():
+                    streams[f"saturate_{cid}_{direction}_{cargo}"] = {
+                        "direction": direction,
+                        "cargo": cargo,
+                        "trucks_per_day": overload * bound * share,
+                        "routing": {"policy": "shares", "shares": {cid: 1.0}},
+                        "equipped_share": equipped[cargo],
+                    }
+                    n = int(math.ceil(bound * share))
+                    if n > 0:
+                        backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
+                continue
+            # Two channels: each saturated in the mix of its own trucks (module docstring).
+            for channel in CHANNELS:
+                part = {
+                    c: w * (equipped[c] if channel == "equipped" else 1 - equipped[c]) for c, w in mix.items()
                 }
-                n = int(math.ceil(bound * share))
-                if n > 0:
-                    backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
+                part = {c: w for c, w in part.items() if w > 0}
+                if not part:
+                    continue
+                total = sum(part.values())
+                bound = max(upper_bound_per_day(scenario, cid, direction, c, channel) for c in part)
+                for cargo, w in part.items():
+                    streams[f"saturate_{cid}_{direction}_{cargo}_{channel}"] = {
+                        "direction": direction,
+                        "cargo": cargo,
+                        "trucks_per_day": overload * bound * w / total,
+                        "routing": {"policy": "shares", "shares": {cid: 1.0}},
+                        "equipped_share": 1.0 if channel == "equipped" else 0.0,
+                    }
+                    n = int(math.ceil(bound * w / total))
+                    if n > 0 and channel == "conventional":  # a backlog is conventional trucks
+                        backlog.append({"crossing": cid, "direction": direction, "cargo": cargo, "trucks": n})
     data = scenario.model_dump(mode="python")
     # The measured crossings' own loaded demand is replaced; everything else stays.
     kept = {}
@@ -219,6 +275,7 @@ def capacity_kpis(result: RunResult) -> dict[str, float]:
             mine = crossed & (t["crossing"] == xi) & (t["direction"] == di)
             out[f"trucks_per_day.{cid}.{direction}"] = mine.sum() / days
             out[f"loaded_per_day.{cid}.{direction}"] = (mine & loaded).sum() / days
+            out[f"equipped_loaded_per_day.{cid}.{direction}"] = (mine & loaded & t["equipped"]).sum() / days
             route_rows = (row_x == xi) & (row_d == di)
             for name, _ in route_stages(s, cid, direction):
                 sid = result.stage_names.index(name)
@@ -226,6 +283,9 @@ def capacity_kpis(result: RunResult) -> dict[str, float]:
                 q_in, q_out = rows["t_queue"][here], waiting_end[here]
                 queued = [int(((q_in <= x) & (q_out > x)).sum()) for x in (w0, h)]
                 out[f"queue_growth_per_day.{cid}.{direction}.{name}"] = (queued[1] - queued[0]) / days
+                # Trucks of every route that started this stage in the measured days.
+                begun = (rows["stage"] == sid) & (rows["t_start"] >= w0) & (rows["t_start"] < h)
+                out[f"stage_per_day.{name}"] = int(begun.sum()) / days
     return out
 
 
@@ -364,3 +424,161 @@ def markdown(capacities: list[RouteCapacity], scenario: Scenario) -> str:
 
 def _pm(e: Estimate) -> str:
     return f"{e.mean:.0f}" if math.isnan(e.half_width) else f"{e.mean:.0f} ± {e.half_width:.0f}"
+
+
+@dataclass(frozen=True)
+class CrossingCapacity:
+    """A crossing saturated alone: both directions together, each direction, and each channel."""
+
+    crossing: str
+    loaded_per_day: Estimate  # loaded trucks a day, both directions (the Vietnamese count)
+    trucks_per_day: Estimate  # all vehicles, empty returns included
+    routes: dict[str, RouteCapacity]  # direction -> its capacity and binding stage
+    binding_by_channel: dict[str, dict[str, str | None]]  # direction -> channel -> binding stage
+    stage_per_day: dict[str, float]  # stage -> trucks of every route that started it a day
+    lanes: dict[str, int]  # stage -> its most lanes (staffing and dated changes included)
+    equipped_per_day: Estimate | None = None  # loaded trucks a day through the automated channel
+
+
+def crossing_capacity(
+    scenario: Scenario,
+    crossings: list[str],
+    replications: int = 10,
+    workers: int = 1,
+    overload: float = OVERLOAD,
+    days: int | None = None,
+    growth_share: float = GROWTH_SHARE,
+    scheduler: str | None = None,
+) -> dict[str, CrossingCapacity]:
+    """Each of ``crossings`` saturated alone (step 1), with both directions summed in each
+    replication (so the interval is that of the sum) and the binding stage of each channel
+    (conventional and equipped trucks pass different stages at a smart gate)."""
+    out = {}
+    for cid in crossings:
+        saturated = saturating_scenario(scenario, cid, overload, days)
+        runs = dict(run_replications(_work, saturated, range(replications), workers, scheduler))
+        ordered = [runs[r] for r in range(replications)]
+        directions = [d for d in DIRECTIONS if d in scenario.crossings[cid].routes]
+        routes = {d: _route_capacity(scenario, cid, d, ordered, growth_share) for d in directions}
+        by_channel: dict[str, dict[str, str | None]] = {}
+        stages: dict[str, Stage] = {}
+        for d in directions:
+            named = route_stages(scenario, cid, d)
+            stages.update(named)
+            threshold = max(1.0, growth_share * routes[d].trucks_per_day.mean)
+            by_channel[d] = {}
+            for channel in CHANNELS:
+                growing = [
+                    n
+                    for n, st in named
+                    if passes(st, channel) and routes[d].queue_growth_per_day[n] > threshold
+                ]
+                by_channel[d][channel] = growing[-1] if growing else None
+        out[cid] = CrossingCapacity(
+            crossing=cid,
+            loaded_per_day=estimate(sum(k[f"loaded_per_day.{cid}.{d}"] for d in directions) for k in ordered),
+            trucks_per_day=estimate(sum(k[f"trucks_per_day.{cid}.{d}"] for d in directions) for k in ordered),
+            routes=routes,
+            binding_by_channel=by_channel,
+            stage_per_day={n: float(np.mean([k[f"stage_per_day.{n}"] for k in ordered])) for n in stages},
+            lanes={n: most_lanes(st) for n, st in stages.items()},
+            equipped_per_day=estimate(
+                sum(k[f"equipped_loaded_per_day.{cid}.{d}"] for d in directions) for k in ordered
+            ),
+        )
+    return out
+
+
+def most_lanes(st: Stage) -> int:
+    """The most lanes a stage ever has (its staffing windows and dated changes included)."""
+    lanes = max([st.lanes, *(w.lanes for w in st.staffing)])
+    for change in st.changes:
+        lanes = max([lanes, change.lanes or 0, *(w.lanes for w in change.staffing or [])])
+    return lanes
+
+
+@dataclass(frozen=True)
+class LaneSearch:
+    """Lanes that let a crossing reach a target, found by re-running its capacity."""
+
+    reached: bool
+    lanes: dict[str, tuple[int, int]]  # stage -> (lanes in the scenario, lanes needed)
+    capacity: CrossingCapacity  # at the last lanes tried
+    rounds: int
+
+
+def lanes_for_target(
+    scenario: Scenario,
+    crossing: str,
+    target_per_day: float,
+    replications: int = 3,
+    workers: int = 1,
+    overload: float = OVERLOAD,
+    days: int | None = None,
+    rounds: int = 4,
+    start: CrossingCapacity | None = None,
+    scheduler: str | None = None,
+) -> LaneSearch:
+    """A capacity search: add lanes where the crossing binds until it clears ``target_per_day``
+    loaded trucks a day (both directions, mean over replications), or ``rounds`` runs are done.
+
+    Each round splits the shortfall between the directions in proportion to their capacities
+    and gives the conventional channel's binding stage of each direction the lanes its measured
+    rate per lane needs for its share (first order), then measures again: when a stage stops
+    binding, the next one is found by the model, not guessed. Stages with staffing windows or a
+    timetable are left alone (their lanes are not one number)."""
+    current = scenario
+    cap = (
+        start
+        or crossing_capacity(current, [crossing], replications, workers, overload, days, scheduler=scheduler)[
+            crossing
+        ]
+    )
+    original = {name: most_lanes(st) for d in cap.routes for name, st in route_stages(scenario, crossing, d)}
+    changed: dict[str, int] = {}
+    done = 0
+    while cap.loaded_per_day.mean < target_per_day and done < rounds:
+        shortfall = target_per_day - cap.loaded_per_day.mean
+        total = sum(r.loaded_per_day.mean for r in cap.routes.values()) or 1.0
+        data = current.model_dump(mode="python")
+        moved = False
+        for direction, route in cap.routes.items():
+            stage = cap.binding_by_channel[direction]["conventional"] or route.binding_stage
+            rate = cap.stage_per_day.get(stage, 0.0) if stage else 0.0
+            if stage is None or rate <= 0:
+                continue
+            extra = shortfall * route.loaded_per_day.mean / total
+            need = math.ceil(cap.lanes[stage] * (rate + extra) / rate)
+            if _set_lanes(data, stage, need):
+                changed[stage] = need
+                moved = True
+        if not moved:
+            break
+        current = Scenario.model_validate(data)
+        cap = crossing_capacity(
+            current, [crossing], replications, workers, overload, days, scheduler=scheduler
+        )[crossing]
+        done += 1
+    return LaneSearch(
+        cap.loaded_per_day.mean >= target_per_day,
+        {s: (original[s], n) for s, n in changed.items()},
+        cap,
+        done,
+    )
+
+
+def _set_lanes(data: dict, stage: str, lanes: int) -> bool:
+    """Set a stage's lanes (and those of its dated changes) in scenario data; False if it cannot."""
+    owner, direction, name = stage.split("/")
+    where = data["facilities"] if owner in data["facilities"] else data["crossings"]
+    for st in where[owner]["routes"][direction]["stages"]:
+        if st["name"] != name:
+            continue
+        if st["staffing"] or st["departures"] is not None or lanes > MAX_LANES or lanes <= st["lanes"]:
+            return False
+        st["lanes"] = lanes
+        for change in st["changes"]:
+            if change["lanes"] is not None or change["staffing"]:
+                change["lanes"], change["staffing"] = lanes, None
+        return True
+    return False

@@ -23,7 +23,7 @@ from sim.experiments.atomic import write_atomic
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.readouts.headline import HEADLINE, Headline, with_derived
 from sim.readouts.kpis import kpis
-from sim.scenario.files import ScenarioError, resolve
+from sim.scenario.files import ScenarioError, read_chain, resolve
 from sim.scenario.overrides import Setting, load_with_settings
 from sim.scenario.schema import Scenario
 
@@ -182,7 +182,8 @@ def _estimate_text(e: Estimate, h: Headline) -> str:
 # -- the scenario table ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TableResults:
-    """The runs behind a scenario table: the baseline first, each scenario's KPIs per replication."""
+    """The runs behind a scenario table: each row's scenario, its KPIs per replication, and the row
+    it is compared with (``parents[i]``, an index into ``scenarios``; None for a reference row)."""
 
     scenarios: list[Scenario]
     runs: list[list[dict[str, float]]]
@@ -190,15 +191,58 @@ class TableResults:
     replications: int
     days: int | None
     settings: list[Setting]
+    parents: list[int | None] | None = None  # None: row 0 is the reference of every other row
+
+    def compared_with(self) -> list[int | None]:
+        """For each row, the index of the row it is compared with (None: a reference)."""
+        if self.parents is not None:
+            return list(self.parents)
+        return [None] + [0] * (len(self.scenarios) - 1)
 
     def comparisons(self) -> list[list[KpiComparison]]:
         keys = [h.key for h in self.columns]
-        return [compare_runs(self.runs[0], r, keys) for r in self.runs]
+        return [
+            compare_runs(self.runs[i if p is None else p], r, keys)
+            for i, (r, p) in enumerate(zip(self.runs, self.compared_with(), strict=True))
+        ]
+
+
+def table_rows(
+    paths: Sequence[str | Path], baseline: str | Path | None = None
+) -> tuple[list[Path], list[int | None]]:
+    """The files of a scenario table in row order and, for each, the row it is compared with.
+
+    With ``baseline`` (the old behaviour): the baseline first, as the one reference of every
+    other row. Without: each scenario is compared with **its parent**, the file it
+    ``extends`` directly; a parent that is not among ``paths`` is added as a row just before
+    its first child, and a row whose parent is not in the table (a root, which extends
+    nothing, or an added parent) is a reference. Files listed twice (a glob that includes a
+    parent) appear once.
+    """
+    if baseline is not None:
+        reference = resolve(str(baseline)).resolve()
+        rest = [resolve(str(p)).resolve() for p in paths]
+        files = [reference, *dict.fromkeys(p for p in rest if p != reference)]
+        return files, [None] + [0] * (len(files) - 1)
+    listed = list(dict.fromkeys(resolve(str(p)).resolve() for p in paths))
+    parent_of: dict[Path, Path | None] = {}
+    for p in listed:
+        chain = read_chain(p)
+        parent_of[p] = chain[1][0].resolve() if len(chain) > 1 else None
+    files: list[Path] = []
+    for p in listed:
+        parent = parent_of[p]
+        if parent is not None and parent not in listed and parent not in files:
+            files.append(parent)  # an added parent: a reference row
+        files.append(p)
+    index = {f: i for i, f in enumerate(files)}
+    parents = [None if parent_of.get(f) is None else index[parent_of[f]] for f in files]
+    return files, parents
 
 
 def table_results(
     paths: Sequence[str | Path],
-    baseline: str | Path = "baseline",
+    baseline: str | Path | None = None,
     replications: int = 10,
     days: int | None = None,
     workers: int = 1,
@@ -207,31 +251,33 @@ def table_results(
     columns: Sequence[Headline] = HEADLINE,
     settings: Sequence[Setting] = (),
 ) -> TableResults:
-    """Run the baseline and each scenario with the baseline's ``rng_seed`` (see :func:`scenario_table`)."""
-    # The baseline is the reference row: a glob such as scenarios/*.toml that includes it
-    # must not list it a second time.
-    reference = resolve(str(baseline)).resolve()
-    paths = [p for p in paths if resolve(str(p)).resolve() != reference]
-    scenarios = load_common([baseline, *paths], days=days, settings=settings)
-    base = scenarios[0]
-    runs = [run_kpis(base, replications, workers, scheduler, on_done)]
+    """Run every row of the table with one ``rng_seed`` (see :func:`scenario_table`)."""
+    files, parents = table_rows(paths, baseline)
+    first_reference = files[parents.index(None)]
+    seed = load_with_settings(str(first_reference), settings).rng_seed
+    scenarios = load_common(files, days=days, rng_seed=seed, settings=settings)
     keys = [h.key for h in columns]
-    unknown = [k for k in keys if k not in runs[0][0]]  # checked before running the others
+    ref = parents.index(None)
+    runs: list[list[dict[str, float]] | None] = [None] * len(scenarios)
+    runs[ref] = run_kpis(scenarios[ref], replications, workers, scheduler, on_done)
+    unknown = [k for k in keys if k not in runs[ref][0]]  # checked before running the others
     if unknown:
         raise ScenarioError(
             [
-                f"--kpi {k}: expected a KPI of {base.name}, such as cleared_per_day or "
+                f"--kpi {k}: expected a KPI of {scenarios[ref].name}, such as cleared_per_day or "
                 f"backlog_growth_per_day.<crossing> (sim/kpis.py lists them)"
                 for k in unknown
             ]
         )
-    runs += [run_kpis(s, replications, workers, scheduler, on_done) for s in scenarios[1:]]
-    return TableResults(scenarios, runs, list(columns), replications, days, list(settings))
+    for i, s in enumerate(scenarios):
+        if runs[i] is None:
+            runs[i] = run_kpis(s, replications, workers, scheduler, on_done)
+    return TableResults(scenarios, runs, list(columns), replications, days, list(settings), parents)
 
 
 def scenario_table(
     paths: Sequence[str | Path],
-    baseline: str | Path = "baseline",
+    baseline: str | Path | None = None,
     replications: int = 10,
     days: int | None = None,
     workers: int = 1,
@@ -240,14 +286,16 @@ def scenario_table(
     columns: Sequence[Headline] = HEADLINE,
     settings: Sequence[Setting] = (),
 ) -> str:
-    """KPIs of each scenario and its paired difference against the baseline, as Markdown.
+    """KPIs of each scenario and its paired difference from the scenario it is compared with, as Markdown.
 
-    Every scenario runs with the baseline's ``rng_seed`` (common random numbers)
-    for ``replications`` replications of ``days`` days (default: each file's
-    horizon). The text depends only on the inputs: the same inputs give a
-    byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is called
-    after each replication (a progress bar). ``columns``: the headline KPIs, or others
-    (e.g. ``backlog_growth_per_day.<crossing>`` to see which crossing saturates).
+    Each scenario is compared with its parent, the file it ``extends`` (:func:`table_rows`),
+    or, given ``baseline``, every scenario with that one. Every row runs with one
+    ``rng_seed``, the first reference row's (common random numbers: replication ``r`` of
+    each row uses the same seeds), for ``replications`` replications of ``days`` days
+    (default: each file's horizon). The text depends only on the inputs: the same inputs
+    give a byte-identical table, whatever ``workers`` or ``scheduler``. ``on_done()`` is
+    called after each replication (a progress bar). ``columns``: the headline KPIs, or
+    others (e.g. ``backlog_growth_per_day.<crossing>`` to see which crossing saturates).
     ``settings`` (``--set``) apply to every scenario.
     """
     results = table_results(
@@ -258,20 +306,23 @@ def scenario_table(
 
 def table_markdown(results: TableResults) -> str:
     """The Markdown of a scenario table (see :func:`scenario_table`)."""
-    columns, base = results.columns, results.scenarios[0]
-    header = "| scenario | " + " | ".join(h.label for h in columns) + " |"
-    rule = "|---|" + "---:|" * len(columns)
+    columns = results.columns
+    parents = results.compared_with()
+    base = results.scenarios[parents.index(None)]
+    header = "| scenario | compared with | " + " | ".join(h.label for h in columns) + " |"
+    rule = "|---|---|" + "---:|" * len(columns)
     lines = [header, rule]
-    for i, (s, comparisons) in enumerate(zip(results.scenarios, results.comparisons(), strict=True)):
+    for s, comparisons, p in zip(results.scenarios, results.comparisons(), parents, strict=True):
         cells = []
         for c, h in zip(comparisons, columns, strict=True):
             value = _number(c.b.mean * h.scale, h.digits)
-            if i > 0:
+            if p is not None:
                 diff = format_difference(c.paired, h)
                 value += f" ({'**' + diff + '**' if c.paired.significant else diff})"
             cells.append(value)
-        name = s.name + (" (reference)" if i == 0 else "")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        name = s.name + (" (reference)" if p is None else "")
+        against = "–" if p is None else results.scenarios[p].name
+        lines.append(f"| {name} | {against} | " + " | ".join(cells) + " |")
     days = results.days
     horizon = f"{days} days" if days is not None else "each scenario's horizon"
     if results.settings:
@@ -280,7 +331,8 @@ def table_markdown(results: TableResults) -> str:
         "",
         f"{results.replications} replications of {horizon} with rng_seed {base.rng_seed}, common random "
         f"numbers. Value: mean over replications (after each scenario's warm-up); in brackets: paired "
-        f"difference from {base.name} ± 95% CI half-width, **bold** where the interval excludes zero.",
+        f"difference from the scenario in 'compared with' ± 95% CI half-width, **bold** where the "
+        f"interval excludes zero.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -307,8 +359,10 @@ def comparison_json(comparisons: Sequence[KpiComparison]) -> list[dict[str, obje
 
 
 def table_json(results: TableResults) -> dict[str, object]:
-    """A scenario table as data: each scenario's KPIs and paired differences from the baseline."""
-    base = results.scenarios[0]
+    """A scenario table as data: each scenario's KPIs and paired differences from the row it is
+    compared with (``compared_with``; None for a reference row). ``baseline``: the first reference."""
+    parents = results.compared_with()
+    base = results.scenarios[parents.index(None)]
     return {
         "baseline": base.name,
         "rng_seed": base.rng_seed,
@@ -316,8 +370,13 @@ def table_json(results: TableResults) -> dict[str, object]:
         "days": results.days,
         "settings": [x.text for x in results.settings],
         "scenarios": [
-            {"name": s.name, "reference": i == 0, "kpis": comparison_json(c)}
-            for i, (s, c) in enumerate(zip(results.scenarios, results.comparisons(), strict=True))
+            {
+                "name": s.name,
+                "reference": p is None,
+                "compared_with": None if p is None else results.scenarios[p].name,
+                "kpis": comparison_json(c),
+            }
+            for s, c, p in zip(results.scenarios, results.comparisons(), parents, strict=True)
         ],
     }
 

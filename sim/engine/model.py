@@ -534,7 +534,14 @@ class CalledYard(Yard):
     def _reach(self, event: Pass) -> None:
         truck = event._value
         self.transit -= 1
-        self.model.place[truck] = 0
+        m = self.model
+        m.place[truck] = 0
+        if self.eligible is not None and not self.eligible[m.cargo[truck]]:
+            # Called before the gate stopped taking its class: sent on from the gate, and
+            # its place in the yard goes to the next truck called.
+            m.reroute(truck, self.rule)
+            self.call()
+            return
         self._enter(truck)
 
     def leave(self) -> None:
@@ -817,7 +824,12 @@ class Model:
                 if yard is not None:
                     yard.eligible, yard.rule = accepted, change
             # Trucks waiting here, of a class no longer accepted and not yet in service: in
-            # the order they arrived, out of their queue and on to the rule's crossing.
+            # the order they arrived, out of their queue and on to the rule's crossing. No
+            # staging area calls a truck forward meanwhile (room freed by one leaving would
+            # call the next, maybe of a dropped class); once all are out, calls resume.
+            called = [y for y in yards if y is not None and getattr(y, "staging", None) is not None]
+            for yard in called:
+                yard.calling = True
             for truck in range(len(self.t_arr)):
                 if (
                     self.crossing[truck] == xi
@@ -829,6 +841,9 @@ class Model:
                 ):
                     self._take_out(truck)
                     self.reroute(truck, change)
+            for yard in called:
+                yard.calling = False
+                yard.call()
 
     def _take_out(self, truck: int) -> None:
         """Remove a waiting truck (not in service) from wherever it waits at its crossing."""
@@ -844,6 +859,9 @@ class Model:
         elif where == STAGED:
             yard.road.remove(truck)
             yard.on_road -= 1
+            # Its row describes the crossing it is sent to (as t_yard below): it left this
+            # staging area uncalled, so it keeps no staging time.
+            self.t_staged[truck] = np.nan  # type: ignore[index]
             yard.staging.leave()  # type: ignore[attr-defined]
         elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
             first = self.first_stage(truck)

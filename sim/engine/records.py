@@ -17,7 +17,9 @@ place        where the truck gave up or, still in the system, waits at the end (
              left on arrival by the crossing's dated diversion share; "balked": turned back on
              arrival, expecting to wait longer than its class's turn_back_over_h)
 rerouted     True for trucks sent on to another crossing by a dated eligibility change
-             (``crossing`` is then the crossing they were sent to)
+             (``crossing`` is then the crossing they were sent to and ``t_yard`` their
+             entry into its yard; a truck sent on while waiting in a staging area keeps no
+             ``t_staged``: it left uncalled)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
 crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)

@@ -79,14 +79,18 @@ def stage_timeline(
     epoch: datetime,
     horizon_min: float,
     also_closed: list[tuple[float, float]] = (),
+    intervals: list[tuple[float, float]] | None = None,
 ) -> list[Segment]:
     """The stage's capacity segments over ``[0, horizon_min]`` (see the module docstring).
 
     ``also_closed`` are further closures in model minutes (the crossing's or the facility's);
     a ramp follows the end of each of them and of the calendar's own dated closures.
+    ``intervals``: the stage's open intervals with them, if already computed (see
+    :func:`~sim.engine.calendar.open_intervals`).
     """
     hours = scenario.hours[stage.hours]
-    intervals = open_intervals(hours, epoch, horizon_min, also_closed)
+    if intervals is None:
+        intervals = open_intervals(hours, epoch, horizon_min, also_closed)
     vs = versions(stage, epoch, hours.timezone)
     starts = [v.start for v in vs]
     staffing = []

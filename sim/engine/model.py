@@ -1,32 +1,42 @@
 """The simulation model: trucks through yards and clearance stages, in SimPy.
 
-Design of the per-truck path (a simulated year is ~400,000 trucks):
+Design of the per-truck path (a simulated year of the baseline is ~530,000 trucks and
+~2.2 million events, so everything here is per event; issue 13):
 
-* a truck is an integer; its state lives in preallocated lists, not objects;
-* a stage is a pool of lanes with a FIFO queue; starting a service schedules
-  one SimPy ``Timeout`` whose callback ends it, so a truck costs one event per
-  stage plus its arrival (no process, request or release events);
+* a truck is an integer; its state lives in preallocated typed arrays, not objects;
+* a route (crossing, direction, cargo class, equipment) is a chain of :class:`Hop` s, one
+  per stage it passes; a stage is a pool of lanes with a FIFO queue; starting a service
+  pushes one minimal SimPy event (:class:`Pass`) onto SimPy's queue exactly as ``Timeout``
+  would, whose callback (the hop's ``finish``) ends it and starts the next hop, so a truck
+  costs one event per stage plus its arrival (no process, request or release events), and
+  the same event object carries it from stage to stage;
+* arrivals are read from the presorted array, one pending arrival event at a time;
 * opening hours, staffing by hour, dated changes and ramps after closures
   change a stage's capacity a few times a day (:mod:`sim.capacity`): service
   in progress finishes when lanes close, the queue persists, and on opening as many
   waiting trucks start as there are free lanes, so no truck is lost or served
   twice when capacity changes;
-* the records are appended to typed arrays when each stage ends; every KPI is
-  computed afterwards from them (:mod:`sim.kpis`), nothing in the hot path.
+* a service's start and end are written into the truck's row of two preallocated arrays
+  (one slot per route position); the stage table is built from them, vectorised, at the
+  end, and every KPI is computed afterwards (:mod:`sim.kpis`), nothing in the hot path;
+* features a scenario does not use (patience, turning back, quotas, slots, staging,
+  eligibility) cost the others nothing: their checks sit on other classes or behind one flag.
 
 This module never reads files, prints or touches global random state.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from heapq import heappush
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, Timeout
+from simpy.events import NORMAL, URGENT
 
 from sim.engine.calendar import (
     MINUTES_PER_DAY,
@@ -63,8 +73,40 @@ CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
 assert OPENING < NORMAL
 
 
+def _column(typecode: str, values: np.ndarray) -> array:
+    """A typed array holding ``values`` (converted to the array's C type)."""
+    out = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, np.dtype(typecode)).tobytes())
+    return out
+
+
 def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
     return lambda: draw() * factor
+
+
+class Pass:
+    """A truck's pending event on its path (an arrival, or the end of a stage's service).
+
+    The least a SimPy event needs for ``Environment.step``: ``callbacks`` (read, then set to
+    None) and ``_ok``; no ``env``, no list of callbacks (a shared tuple), no dict. A truck's
+    event is pushed onto SimPy's queue as ``Timeout`` would push it (``now + delay``, NORMAL,
+    the environment's next id), so the order of events is SimPy's; the event that ends one
+    stage is used again to end the next when the truck starts it at once.
+    """
+
+    __slots__ = ("callbacks", "_value")
+    _ok = True
+
+
+def after(env: simpy.Environment, delay: float, truck: int, callbacks: tuple) -> None:
+    """``Timeout(env, delay, truck)`` with ``callbacks``, as a :class:`Pass` (same time, priority
+    and place in SimPy's order)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    event = Pass()
+    event._value = truck
+    event.callbacks = callbacks
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
 
 
 class Stage:
@@ -72,8 +114,7 @@ class Stage:
 
     __slots__ = (
         "env", "id", "lanes", "capacity", "open_lanes", "busy", "queue", "waiting", "draw",
-        "quota", "quota_left", "reopen_at", "model", "cargo", "q_in", "s_in", "committed", "outcome",
-        "rec_truck", "rec_stage", "rec_queue", "rec_start", "rec_end",
+        "quota", "quota_left", "reopen_at", "model", "outcome", "hop_of", "rank", "queues",
     )  # fmt: skip
 
     def __init__(
@@ -98,51 +139,20 @@ class Stage:
         self.quota_left = INF if quota is None else quota
         self.reopen_at = 0.0  # the next local midnight of a quota (read by routing)
         self.model = model
-        # Bound once: the hot path reads these on every truck.
-        self.cargo, self.q_in, self.s_in = model.cargo, model.q_in, model.s_in
-        self.committed, self.outcome = model.committed, model.outcome
-        r = model.records
-        self.rec_truck, self.rec_stage = r.row_truck, r.row_stage
-        self.rec_queue, self.rec_start, self.rec_end = r.row_queue, r.row_start, r.row_end
+        self.outcome, self.hop_of = model.outcome, model.hop_of
+        self.rank: list[int] | None = None  # PriorityStage: per cargo class, 0 is served first
 
-    def join(self, truck: int) -> None:
-        """A truck reaches the stage."""
-        self.q_in[truck] = self.env._now
-        if self.busy < self.capacity and not self.waiting:
-            self._start(truck)
-        else:
-            self.queue.append(truck)
-            self.waiting += 1
-
-    def _start(self, truck: int) -> None:
-        self.s_in[truck] = self.env._now
-        self.committed[truck] = 1
-        self.busy += 1
-        if self.quota is not None:
-            self.quota_left -= 1
-            if self.quota_left <= 0:
-                self.capacity = 0
-        Timeout(self.env, self.draw[self.cargo[truck]](), truck).callbacks.append(self._finish)
-
-    def _finish(self, event: Timeout) -> None:
-        truck = event._value
-        self.busy -= 1
-        self.rec_truck.append(truck)
-        self.rec_stage.append(self.id)
-        self.rec_queue.append(self.q_in[truck])
-        self.rec_start.append(self.s_in[truck])
-        self.rec_end.append(self.env._now)
-        self.model.advance(truck)
-        if self.waiting and self.busy < self.capacity:
-            self._fill()
+    def enqueue(self, truck: int) -> None:
+        self.queue.append(truck)
+        self.waiting += 1
 
     def _fill(self) -> None:
-        queue, outcome = self.queue, self.outcome
+        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
         while self.waiting and self.busy < self.capacity:
             truck = queue.popleft()
             if outcome[truck] == IN_SYSTEM:
                 self.waiting -= 1
-                self._start(truck)
+                hop_of[truck].start(truck, None)
 
     def set_open_lanes(self, lanes: int) -> None:
         self.open_lanes = lanes
@@ -153,6 +163,10 @@ class Stage:
         self.quota_left = self.quota
         self.set_open_lanes(self.open_lanes)
 
+    def queue_of(self, truck: int) -> deque[int]:
+        """The queue a waiting truck is in."""
+        return self.queue
+
     def queued(self) -> Iterable[int]:
         """Trucks in the queue (including, lazily, some that gave up)."""
         return self.queue
@@ -161,29 +175,29 @@ class Stage:
 class PriorityStage(Stage):
     """A stage that serves some cargo classes first (a green lane), FIFO within a class."""
 
-    __slots__ = ("queues", "rank")
+    __slots__ = ("cargo",)
 
     def __init__(self, *args, rank: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.rank = rank  # per cargo class: 0 is served first
         self.queues: list[deque[int]] = [deque() for _ in range(max(rank) + 1)]
+        self.cargo = self.model.cargo
 
-    def join(self, truck: int) -> None:
-        self.q_in[truck] = self.env._now
-        if self.busy < self.capacity and not self.waiting:
-            self._start(truck)
-        else:
-            self.queues[self.rank[self.cargo[truck]]].append(truck)
-            self.waiting += 1
+    def enqueue(self, truck: int) -> None:
+        self.queues[self.rank[self.cargo[truck]]].append(truck)
+        self.waiting += 1
 
     def _fill(self) -> None:
-        outcome = self.outcome
+        outcome, hop_of = self.outcome, self.hop_of
         for queue in self.queues:
             while queue and self.waiting and self.busy < self.capacity:
                 truck = queue.popleft()
                 if outcome[truck] == IN_SYSTEM:
                     self.waiting -= 1
-                    self._start(truck)
+                    hop_of[truck].start(truck, None)
+
+    def queue_of(self, truck: int) -> deque[int]:
+        return self.queues[self.rank[self.cargo[truck]]]
 
     def queued(self) -> Iterable[int]:
         return (truck for queue in self.queues for truck in queue)
@@ -192,35 +206,143 @@ class PriorityStage(Stage):
 class TrainStage(Stage):
     """A timetabled stage: each departure takes up to ``lanes`` waiting loads (one per wagon).
 
-    Nothing starts between departures; a load's service is its time from departure to
-    handover. Departures are driven by :meth:`Model._run_timetable`.
+    Nothing starts between departures (its ``capacity`` stays 0, so every load queues); a
+    load's service is its time from departure to handover. Departures are driven by
+    :meth:`Model._run_timetable`.
     """
 
     __slots__ = ()
-
-    def join(self, truck: int) -> None:
-        self.q_in[truck] = self.env._now
-        self.queue.append(truck)
-        self.waiting += 1
 
     def set_open_lanes(self, lanes: int) -> None:
         self.open_lanes = lanes  # the calendar decides which departures run, not who starts
 
     def depart(self) -> None:
-        queue, outcome = self.queue, self.outcome
+        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
         loaded = 0
         while self.waiting and loaded < self.lanes:
             truck = queue.popleft()
             if outcome[truck] == IN_SYSTEM:
                 self.waiting -= 1
                 loaded += 1
-                self._start(truck)
+                hop_of[truck].start(truck, None)
+
+
+class Hop:
+    """One stage at one position of one route: where the per-truck path runs.
+
+    A route (crossing, direction, cargo class, equipment) is a chain of hops; a stage shared
+    by several routes (a Chinese facility, a stage serving several classes) has one hop in
+    each. A hop knows the next hop (None: the border) and its slot in the truck's row of the
+    records, so passing a stage is: one event, two times written, no search for what comes next.
+    """
+
+    __slots__ = (
+        "stage", "next", "p", "yard", "cbs", "env", "heap", "eid", "cargo", "hop_of",
+        "t_start", "t_end", "width", "outcome", "t_out", "plain", "quick",
+    )  # fmt: skip
+
+    def __init__(self, stage: Stage, p: int, model: Model):
+        self.stage = stage
+        self.p = p
+        self.next: Hop | None = None
+        self.yard: Yard | None = None  # set on the last hop of a route: left when crossing
+        self.cbs = (self.finish,)
+        self.env = env = model.env
+        self.heap, self.eid = env._queue, env._eid
+        self.cargo, self.hop_of, self.outcome, self.t_out = (
+            model.cargo,
+            model.hop_of,
+            model.outcome,
+            model.t_out,
+        )
+        self.t_start, self.t_end, self.width = model.t_start, model.t_end, model.width
+        self.plain = type(stage) is Stage  # one FIFO queue: enqueue inline
+        self.quick = stage.quota is None  # no quota: the previous hop starts it inline
+
+    def join(self, truck: int, event: Pass | None) -> None:
+        """A truck reaches the stage (``event``: its last event, free to be used again)."""
+        st = self.stage
+        if st.busy < st.capacity and not st.waiting:
+            self.start(truck, event)
+        else:
+            if self.plain:
+                st.queue.append(truck)
+                st.waiting += 1
+            else:
+                st.enqueue(truck)
+            self.hop_of[truck] = self
+
+    def start(self, truck: int, event: Pass | None) -> None:
+        st = self.stage
+        now = self.env._now
+        self.t_start[truck * self.width + self.p] = now
+        st.busy += 1
+        if event is None:
+            event = Pass()
+            event._value = truck
+        event.callbacks = self.cbs
+        heappush(self.heap, (now + st.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+
+    def finish(self, event: Pass) -> None:
+        truck = event._value
+        st = self.stage
+        st.busy -= 1
+        now = self.env._now
+        self.t_end[truck * self.width + self.p] = now
+        nxt = self.next
+        if nxt is not None:
+            ns = nxt.stage
+            if ns.busy < ns.capacity and not ns.waiting:
+                if nxt.quick:  # as nxt.start(truck, event), inline
+                    self.t_start[truck * self.width + nxt.p] = now
+                    ns.busy += 1
+                    event.callbacks = nxt.cbs
+                    heappush(self.heap, (now + ns.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+                else:
+                    nxt.start(truck, event)
+            elif nxt.plain:
+                ns.queue.append(truck)
+                ns.waiting += 1
+                self.hop_of[truck] = nxt
+            else:
+                ns.enqueue(truck)
+                self.hop_of[truck] = nxt
+        else:
+            self.outcome[truck] = CLEARED
+            self.t_out[truck] = now
+            self.yard.leave()  # type: ignore[union-attr]
+        if st.waiting and st.busy < st.capacity:
+            st._fill()
+
+
+class QuotaHop(Hop):
+    """A hop at a stage with a daily quota: each start uses one; the stage stops when none is left."""
+
+    __slots__ = ()
+
+    def start(self, truck: int, event: Pass | None) -> None:
+        st = self.stage
+        st.quota_left -= 1  # type: ignore[operator]
+        if st.quota_left <= 0:
+            st.capacity = 0
+        Hop.start(self, truck, event)
 
 
 class Yard:
     """The holding area of one direction of a crossing; overflow waits on the road."""
 
-    __slots__ = ("capacity", "inside", "road", "on_road", "model")
+    __slots__ = (
+        "capacity",
+        "inside",
+        "road",
+        "on_road",
+        "model",
+        "first",
+        "env",
+        "t_yard",
+        "variant",
+        "outcome",
+    )
     eligible: list[bool] | None = None  # classes accepted now (CalledYard with dated eligibility)
 
     def __init__(self, capacity: float, model: Model):
@@ -229,23 +351,31 @@ class Yard:
         self.road: deque[int] = deque()
         self.on_road = 0  # live trucks on the road
         self.model = model
+        self.first: list[Hop | None] = []  # per route variant (2 * class + equipped): its first hop
+        self.env, self.t_yard, self.variant, self.outcome = (
+            model.env,
+            model.t_yard,
+            model.variant,
+            model.outcome,
+        )
 
     def arrive(self, truck: int) -> None:
         if self.inside < self.capacity and not self.on_road:
-            self._enter(truck)
+            self.inside += 1  # as _enter, inline
+            self.t_yard[truck] = self.env._now
+            self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
         else:
             self.road.append(truck)
             self.on_road += 1
 
     def _enter(self, truck: int) -> None:
-        m = self.model
         self.inside += 1
-        m.t_yard[truck] = m.env._now
-        m.route_of[truck][0].join(truck)
+        self.t_yard[truck] = self.env._now
+        self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
 
     def leave(self) -> None:
         self.inside -= 1
-        outcome = self.model.outcome
+        outcome = self.outcome
         while self.on_road and self.inside < self.capacity:
             truck = self.road.popleft()
             if outcome[truck] == IN_SYSTEM:
@@ -279,7 +409,7 @@ class Staging:
         self.inside += 1
         m.t_staged[truck] = m.env._now
         m.place[truck] = STAGED
-        m.yard_of[truck].queue_call(truck)
+        m.yard_for(truck).queue_call(truck)
 
     def leave(self) -> None:
         """A truck has left (called forward or gave up): let the road in."""
@@ -397,14 +527,21 @@ class CalledYard(Yard):
             self.transit += 1
             m.t_called[truck] = m.env._now
             m.place[truck] = TRANSIT
-            Timeout(m.env, self.travel, truck).callbacks.append(self._reach)
+            after(m.env, self.travel, truck, (self._reach,))
             self.staging.leave()  # type: ignore[union-attr]
         self.calling = False
 
-    def _reach(self, event: Timeout) -> None:
+    def _reach(self, event: Pass) -> None:
         truck = event._value
         self.transit -= 1
-        self.model.place[truck] = 0
+        m = self.model
+        m.place[truck] = 0
+        if self.eligible is not None and not self.eligible[m.cargo[truck]]:
+            # Called before the gate stopped taking its class: sent on from the gate, and
+            # its place in the yard goes to the next truck called.
+            m.reroute(truck, self.rule)
+            self.call()
+            return
         self._enter(truck)
 
     def leave(self) -> None:
@@ -440,19 +577,29 @@ class Model:
         self.n_backlog = n0
         self._age = [b.waited_h * 60.0 for b in backlog]
         streams = list(s.demand.streams.values())
-        self.t_arr = [0.0] * n0 + arrivals.time.tolist()
-        self.stream = [-1] * n0 + arrivals.stream.tolist()
-        self.cargo = [cls_index[b.cargo] for b in backlog] + [
-            cls_index[streams[i].cargo] for i in arrivals.stream.tolist()
-        ]
-        direction_of = [DIRECTIONS.index(x.direction) for x in streams]
-        self.direction = [DIRECTIONS.index(b.direction) for b in backlog] + [
-            direction_of[i] for i in arrivals.stream.tolist()
-        ]
-        self.crossing = [x_index[b.crossing] for b in backlog] + self._route_by_shares(arrivals)
-        self.equipped = [0] * n0 + self._draw_equipped(arrivals)
-        self.t_yard = [np.nan] * n
-        self.t_out = [np.nan] * n
+        # Per-truck columns are typed arrays (read and written one truck at a time by the
+        # model, handed to NumPy without a copy at the end), built here from NumPy columns.
+        cargo_of = np.array([cls_index[x.cargo] for x in streams], np.int8)
+        direction_of = np.array([DIRECTIONS.index(x.direction) for x in streams], np.int8)
+        ints = lambda values: np.array(values, np.int64)  # noqa: E731 (the backlog's, maybe none)
+        cargo = np.concatenate([ints([cls_index[b.cargo] for b in backlog]), cargo_of[arrivals.stream]])
+        equipped = np.concatenate([np.zeros(n0, np.int64), self._draw_equipped(arrivals)])
+        self.t_arr = _column("d", np.concatenate([np.zeros(n0), arrivals.time]))
+        self.stream = _column("h", np.concatenate([np.full(n0, -1), arrivals.stream]))
+        self.cargo = _column("b", cargo)
+        self.direction = _column(
+            "b",
+            np.concatenate(
+                [ints([DIRECTIONS.index(b.direction) for b in backlog]), direction_of[arrivals.stream]]
+            ),
+        )
+        self.crossing = _column(
+            "h",
+            np.concatenate([ints([x_index[b.crossing] for b in backlog]), self._route_by_shares(arrivals)]),
+        )
+        self.equipped = _column("b", equipped)
+        self.t_yard = array("d", [np.nan]) * n
+        self.t_out = array("d", [np.nan]) * n
         # Slot, staging and call-forward times: lists only when some route has them.
         self.t_slot: list[float] | None = None  # got a registration slot (metered routes)
         self.t_staged: list[float] | None = None  # entered a staging area
@@ -460,18 +607,24 @@ class Model:
         self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
         self.gave_up_at = bytearray(n)  # P_* code of where it gave up
         self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
-        self.q_in = [0.0] * n
-        self.s_in = [0.0] * n
-        self.pos = [0] * n
         self.outcome = bytearray(n)
-        self.committed = bytearray(n)
-        self.route_of: list[list[Stage]] = [None] * n  # type: ignore[list-item]
-        self.yard_of: list[Yard] = [None] * n  # type: ignore[list-item]
-        self.records = Records()
+        # A truck's route variant (2 * class + equipped), and the hop it waits at when queued.
+        self.variant = _column("h", 2 * cargo.astype(np.int64) + equipped)
+        self.hop_of: list[Hop] = [None] * n  # type: ignore[list-item]
+        self.admitted = 0  # trucks 0 .. admitted - 1 have arrived
 
         self._build_network(cls_index)
+        # The records of the stages, one row of `width` slots per truck (its route's positions):
+        # service start and end, NaN until they happen. A stage's queue time is the previous
+        # stage's end (or the truck's t_yard), so it is not stored.
+        self.width = max([1, *(len(r) for by_dir in self.routes for v in by_dir if v for r in v)])
+        nan_row = array("d", [np.nan]) * self.width
+        self.t_start = nan_row * n
+        self.t_end = nan_row * n
+        self._build_hops()
+        self.records = Records()
         if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
-            self.t_slot, self.t_staged, self.t_called = [np.nan] * n, [np.nan] * n, [np.nan] * n
+            self.t_slot, self.t_staged, self.t_called = (array("d", [np.nan]) * n for _ in range(3))
         self._chooser = LeastWaitChooser(
             s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
         )
@@ -482,9 +635,10 @@ class Model:
             None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
             for name, c in s.cargo.items()
         ]
+        self._impatient = any(x is not None for x in self._turn_back + self._patience)
 
     # -- building -----------------------------------------------------------------------------
-    def _route_by_shares(self, arrivals: Arrivals) -> list[int]:
+    def _route_by_shares(self, arrivals: Arrivals) -> np.ndarray:
         """Crossings of the trucks of fixed-share streams (-1: chosen on arrival)."""
         x_index = {c: i for i, c in enumerate(self.crossing_names)}
         out = np.full(arrivals.time.size, -1, dtype=np.int64)
@@ -497,9 +651,9 @@ class Model:
             rng = self.streams.get(f"routing/{name}")
             picks = rng.choice(len(targets), size=int(mask.sum()), p=p / p.sum())
             out[mask] = np.array([x_index[c] for c in targets])[picks]
-        return out.tolist()
+        return out
 
-    def _draw_equipped(self, arrivals: Arrivals) -> list[int]:
+    def _draw_equipped(self, arrivals: Arrivals) -> np.ndarray:
         """1 for trucks equipped for automated (smart-gate) clearance."""
         out = np.zeros(arrivals.time.size, dtype=np.int64)
         for i, (name, stream) in enumerate(self.scenario.demand.streams.items()):
@@ -507,7 +661,7 @@ class Model:
                 mask = arrivals.stream == i
                 rng = self.streams.get(f"equipped/{name}")
                 out[mask] = rng.random(int(mask.sum())) < stream.equipped_share
-        return out.tolist()
+        return out
 
     def _build_network(self, cls_index: dict[str, int]) -> None:
         s, env = self.scenario, self.env
@@ -520,6 +674,7 @@ class Model:
         self.stage_crossing: list[int] = []  # -1: a shared facility's stage
         self.stage_direction: list[int] = []
         self.stage_departures: list[list[float] | None] = []
+        self._open: dict[tuple, list[tuple[float, float]]] = {}
         n_classes = len(self.class_names)
 
         # Shared facilities first: one Stage object per facility stage, whoever feeds it.
@@ -604,6 +759,41 @@ class Model:
             if crossing.eligibility:
                 self._build_eligibility(xi, crossing, cls_index, yards)
 
+    def _build_hops(self) -> None:
+        """A chain of hops for each route (see :class:`Hop`); each yard gets the first hop of
+        each of its routes, and the last hop of a route the yard it leaves."""
+        self.hops: list[Hop] = []
+        for xi, by_dir in enumerate(self.routes):
+            for di, variants in enumerate(by_dir):
+                yard = self.yards[xi][di]
+                if variants is None or yard is None:
+                    continue
+                yard.first = []
+                for route in variants:
+                    chain = [
+                        (Hop if stage.quota is None else QuotaHop)(stage, p, self)
+                        for p, stage in enumerate(route)
+                    ]
+                    for a, b in zip(chain, chain[1:], strict=False):
+                        a.next = b
+                    if chain:
+                        chain[-1].yard = yard
+                    self.hops += chain
+                    yard.first.append(chain[0] if chain else None)
+
+    def yard_for(self, truck: int) -> Yard:
+        """The yard of the truck's crossing and direction."""
+        return self.yards[self.crossing[truck]][self.direction[truck]]  # type: ignore[return-value]
+
+    def first_stage(self, truck: int) -> Stage:
+        """The first stage of the truck's route at its crossing."""
+        return self.routes[self.crossing[truck]][self.direction[truck]][self.variant[truck]][0]  # type: ignore[index]
+
+    def started(self, truck: int) -> bool:
+        """Has a stage started serving the truck (from then on it is committed)?"""
+        t = self.t_start[truck * self.width]
+        return t == t
+
     def _build_eligibility(self, xi: int, crossing, cls_index: dict[str, int], yards: list) -> None:
         """Dated changes of the classes a crossing accepts: the one in force at time zero is
         applied now, the others by a process."""
@@ -634,22 +824,30 @@ class Model:
                 if yard is not None:
                     yard.eligible, yard.rule = accepted, change
             # Trucks waiting here, of a class no longer accepted and not yet in service: in
-            # the order they arrived, out of their queue and on to the rule's crossing.
+            # the order they arrived, out of their queue and on to the rule's crossing. No
+            # staging area calls a truck forward meanwhile (room freed by one leaving would
+            # call the next, maybe of a dropped class); once all are out, calls resume.
+            called = [y for y in yards if y is not None and getattr(y, "staging", None) is not None]
+            for yard in called:
+                yard.calling = True
             for truck in range(len(self.t_arr)):
                 if (
                     self.crossing[truck] == xi
-                    and self.route_of[truck] is not None
+                    and truck < self.admitted
                     and self.outcome[truck] == IN_SYSTEM
-                    and not self.committed[truck]
+                    and not self.started(truck)
                     and self.cargo[truck] in dropped
                     and self.place[truck] != TRANSIT
                 ):
                     self._take_out(truck)
                     self.reroute(truck, change)
+            for yard in called:
+                yard.calling = False
+                yard.call()
 
     def _take_out(self, truck: int) -> None:
         """Remove a waiting truck (not in service) from wherever it waits at its crossing."""
-        yard = self.yard_of[truck]
+        yard = self.yard_for(truck)
         where = self.place[truck]
         if where == OUTSIDE:
             yard.outside.remove(truck)  # type: ignore[attr-defined]
@@ -661,15 +859,13 @@ class Model:
         elif where == STAGED:
             yard.road.remove(truck)
             yard.on_road -= 1
+            # Its row describes the crossing it is sent to (as t_yard below): it left this
+            # staging area uncalled, so it keeps no staging time.
+            self.t_staged[truck] = np.nan  # type: ignore[index]
             yard.staging.leave()  # type: ignore[attr-defined]
         elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            first = self.route_of[truck][0]
-            queue = (
-                first.queues[first.rank[self.cargo[truck]]]
-                if isinstance(first, PriorityStage)
-                else first.queue
-            )
-            queue.remove(truck)
+            first = self.first_stage(truck)
+            first.queue_of(truck).remove(truck)
             first.waiting -= 1
             self.t_yard[truck] = np.nan
             yard.leave()
@@ -693,15 +889,12 @@ class Model:
         self.crossing[truck] = xi
         self.place[truck] = TRANSIT
         self.rerouted[truck] = 1
-        Timeout(self.env, change.reroute_min, truck).callbacks.append(self._arrive_rerouted)
+        after(self.env, change.reroute_min, truck, (self._arrive_rerouted,))
 
-    def _arrive_rerouted(self, event: Timeout) -> None:
+    def _arrive_rerouted(self, event: Pass) -> None:
         truck = event._value
         self.place[truck] = 0
-        xi, di = self.crossing[truck], self.direction[truck]
-        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
-        self.yard_of[truck] = yard = self.yards[xi][di]
-        yard.arrive(truck)
+        self.yard_for(truck).arrive(truck)
 
     def _build_stage(
         self,
@@ -728,8 +921,12 @@ class Model:
                 draw[cls_index[cname]] = sampler(dist, rngs[cname])
             draws.append(draw)
         sid = len(self.stages)
-        intervals = open_intervals(hours, self.epoch, self.horizon, closed)
-        timeline = stage_timeline(st, s, self.epoch, self.horizon, closed)
+        # Stages of a crossing mostly share a calendar: its open intervals are computed once.
+        key = (st.hours, tuple(closed))
+        if key not in self._open:
+            self._open[key] = open_intervals(hours, self.epoch, self.horizon, closed)
+        intervals = list(self._open[key])
+        timeline = stage_timeline(st, s, self.epoch, self.horizon, closed, intervals)
         top = max([st.lanes, *(seg[1] for seg in timeline)])
         departures = None
         if st.departures is not None:
@@ -859,19 +1056,20 @@ class Model:
                 self.equipped[truck],
                 self.env._now,
             )
+        self.admitted = truck + 1
         di = self.direction[truck]
-        self.route_of[truck] = self.routes[xi][di][2 * self.cargo[truck] + self.equipped[truck]]
-        self.yard_of[truck] = yard = self.yards[xi][di]
-        turn_back = self._turn_back[self.cargo[truck]]
-        if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
-            return
-        patience = self._patience[self.cargo[truck]]
-        if patience is not None:
-            wait = patience()
-            if truck < self.n_backlog:  # the initial backlog has already waited a while
-                wait = max(0.0, wait - self._age[truck])
-            Timeout(self.env, wait, truck).callbacks.append(self._give_up)
-        yard.arrive(truck)
+        yard = self.yards[xi][di]
+        if self._impatient:  # some class turns back or gives up (else nothing to check)
+            turn_back = self._turn_back[self.cargo[truck]]
+            if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
+                return
+            patience = self._patience[self.cargo[truck]]
+            if patience is not None:
+                wait = patience()
+                if truck < self.n_backlog:  # the initial backlog has already waited a while
+                    wait = max(0.0, wait - self._age[truck])
+                after(self.env, wait, truck, (self._give_up,))
+        yard.arrive(truck)  # type: ignore[union-attr]
 
     def _expect_too_long(self, truck: int, xi: int, di: int, limit: float) -> bool:
         """Turn back on arrival when the expected wait at the crossing exceeds ``limit``."""
@@ -882,31 +1080,19 @@ class Model:
             return True
         return False
 
-    def advance(self, truck: int) -> None:
-        """A truck has finished a stage: on to the next, or across the border."""
-        p = self.pos[truck] + 1
-        route = self.route_of[truck]
-        if p < len(route):
-            self.pos[truck] = p
-            route[p].join(truck)
-        else:
-            self.outcome[truck] = CLEARED
-            self.t_out[truck] = self.env._now
-            self.yard_of[truck].leave()
-
-    def _give_up(self, event: Timeout) -> None:
+    def _give_up(self, event: Pass) -> None:
         """A truck's patience runs out: it turns back unless a stage has started serving it
         (from then on it is committed: never after the Chinese side has accepted it) or it is
         driving from a staging area to the gate."""
         truck = event._value
-        if self.outcome[truck] != IN_SYSTEM or self.committed[truck]:
+        if self.outcome[truck] != IN_SYSTEM or self.started(truck):
             return
         where = self.place[truck]
         if where == TRANSIT:
             return
         self.outcome[truck] = GAVE_UP
         self.t_out[truck] = self.env._now
-        yard = self.yard_of[truck]
+        yard = self.yard_for(truck)
         if where == OUTSIDE:
             yard.waiting_out -= 1  # type: ignore[attr-defined]
             self.gave_up_at[truck] = P_OUTSIDE
@@ -918,25 +1104,34 @@ class Model:
             yard.staging.leave()  # type: ignore[attr-defined]
             self.gave_up_at[truck] = P_STAGING
         elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            first = self.route_of[truck][0]
-            first.waiting -= 1
-            self.records.add_row(truck, first.id, self.q_in[truck], np.nan, np.nan)
+            self.first_stage(truck).waiting -= 1  # its row (t_start NaN) is made at the end
             self.gave_up_at[truck] = P_YARD
             yard.leave()
         else:
             yard.on_road -= 1
             self.gave_up_at[truck] = P_ROAD
 
-    def _next_arrival(self, event: Timeout) -> None:
+    def _next_arrival(self, event: Pass) -> None:
         truck = event._value
         # The clock reaches t as now + (t - now), which can differ from t in the last bit:
         # record the instant the model saw, so that no later time precedes the arrival.
-        self.t_arr[truck] = self.env._now
-        self.admit(truck)
+        t_arr = self.t_arr
+        now = t_arr[truck] = self.env._now
+        xi = self.crossing[truck]
+        if xi < 0 or self._impatient:
+            self.admit(truck)
+        else:  # as admit, inline
+            self.admitted = truck + 1
+            self.yards[xi][self.direction[truck]].arrive(truck)  # type: ignore[union-attr]
         nxt = truck + 1
-        if nxt < len(self.t_arr):
-            delay = self.t_arr[nxt] - self.env._now
-            Timeout(self.env, delay if delay > 0 else 0.0, nxt).callbacks.append(self._next_arrival)
+        if nxt < len(t_arr):
+            # The next arrival, pushed as Timeout(delay) would push it (one event used throughout).
+            delay = t_arr[nxt] - now
+            event._value = nxt
+            event.callbacks = self._arrival_cbs
+            heappush(
+                self.env._queue, (now + (delay if delay > 0 else 0.0), NORMAL, next(self.env._eid), event)
+            )
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> Records:
@@ -946,19 +1141,22 @@ class Model:
             self.admit(truck)
         if self.n_backlog < len(self.t_arr):
             first = self.n_backlog
-            Timeout(env, self.t_arr[first], first).callbacks.append(self._next_arrival)
+            event = Pass()
+            event._value = first
+            self._arrival_cbs = event.callbacks = (self._next_arrival,)
+            env.schedule(event, NORMAL, self.t_arr[first])  # type: ignore[arg-type]
         env.run(until=self.horizon)
         self._close_records()
         self._dismantle()
         return self.records
 
-    def _places(self) -> np.ndarray:
+    def _places(self, t_yard: np.ndarray) -> np.ndarray:
         """Where each truck gave up or, still in the system, waits at the end (P_* codes)."""
         out = np.frombuffer(bytes(self.gave_up_at), np.uint8).copy()
         waiting = np.frombuffer(bytes(self.outcome), np.uint8) == IN_SYSTEM
         where = np.frombuffer(bytes(self.place), np.uint8)[waiting]
         code = np.array([0, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
-        in_yard = ~np.isnan(np.asarray(self.t_yard, float)[waiting])
+        in_yard = ~np.isnan(t_yard[waiting])
         out[waiting] = np.where(where > 0, code, np.where(in_yard, P_YARD, P_ROAD))
         return out
 
@@ -977,35 +1175,69 @@ class Model:
             for yard in yards:
                 if yard is not None:
                     yard.model = None  # type: ignore[assignment]
-        self.route_of = self.yard_of = []
+        for hop in self.hops:  # hop <-> its bound finish, hop <-> yard, hop -> stage -> hop_of -> hop
+            hop.cbs = hop.next = hop.yard = hop.hop_of = None  # type: ignore[assignment]
+        for stage in self.stages:
+            stage.hop_of = None  # type: ignore[assignment]
+        for yards in self.yards:
+            for yard in yards:
+                if yard is not None:
+                    yard.first = []
+        self.hops, self.hop_of, self._arrival_cbs = [], [], None
         for area in self.staging_areas:
             area.model = None  # type: ignore[assignment]
         self.routes, self._chooser = [], None  # type: ignore[assignment]
 
     def _close_records(self) -> None:
-        """Rows for the trucks still in the system at the end of the horizon."""
+        """Package the records: the stage rows from the start and end times of each truck's
+        positions (vectorised), then the truck table."""
         r = self.records
-        queued = {t for stage in self.stages for t in stage.queued()}
-        for truck in range(len(self.t_arr)):
-            if self.outcome[truck] != IN_SYSTEM or self.t_yard[truck] != self.t_yard[truck]:
-                continue  # done, or still on the road (never reached a stage)
-            stage = self.route_of[truck][self.pos[truck]]
-            started = np.nan if truck in queued else self.s_in[truck]
-            r.add_row(truck, stage.id, self.q_in[truck], started, np.nan)
+        n, w = len(self.t_arr), self.width
+        t_yard = np.frombuffer(self.t_yard, float) if n else np.empty(0)
+        outcome = np.frombuffer(self.outcome, np.uint8) if n else np.empty(0, np.uint8)
+        starts = np.frombuffer(self.t_start, float) if n else np.empty(0)
+        ends = np.frombuffer(self.t_end, float) if n else np.empty(0)
+        crossing = np.frombuffer(self.crossing, np.int16) if n else np.empty(0, np.int16)
+        direction = np.frombuffer(self.direction, np.int8) if n else np.empty(0, np.int8)
+        variant = np.frombuffer(self.variant, np.int16) if n else np.empty(0, np.int16)
+        # A truck has a row for each stage it finished, and one more for the stage it waits
+        # at (or is served at, or gave up at) if it reached the yard and did not cross.
+        rows = (~np.isnan(ends.reshape(n, w))).sum(axis=1)
+        rows += ~np.isnan(t_yard) & (outcome != CLEARED)
+        truck = np.repeat(np.arange(n, dtype=np.int64), rows)
+        pos = np.arange(truck.size) - np.repeat(np.cumsum(rows) - rows, rows)
+        slot = truck * w + pos
+        # A stage is joined when the previous one ends, the first on entering the yard.
+        t_queue = np.where(pos == 0, t_yard[truck], ends[np.maximum(slot - 1, 0)])
+        nv = 2 * len(self.class_names)
+        ids = np.full((len(self.crossing_names) * 2 * nv, w), -1, np.int16)
+        for xi, by_dir in enumerate(self.routes):
+            for di, variants in enumerate(by_dir):
+                for v, route in enumerate(variants or []):
+                    ids[(2 * xi + di) * nv + v, : len(route)] = [stage.id for stage in route]
+        route = (2 * crossing.astype(np.int64) + direction) * nv + variant
+        # In truck order, each truck's rows in the order of its route, so in time order.
+        r.set_stages(
+            truck=truck,
+            stage=ids[route[truck], pos],
+            t_queue=t_queue,
+            t_start=starts[slot],
+            t_end=ends[slot],
+        )
         r.set_trucks(
             t_arrive=self.t_arr,
-            t_yard=self.t_yard,
+            t_yard=t_yard,
             t_out=self.t_out,
             t_slot=self.t_slot,
             t_staged=self.t_staged,
             t_called=self.t_called,
-            place=self._places(),
+            place=self._places(t_yard),
             rerouted=self.rerouted,
             outcome=self.outcome,
-            crossing=self.crossing,
-            direction=self.direction,
+            crossing=crossing,
+            direction=direction,
             cargo=self.cargo,
             stream=self.stream,
             equipped=self.equipped,
-            initial=[i < self.n_backlog for i in range(len(self.t_arr))],
+            initial=np.arange(n) < self.n_backlog,
         )

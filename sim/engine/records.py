@@ -17,7 +17,9 @@ place        where the truck gave up or, still in the system, waits at the end (
              left on arrival by the crossing's dated diversion share; "balked": turned back on
              arrival, expecting to wait longer than its class's turn_back_over_h)
 rerouted     True for trucks sent on to another crossing by a dated eligibility change
-             (``crossing`` is then the crossing they were sent to)
+             (``crossing`` is then the crossing they were sent to and ``t_yard`` their
+             entry into its yard; a truck sent on while waiting in a staging area keeps no
+             ``t_staged``: it left uncalled)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
 crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)
@@ -42,8 +44,6 @@ A row's outcome is its truck's: with ``t_end`` set the stage was passed.
 
 from __future__ import annotations
 
-from array import array
-
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
@@ -51,22 +51,16 @@ PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted", "
 
 
 class Records:
-    """Append-only columns filled while the model runs."""
+    """The two tables of a run, filled by the model when it ends."""
 
     def __init__(self) -> None:
-        self.row_truck = array("q")
-        self.row_stage = array("l")
-        self.row_queue = array("d")
-        self.row_start = array("d")
-        self.row_end = array("d")
+        self.stages: dict[str, np.ndarray] = {}
         self.trucks: dict[str, np.ndarray] = {}
 
-    def add_row(self, truck: int, stage: int, t_queue: float, t_start: float, t_end: float) -> None:
-        self.row_truck.append(truck)
-        self.row_stage.append(stage)
-        self.row_queue.append(t_queue)
-        self.row_start.append(t_start)
-        self.row_end.append(t_end)
+    def set_stages(self, **columns: np.ndarray) -> None:
+        """The stage rows (``truck``, ``stage``, ``t_queue``, ``t_start``, ``t_end``), already
+        ordered by truck and then by time."""
+        self.stages = columns
 
     def set_trucks(self, **columns) -> None:
         n = len(columns["t_arrive"])
@@ -90,15 +84,7 @@ class Records:
 
     def stage_table(self) -> dict[str, np.ndarray]:
         """The stage rows, ordered by truck and then by time."""
-        table = {
-            "truck": np.frombuffer(self.row_truck, np.int64),
-            "stage": np.frombuffer(self.row_stage, np.dtype("l")).astype(np.int16),
-            "t_queue": np.frombuffer(self.row_queue, float),
-            "t_start": np.frombuffer(self.row_start, float),
-            "t_end": np.frombuffer(self.row_end, float),
-        }
-        order = np.lexsort((table["t_queue"], table["truck"]))
-        return {k: v[order] for k, v in table.items()}
+        return self.stages
 
 
 def _times(values, n: int) -> np.ndarray:

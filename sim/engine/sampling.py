@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
 
@@ -48,9 +49,9 @@ def sample(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     raise TypeError(f"unknown distribution {dist!r}")
 
 
-def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[float]:
+def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[list[float]]:
     while True:
-        yield from sample(dist, rng, block).tolist()
+        yield sample(dist, rng, block).tolist()
 
 
 def sampler(dist: Distribution, rng: np.random.Generator, block: int = 512) -> Callable[[], float]:
@@ -62,4 +63,6 @@ def sampler(dist: Distribution, rng: np.random.Generator, block: int = 512) -> C
     if isinstance(dist, Deterministic):
         value = float(dist.value_min)
         return lambda: value
-    return _blocks(dist, rng, block).__next__
+    # chain's __next__ is C: a draw runs no Python frame; a block is drawn, as before, only
+    # when the previous one is used up (the same draws from ``rng`` in the same order).
+    return chain.from_iterable(_blocks(dist, rng, block)).__next__

@@ -171,8 +171,9 @@ def test_at_2027_demand_the_full_design_keeps_road_1119_1120_up_but_not_road_108
     )
     wide = estimate(r["backlog_growth_per_day.road_1119_1120"] for r in runs)
     assert wide.low <= 0, (
-        "at 2027 demand (2024 trucks x 1.64, +18% a year) road 1119–1120's conventional channel alone (14 lanes, Chinese "
-        "side doubled) has more capacity than its demand, so its backlog should not grow: "
+        "at 2027 demand (2024 trucks x 1.64, +18% a year) road 1119–1120's conventional channel "
+        "alone (14 lanes, Chinese side doubled) has more capacity than its demand, so its backlog "
+        "should not grow: "
         f"{wide.mean:+.1f} ± {wide.half_width:.1f} trucks/day"
     )
     narrow = estimate(r["backlog_growth_per_day.road_1088_1089"] for r in runs)

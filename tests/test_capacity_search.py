@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from sim.examples.scenarios import mmc_scenario, validated
+from sim.examples.scenarios import mmc_scenario, tandem_dict, validated
 from sim.experiments.capacity import capacity, saturating_scenario
 from tests.test_chinese_side import build
 
@@ -32,40 +32,7 @@ def test_saturating_scenario_keeps_capacity_settings_and_replaces_demand():
 
 
 def test_binding_stage_is_the_slower_of_two_in_line():
-    def stage(name, lanes, mean_min):
-        service = {"default": {"kind": "exponential", "mean_min": mean_min}}
-        return {"name": name, "hours": "open", "lanes": lanes, "service": service}
-
-    data = {
-        "name": "tandem",
-        "start_date": "2023-02-13",
-        "horizon_days": 6,
-        "warmup_days": 1,
-        "hours": {"open": {"windows": [{"open": "00:00", "close": "24:00"}]}},
-        "cargo": {"general": {}},
-        "crossings": {
-            "gate": {
-                "name": "Gate",
-                "kind": "auxiliary_gate",
-                "accepts": ["general"],
-                "routes": {
-                    "export": {
-                        "stages": [stage("fast", 2, 5.0), stage("slow", 1, 6.0), stage("after", 2, 4.0)]
-                    }
-                },
-            }
-        },
-        "demand": {
-            "streams": {
-                "f": {
-                    "direction": "export",
-                    "cargo": "general",
-                    "trucks_per_day": 10,
-                    "routing": {"policy": "shares", "shares": {"gate": 1.0}},
-                }
-            }
-        },
-    }
+    data = tandem_dict([("fast", 2, 5.0), ("slow", 1, 6.0), ("after", 2, 4.0)], days=6, warmup_days=1)
     (route,) = capacity(validated(data), replications=5, together=False)
     assert route.binding_stage == "gate/export/slow", route.queue_growth_per_day
     assert route.trucks_per_day.low <= 240 <= route.trucks_per_day.high, "1 lane × 1440/6 = 240 a day"

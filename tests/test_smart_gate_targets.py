@@ -109,50 +109,15 @@ def test_readme_target_table_is_current():
     )
 
 
-def _tandem(days: int = 6):
-    from sim.examples.scenarios import validated
-
-    def stage(name, lanes, mean_min):
-        service = {"default": {"kind": "exponential", "mean_min": mean_min}}
-        return {"name": name, "hours": "open", "lanes": lanes, "service": service}
-
-    return validated(
-        {
-            "name": "tandem",
-            "start_date": "2023-02-13",
-            "horizon_days": days,
-            "warmup_days": 1,
-            "hours": {"open": {"windows": [{"open": "00:00", "close": "24:00"}]}},
-            "cargo": {"general": {}},
-            "crossings": {
-                "gate": {
-                    "name": "Gate",
-                    "kind": "auxiliary_gate",
-                    "accepts": ["general"],
-                    "routes": {"export": {"stages": [stage("fast", 2, 5.0), stage("slow", 1, 6.0)]}},
-                }
-            },
-            "demand": {
-                "streams": {
-                    "f": {
-                        "direction": "export",
-                        "cargo": "general",
-                        "trucks_per_day": 10,
-                        "routing": {"policy": "shares", "shares": {"gate": 1.0}},
-                    }
-                }
-            },
-        }
-    )
-
-
 def test_lane_search_finds_the_lanes_theory_gives_for_two_stages_in_line():
     """Open 24 h, a lane clears 1440/6 = 240 a day at 'slow' and 1440/5 = 288 at 'fast'. For 680
     a day, 'slow' needs ceil(680/240) = 3 lanes; then 'fast' (2 x 288 = 576) binds and needs
     ceil(680/288) = 3: the search must find both, in that order of binding."""
+    from sim.examples.scenarios import tandem_dict, validated
     from sim.experiments.capacity import lanes_for_target
 
-    found = lanes_for_target(_tandem(), "gate", 680, replications=5, rounds=4)
+    tandem = validated(tandem_dict([("fast", 2, 5.0), ("slow", 1, 6.0)], days=6, warmup_days=1))
+    found = lanes_for_target(tandem, "gate", 680, replications=5, rounds=4)
     assert found.lanes == {"gate/export/slow": (1, 3), "gate/export/fast": (2, 3)}, found.lanes
     e = found.capacity.loaded_per_day
     assert found.reached and 680 <= e.mean and e.low <= 3 * 240, (

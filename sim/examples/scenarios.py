@@ -82,6 +82,33 @@ def single_stage_dict(
     }
 
 
+def tandem_dict(
+    stages: Sequence[tuple[str, int, float]],
+    days: int,
+    warmup_days: int,
+    trucks_per_day: float = 10.0,
+    name: str = "tandem",
+) -> dict[str, Any]:
+    """Exponential stages in line at one crossing, open 24 h: ``(name, lanes, mean_min)`` each
+    (a lane clears ``1440 / mean_min`` trucks a day; the slowest stage bounds the crossing)."""
+    def exponential(mean_min: float) -> dict[str, Any]:
+        return {"kind": "exponential", "mean_min": mean_min}
+
+    data = single_stage_dict(
+        trucks_per_day=trucks_per_day,
+        service={},
+        lanes=1,
+        days=days,
+        warmup_days=warmup_days,
+        name=name,
+    )
+    data["crossings"][CROSSING]["routes"][DIRECTION]["stages"] = [
+        {"name": s, "hours": "open", "lanes": lanes, "service": {"default": exponential(m)}}
+        for s, lanes, m in stages
+    ]
+    return data
+
+
 def mmc_dict(
     lam_per_h: float,
     mean_service_min: float,

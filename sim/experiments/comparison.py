@@ -253,11 +253,10 @@ def table_results(
 ) -> TableResults:
     """Run every row of the table with one ``rng_seed`` (see :func:`scenario_table`)."""
     files, parents = table_rows(paths, baseline)
-    first_reference = files[parents.index(None)]
-    seed = load_with_settings(str(first_reference), settings).rng_seed
+    ref = parents.index(None)  # the first reference row: its seed is every row's
+    seed = load_with_settings(str(files[ref]), settings).rng_seed
     scenarios = load_common(files, days=days, rng_seed=seed, settings=settings)
     keys = [h.key for h in columns]
-    ref = parents.index(None)
     runs: list[list[dict[str, float]] | None] = [None] * len(scenarios)
     runs[ref] = run_kpis(scenarios[ref], replications, workers, scheduler, on_done)
     unknown = [k for k in keys if k not in runs[ref][0]]  # checked before running the others

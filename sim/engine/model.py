@@ -29,9 +29,8 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from heapq import heappush
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -48,6 +47,21 @@ from sim.engine.calendar import (
 )
 from sim.engine.capacity import Segment, Version, stage_timeline, versions
 from sim.engine.demand import Arrivals, sample_demand
+from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by tests)
+    CLEARED,
+    GAVE_UP,
+    IN_SYSTEM,
+    INF,
+    ArrivalFeed,
+    Hop,
+    Pass,
+    PriorityStage,
+    QuotaHop,
+    Stage,
+    TrainStage,
+    Yard,
+    after,
+)
 from sim.engine.randomness import Streams
 from sim.engine.records import Records
 from sim.engine.routing import LeastWaitChooser
@@ -57,13 +71,11 @@ from sim.scenario.hours import as_start
 from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
 from sim.scenario.schema import Stage as StageSpec
 
-IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 # Where a truck is (Model.place), for the parts of the path a plain yard does not need:
 # 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
 OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
 # Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
 P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED = range(9)
-INF = float("inf")
 
 # Order of events at the same instant (SimPy breaks ties by priority, then by creation):
 # a stage closes, then a new quota day begins, then stages open and trains leave, and only
@@ -82,305 +94,6 @@ def _column(typecode: str, values: np.ndarray) -> array:
 
 def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
     return lambda: draw() * factor
-
-
-class Pass:
-    """A truck's pending event on its path (an arrival, or the end of a stage's service).
-
-    The least a SimPy event needs for ``Environment.step``: ``callbacks`` (read, then set to
-    None) and ``_ok``; no ``env``, no list of callbacks (a shared tuple), no dict. A truck's
-    event is pushed onto SimPy's queue as ``Timeout`` would push it (``now + delay``, NORMAL,
-    the environment's next id), so the order of events is SimPy's; the event that ends one
-    stage is used again to end the next when the truck starts it at once.
-    """
-
-    __slots__ = ("callbacks", "_value")
-    _ok = True
-
-
-def after(env: simpy.Environment, delay: float, truck: int, callbacks: tuple) -> None:
-    """``Timeout(env, delay, truck)`` with ``callbacks``, as a :class:`Pass` (same time, priority
-    and place in SimPy's order)."""
-    if delay < 0:
-        raise ValueError(f"Negative delay {delay}")
-    event = Pass()
-    event._value = truck
-    event.callbacks = callbacks
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
-
-
-class Stage:
-    """A pool of identical lanes open on a calendar, with one FIFO queue."""
-
-    __slots__ = (
-        "env", "id", "lanes", "capacity", "open_lanes", "busy", "queue", "waiting", "draw",
-        "quota", "quota_left", "reopen_at", "model", "outcome", "hop_of", "rank", "queues",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        env: simpy.Environment,
-        sid: int,
-        lanes: int,
-        draw: list[Callable[[], float] | None],
-        quota: int | None,
-        model: Model,
-    ):
-        self.env = env
-        self.id = sid
-        self.lanes = lanes
-        self.open_lanes = 0
-        self.capacity = 0
-        self.busy = 0
-        self.queue: deque[int] = deque()
-        self.waiting = 0  # live trucks in the queue (those who gave up are skipped lazily)
-        self.draw = draw
-        self.quota = quota
-        self.quota_left = INF if quota is None else quota
-        self.reopen_at = 0.0  # the next local midnight of a quota (read by routing)
-        self.model = model
-        self.outcome, self.hop_of = model.outcome, model.hop_of
-        self.rank: list[int] | None = None  # PriorityStage: per cargo class, 0 is served first
-
-    def enqueue(self, truck: int) -> None:
-        self.queue.append(truck)
-        self.waiting += 1
-
-    def _fill(self) -> None:
-        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
-        while self.waiting and self.busy < self.capacity:
-            truck = queue.popleft()
-            if outcome[truck] == IN_SYSTEM:
-                self.waiting -= 1
-                hop_of[truck].start(truck, None)
-
-    def set_open_lanes(self, lanes: int) -> None:
-        self.open_lanes = lanes
-        self.capacity = lanes if self.quota_left > 0 else 0
-        self._fill()
-
-    def new_quota_day(self) -> None:
-        self.quota_left = self.quota
-        self.set_open_lanes(self.open_lanes)
-
-    def queue_of(self, truck: int) -> deque[int]:
-        """The queue a waiting truck is in."""
-        return self.queue
-
-    def queued(self) -> Iterable[int]:
-        """Trucks in the queue (including, lazily, some that gave up)."""
-        return self.queue
-
-
-class PriorityStage(Stage):
-    """A stage that serves some cargo classes first (a green lane), FIFO within a class."""
-
-    __slots__ = ("cargo",)
-
-    def __init__(self, *args, rank: list[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.rank = rank  # per cargo class: 0 is served first
-        self.queues: list[deque[int]] = [deque() for _ in range(max(rank) + 1)]
-        self.cargo = self.model.cargo
-
-    def enqueue(self, truck: int) -> None:
-        self.queues[self.rank[self.cargo[truck]]].append(truck)
-        self.waiting += 1
-
-    def _fill(self) -> None:
-        outcome, hop_of = self.outcome, self.hop_of
-        for queue in self.queues:
-            while queue and self.waiting and self.busy < self.capacity:
-                truck = queue.popleft()
-                if outcome[truck] == IN_SYSTEM:
-                    self.waiting -= 1
-                    hop_of[truck].start(truck, None)
-
-    def queue_of(self, truck: int) -> deque[int]:
-        return self.queues[self.rank[self.cargo[truck]]]
-
-    def queued(self) -> Iterable[int]:
-        return (truck for queue in self.queues for truck in queue)
-
-
-class TrainStage(Stage):
-    """A timetabled stage: each departure takes up to ``lanes`` waiting loads (one per wagon).
-
-    Nothing starts between departures (its ``capacity`` stays 0, so every load queues); a
-    load's service is its time from departure to handover. Departures are driven by
-    :meth:`Model._run_timetable`.
-    """
-
-    __slots__ = ()
-
-    def set_open_lanes(self, lanes: int) -> None:
-        self.open_lanes = lanes  # the calendar decides which departures run, not who starts
-
-    def depart(self) -> None:
-        queue, outcome, hop_of = self.queue, self.outcome, self.hop_of
-        loaded = 0
-        while self.waiting and loaded < self.lanes:
-            truck = queue.popleft()
-            if outcome[truck] == IN_SYSTEM:
-                self.waiting -= 1
-                loaded += 1
-                hop_of[truck].start(truck, None)
-
-
-class Hop:
-    """One stage at one position of one route: where the per-truck path runs.
-
-    A route (crossing, direction, cargo class, equipment) is a chain of hops; a stage shared
-    by several routes (a Chinese facility, a stage serving several classes) has one hop in
-    each. A hop knows the next hop (None: the border) and its slot in the truck's row of the
-    records, so passing a stage is: one event, two times written, no search for what comes next.
-    """
-
-    __slots__ = (
-        "stage", "next", "p", "yard", "cbs", "env", "heap", "eid", "cargo", "hop_of",
-        "t_start", "t_end", "width", "outcome", "t_out", "plain", "quick",
-    )  # fmt: skip
-
-    def __init__(self, stage: Stage, p: int, model: Model):
-        self.stage = stage
-        self.p = p
-        self.next: Hop | None = None
-        self.yard: Yard | None = None  # set on the last hop of a route: left when crossing
-        self.cbs = (self.finish,)
-        self.env = env = model.env
-        self.heap, self.eid = env._queue, env._eid
-        self.cargo, self.hop_of, self.outcome, self.t_out = (
-            model.cargo,
-            model.hop_of,
-            model.outcome,
-            model.t_out,
-        )
-        self.t_start, self.t_end, self.width = model.t_start, model.t_end, model.width
-        self.plain = type(stage) is Stage  # one FIFO queue: enqueue inline
-        self.quick = stage.quota is None  # no quota: the previous hop starts it inline
-
-    def join(self, truck: int, event: Pass | None) -> None:
-        """A truck reaches the stage (``event``: its last event, free to be used again)."""
-        st = self.stage
-        if st.busy < st.capacity and not st.waiting:
-            self.start(truck, event)
-        else:
-            if self.plain:
-                st.queue.append(truck)
-                st.waiting += 1
-            else:
-                st.enqueue(truck)
-            self.hop_of[truck] = self
-
-    def start(self, truck: int, event: Pass | None) -> None:
-        st = self.stage
-        now = self.env._now
-        self.t_start[truck * self.width + self.p] = now
-        st.busy += 1
-        if event is None:
-            event = Pass()
-            event._value = truck
-        event.callbacks = self.cbs
-        heappush(self.heap, (now + st.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
-
-    def finish(self, event: Pass) -> None:
-        truck = event._value
-        st = self.stage
-        st.busy -= 1
-        now = self.env._now
-        self.t_end[truck * self.width + self.p] = now
-        nxt = self.next
-        if nxt is not None:
-            ns = nxt.stage
-            if ns.busy < ns.capacity and not ns.waiting:
-                if nxt.quick:  # as nxt.start(truck, event), inline
-                    self.t_start[truck * self.width + nxt.p] = now
-                    ns.busy += 1
-                    event.callbacks = nxt.cbs
-                    heappush(self.heap, (now + ns.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
-                else:
-                    nxt.start(truck, event)
-            elif nxt.plain:
-                ns.queue.append(truck)
-                ns.waiting += 1
-                self.hop_of[truck] = nxt
-            else:
-                ns.enqueue(truck)
-                self.hop_of[truck] = nxt
-        else:
-            self.outcome[truck] = CLEARED
-            self.t_out[truck] = now
-            self.yard.leave()  # type: ignore[union-attr]
-        if st.waiting and st.busy < st.capacity:
-            st._fill()
-
-
-class QuotaHop(Hop):
-    """A hop at a stage with a daily quota: each start uses one; the stage stops when none is left."""
-
-    __slots__ = ()
-
-    def start(self, truck: int, event: Pass | None) -> None:
-        st = self.stage
-        st.quota_left -= 1  # type: ignore[operator]
-        if st.quota_left <= 0:
-            st.capacity = 0
-        Hop.start(self, truck, event)
-
-
-class Yard:
-    """The holding area of one direction of a crossing; overflow waits on the road."""
-
-    __slots__ = (
-        "capacity",
-        "inside",
-        "road",
-        "on_road",
-        "model",
-        "first",
-        "env",
-        "t_yard",
-        "variant",
-        "outcome",
-    )
-    eligible: list[bool] | None = None  # classes accepted now (CalledYard with dated eligibility)
-
-    def __init__(self, capacity: float, model: Model):
-        self.capacity = capacity
-        self.inside = 0
-        self.road: deque[int] = deque()
-        self.on_road = 0  # live trucks on the road
-        self.model = model
-        self.first: list[Hop | None] = []  # per route variant (2 * class + equipped): its first hop
-        self.env, self.t_yard, self.variant, self.outcome = (
-            model.env,
-            model.t_yard,
-            model.variant,
-            model.outcome,
-        )
-
-    def arrive(self, truck: int) -> None:
-        if self.inside < self.capacity and not self.on_road:
-            self.inside += 1  # as _enter, inline
-            self.t_yard[truck] = self.env._now
-            self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
-        else:
-            self.road.append(truck)
-            self.on_road += 1
-
-    def _enter(self, truck: int) -> None:
-        self.inside += 1
-        self.t_yard[truck] = self.env._now
-        self.first[self.variant[truck]].join(truck, None)  # type: ignore[union-attr]
-
-    def leave(self) -> None:
-        self.inside -= 1
-        outcome = self.outcome
-        while self.on_road and self.inside < self.capacity:
-            truck = self.road.popleft()
-            if outcome[truck] == IN_SYSTEM:
-                self.on_road -= 1
-                self._enter(truck)
 
 
 class Staging:
@@ -611,7 +324,6 @@ class Model:
         # A truck's route variant (2 * class + equipped), and the hop it waits at when queued.
         self.variant = _column("h", 2 * cargo.astype(np.int64) + equipped)
         self.hop_of: list[Hop] = [None] * n  # type: ignore[list-item]
-        self.admitted = 0  # trucks 0 .. admitted - 1 have arrived
 
         self._build_network(cls_index)
         # The records of the stages, one row of `width` slots per truck (its route's positions):
@@ -636,6 +348,12 @@ class Model:
             for name, c in s.cargo.items()
         ]
         self._impatient = any(x is not None for x in self._turn_back + self._patience)
+        self.feed = ArrivalFeed(self)
+
+    @property
+    def admitted(self) -> int:
+        """Trucks 0 .. admitted - 1 have arrived."""
+        return self.feed.admitted
 
     # -- building -----------------------------------------------------------------------------
     def _route_by_shares(self, arrivals: Arrivals) -> np.ndarray:
@@ -1056,7 +774,7 @@ class Model:
                 self.equipped[truck],
                 self.env._now,
             )
-        self.admitted = truck + 1
+        self.feed.admitted = truck + 1
         di = self.direction[truck]
         yard = self.yards[xi][di]
         if self._impatient:  # some class turns back or gives up (else nothing to check)
@@ -1111,28 +829,6 @@ class Model:
             yard.on_road -= 1
             self.gave_up_at[truck] = P_ROAD
 
-    def _next_arrival(self, event: Pass) -> None:
-        truck = event._value
-        # The clock reaches t as now + (t - now), which can differ from t in the last bit:
-        # record the instant the model saw, so that no later time precedes the arrival.
-        t_arr = self.t_arr
-        now = t_arr[truck] = self.env._now
-        xi = self.crossing[truck]
-        if xi < 0 or self._impatient:
-            self.admit(truck)
-        else:  # as admit, inline
-            self.admitted = truck + 1
-            self.yards[xi][self.direction[truck]].arrive(truck)  # type: ignore[union-attr]
-        nxt = truck + 1
-        if nxt < len(t_arr):
-            # The next arrival, pushed as Timeout(delay) would push it (one event used throughout).
-            delay = t_arr[nxt] - now
-            event._value = nxt
-            event.callbacks = self._arrival_cbs
-            heappush(
-                self.env._queue, (now + (delay if delay > 0 else 0.0), NORMAL, next(self.env._eid), event)
-            )
-
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> Records:
         """Simulate the horizon and return the records."""
@@ -1143,7 +839,7 @@ class Model:
             first = self.n_backlog
             event = Pass()
             event._value = first
-            self._arrival_cbs = event.callbacks = (self._next_arrival,)
+            event.callbacks = self.feed.cbs
             env.schedule(event, NORMAL, self.t_arr[first])  # type: ignore[arg-type]
         env.run(until=self.horizon)
         self._close_records()
@@ -1183,7 +879,8 @@ class Model:
             for yard in yards:
                 if yard is not None:
                     yard.first = []
-        self.hops, self.hop_of, self._arrival_cbs = [], [], None
+        self.hops, self.hop_of = [], []
+        self.feed.cbs = self.feed.admit = self.feed.yards = None  # type: ignore[assignment]
         for area in self.staging_areas:
             area.model = None  # type: ignore[assignment]
         self.routes, self._chooser = [], None  # type: ignore[assignment]

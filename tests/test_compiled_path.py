@@ -1,0 +1,165 @@
+"""The compiled per-truck path gives the same results as plain Python, to the bit (issue 13).
+
+``sim/engine/path.py`` runs compiled when the installed build is current (``hatch_build.py``,
+``sim/engine/compiled.py``). The same runs are made in two fresh processes, one with
+``BORDERSIM_PURE_PYTHON=1``, and every record of every run is compared through its SHA-256:
+all the packaged scenarios, and small scenarios for what they do not use (daily quotas,
+least-expected-wait routing, dated eligibility and re-routing, diversions, patience).
+
+Where the package was installed without a C compiler, the comparison is skipped, unless
+``BORDERSIM_REQUIRE_COMPILED`` is set (CI sets it): then it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.engine import compiled
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEAD = """
+name = "{name}"
+start_date = 2024-02-05
+horizon_days = 3
+warmup_days = 0
+rng_seed = 11
+[hours.always]
+windows = [{{ open = "00:00", close = "24:00" }}]
+[hours.day]
+windows = [{{ open = "08:00", close = "17:00" }}]
+[cargo.fruit]
+perishable = true
+patience = {{ kind = "exponential", mean_min = 300 }}
+[cargo.general]
+"""
+GATE = """
+[crossings.{cid}]
+name = "{cid}"
+kind = "auxiliary_gate"
+accepts = ["fruit", "general"]
+[crossings.{cid}.routes.export]
+[[crossings.{cid}.routes.export.stages]]
+name = "check"
+hours = "{hours}"
+lanes = 2
+{extra}
+service.default = {{ kind = "exponential", mean_min = {service} }}
+"""
+STREAMS = """
+[demand.streams.fruit]
+direction = "export"
+cargo = "fruit"
+trucks_per_day = 150
+routing = { policy = "least_expected_wait", crossings = ["fast", "slow"] }
+[demand.streams.general]
+direction = "export"
+cargo = "general"
+trucks_per_day = 150
+routing = { policy = "shares", shares = { fast = 0.7, slow = 0.3 } }
+"""
+FEATURES = {
+    # A daily quota (QuotaHop) on the gate least-expected-wait routing prefers.
+    "quota": GATE.format(cid="fast", hours="day", service=8, extra="max_per_day = 60")
+    + GATE.format(cid="slow", hours="always", service=15, extra=""),
+    # Dated eligibility with re-routing, and a dated diversion share (CalledYard).
+    "eligibility": GATE.format(cid="fast", hours="day", service=8, extra="")
+    + GATE.format(cid="slow", hours="always", service=15, extra="")
+    + """
+[[crossings.fast.eligibility]]
+start = 2024-02-06T03:00:00
+accepts = ["general"]
+reroute_to = ["slow"]
+reroute_min = 30
+reason = "test: fruit no longer accepted"
+[[crossings.slow.diversions]]
+start = 2024-02-06
+end = 2024-02-06
+share = 0.3
+reason = "test"
+""",
+}
+
+CHILD = r"""
+import hashlib, json, sys
+import numpy as np
+from sim.engine import compiled
+from sim.engine.run import run_once
+from sim.scenario.files import load_scenario, parse_scenario
+
+def digest(result):
+    h = hashlib.sha256()
+    for table in (result.trucks, result.stages):
+        for name in sorted(table):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(table[name]).tobytes())
+    return h.hexdigest()
+
+job = json.loads(sys.stdin.read())
+out = {"status": compiled.status(), "runs": {}}
+for name in job["files"]:
+    s = load_scenario(name, overrides={"horizon_days": job["days"], "warmup_days": 0})
+    out["runs"][name] = digest(run_once(s, replication=1))
+for name, text in job["texts"].items():
+    out["runs"][name] = digest(run_once(parse_scenario(text, name + ".toml")))
+print(json.dumps(out))
+"""
+
+
+def _run_child(pure: bool, job: dict) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != compiled.PURE_ENV}
+    if pure:
+        env[compiled.PURE_ENV] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD], input=json.dumps(job), env=env, cwd=ROOT,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_compiled_and_plain_python_give_identical_records():
+    files = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
+    texts = {name: HEAD.format(name=name) + body + STREAMS for name, body in FEATURES.items()}
+    job = {"files": files, "texts": texts, "days": 6}
+    fast = _run_child(False, job)
+    if not fast["status"].startswith("compiled"):
+        if os.environ.get("BORDERSIM_REQUIRE_COMPILED"):
+            pytest.fail(f"BORDERSIM_REQUIRE_COMPILED is set but the per-truck path is {fast['status']}")
+        pytest.skip(f"the per-truck path is {fast['status']}")
+    pure = _run_child(True, job)
+    assert pure["status"].startswith("plain Python")
+    assert len(fast["runs"]) == len(files) + len(texts)
+    # The digests tell runs apart (a check that compared nothing would find them all equal).
+    assert len(set(fast["runs"].values())) > len(files) // 2
+    differ = [name for name in fast["runs"] if fast["runs"][name] != pure["runs"][name]]
+    assert not differ, f"compiled and plain Python differ on {differ}"
+
+
+def test_plain_python_runs_when_forced_or_when_the_build_is_stale(tmp_path):
+    py, pxd = tmp_path / "path.py", tmp_path / "path.pxd"
+    py.write_text("x = 1\n")
+    pxd.write_text("# types\n")
+    before = compiled.source_digest((py, pxd))
+    so = tmp_path / "path.so"
+    assert compiled.choice(so, before, before, pure_requested=False) is None
+    assert "BORDERSIM_PURE_PYTHON" in compiled.choice(so, before, before, pure_requested=True)
+    assert "not compiled" in compiled.choice(None, None, before, pure_requested=False)
+    pxd.write_text("# other types\n")  # an edit to either file makes the build stale
+    after = compiled.source_digest((py, pxd))
+    assert after != before
+    assert "changed" in compiled.choice(so, before, after, pure_requested=False)
+    assert "changed" in compiled.choice(so, None, after, pure_requested=False)  # built by hand
+
+
+def test_the_status_says_which_path_runs():
+    import sim.engine.path as path
+
+    assert compiled.is_compiled() == (Path(path.__file__).suffix != ".py")
+    assert compiled.status().startswith(("compiled", "plain Python"))

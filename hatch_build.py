@@ -8,7 +8,7 @@ is the well-kept tool for exactly this (pure-Python source, optional compilation
 need the whole module to type-check strictly and cannot compile classes SimPy's objects mix with.
 
 The compiled module carries the SHA-256 of the ``path.py`` and ``path.pxd`` it was built from;
-``sim/engine/compiled.py`` uses it only when they are unchanged. When compiling fails (no C
+``sim/compiled.py`` uses it only when they are unchanged. When compiling fails (no C
 compiler), the package installs as plain Python, with a warning: same results, slower.
 ``BORDERSIM_PURE_PYTHON=1`` at install time skips compiling.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = ("path.py", "path.pxd")  # in sim/engine, hashed in this order (as sim/engine/compiled.py)
+SOURCES = ("path.py", "path.pxd")  # in sim/engine, hashed in this order (as sim/compiled.py)
 DIRECTIVES = {
     "language_level": 3,
     "annotation_typing": False,  # the C types are path.pxd's; annotations stay documentation
@@ -64,9 +64,8 @@ def compile_path(root: Path, out_dir: Path) -> Path:
         shutil.copy(engine / "path.pxd", work / "path.pxd")
         digest = source_digest(engine)
         source = (engine / "path.py").read_text(encoding="utf-8")
-        (work / "path.py").write_text(
-            f"{source}\n\nSOURCE_SHA256 = {digest!r}  # added when compiled (hatch_build.py)\n", encoding="utf-8"
-        )
+        stamp = f"\n\nSOURCE_SHA256 = {digest!r}  # added when compiled (hatch_build.py)\n"
+        (work / "path.py").write_text(source + stamp, encoding="utf-8")
         ext = Extension("sim.engine.path", [str(work / "path.py")], extra_compile_args=CFLAGS)
         modules = cythonize([ext], compiler_directives=DIRECTIVES, quiet=True, build_dir=str(Path(tmp) / "c"))
         dist = Distribution({"name": "bordersim-path", "ext_modules": modules})
@@ -95,7 +94,7 @@ class CompileEngineHook(BuildHookInterface):
             for old in [*engine.glob("path.*.so"), *engine.glob("path.*.pyd")]:
                 old.unlink()
         if os.environ.get("BORDERSIM_PURE_PYTHON"):
-            self.app.display_info("bordersim: BORDERSIM_PURE_PYTHON is set: the per-truck path stays plain Python")
+            self.app.display_info("bordersim: BORDERSIM_PURE_PYTHON is set: plain Python per-truck path")
             return
         out_dir = engine if editable else Path(self.directory) / "bordersim-compiled"
         try:

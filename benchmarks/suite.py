@@ -92,8 +92,13 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def probe(tree: Path, kind: str, **args) -> dict:
+def probe(tree: Path, kind: str, pure: bool = False, **args) -> dict:
+    """``kind`` measured in a fresh process on ``tree``; ``pure``: its per-truck path as plain
+    Python even where it is compiled (sim/compiled.py)."""
     env = {**os.environ, "BORDERSIM_TREE": str(tree), "BORDERSIM_BENCH": str(HERE)}
+    env.pop("BORDERSIM_PURE_PYTHON", None)
+    if pure:
+        env["BORDERSIM_PURE_PYTHON"] = "1"
     done = subprocess.run(
         [sys.executable, "-c", PROBE, kind, json.dumps(args)], env=env, capture_output=True, text=True
     )
@@ -247,18 +252,19 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. A baseline year in one process, and the reference.
     if 1 in rows:
-        years: dict[str, list[dict]] = {"today": [], "now": [], "reference": []}
+        years: dict[str, list[dict]] = {"today": [], "now": [], "now, plain": [], "reference": []}
         for i in range(repeat):
-            order = ["today", "now"] if i % 2 == 0 else ["now", "today"]
+            order = ["today", "now", "now, plain"] if i % 2 == 0 else ["now, plain", "now", "today"]
             for side in order:
-                years[side].append(probe(trees[side], "year", days=YEAR))
+                tree = trees["today" if side == "today" else "now"]
+                years[side].append(probe(tree, "year", pure=side == "now, plain", days=YEAR))
             years["reference"].append(probe(new, "reference", days=YEAR))
         best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
-        same = {r["kpis"] for r in years["today"] + years["now"]}
+        same = {r["kpis"] for r in years["today"] + years["now"] + years["now, plain"]}
         ref = best["reference"]["trucks"] / best["reference"]["wall"]
         print(f"1. A baseline year in one process (load, run_once, kpis); load {load_average():.1f}")
         print(f"   {'':14}{'seconds':>9}{'trucks/s':>10}{'vs reference':>14}")
-        for side in ("today", "now", "reference"):
+        for side in ("today", "now", "now, plain", "reference"):
             b = best[side]
             rate = b["trucks"] / b["wall"]
             print(f"   {side:14}{b['wall']:9.2f}{rate:10.0f}{rate / ref:13.2f}x")
@@ -266,8 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         paired = [o["wall"] / n["wall"] for o, n in zip(years["today"], years["now"], strict=True)]
         speedup = best["today"]["wall"] / best["now"]["wall"]
         pairs = ", ".join(f"{x:.2f}x" for x in paired)
-        print(f"   now vs today: {speedup:.2f}x faster (paired runs: {pairs}); "
-              f"KPIs identical: {'yes' if len(same) == 1 else 'NO'}\n")  # fmt: skip
+        compiled = best["now, plain"]["wall"] / best["now"]["wall"]
+        print(f"   now vs today: {speedup:.2f}x faster (paired runs: {pairs}); compiled vs plain Python "
+              f"per-truck path: {compiled:.2f}x; KPIs identical: {'yes' if len(same) == 1 else 'NO'}")
+        print("   (now: the per-truck path compiled at install, sim/compiled.py; now, plain: the\n"
+              "   same code with BORDERSIM_PURE_PYTHON=1)\n")
 
     # 2. Replication-years per minute on 1 and 2 workers.
     if 2 in rows:

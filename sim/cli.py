@@ -156,6 +156,17 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _Version(argparse.Action):
+    """``--version``: the version, and whether the per-truck path runs compiled (imported only
+    here, so that ``--help`` stays quick)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        import sim.compiled as compiled
+
+        print(f"bordersim {__version__} (per-truck path: {compiled.status()})")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="bordersim",
@@ -163,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Start with `bordersim run` (the Lạng Sơn baseline) or `bordersim list`; "
         "`bordersim COMMAND --help` describes a command.",
     )
-    p.add_argument("--version", action="version", version=f"bordersim {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="the version, and which per-truck path runs")
     sub = p.add_subparsers(dest="command")
 
     run = sub.add_parser("run", help="run a scenario and print its KPIs")

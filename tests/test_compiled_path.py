@@ -1,7 +1,7 @@
 """The compiled per-truck path gives the same results as plain Python, to the bit (issue 13).
 
 ``sim/engine/path.py`` runs compiled when the installed build is current (``hatch_build.py``,
-``sim/engine/compiled.py``). The same runs are made in two fresh processes, one with
+``sim/compiled.py``). The same runs are made in two fresh processes, one with
 ``BORDERSIM_PURE_PYTHON=1``, and every record of every run is compared through its SHA-256:
 all the packaged scenarios, and small scenarios for what they do not use (daily quotas,
 least-expected-wait routing, dated eligibility and re-routing, diversions, patience).
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.engine import compiled
+from sim import compiled
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ reason = "test"
 CHILD = r"""
 import hashlib, json, sys
 import numpy as np
-from sim.engine import compiled
+from sim import compiled
 from sim.engine.run import run_once
 from sim.scenario.files import load_scenario, parse_scenario
 

@@ -1,18 +1,17 @@
 """Layer 2, the engine: one replication of a scenario, simulated with SimPy.
 
 Holds the model (``model``) and its per-truck path (``path``, compiled when installed:
-``compiled``), opening calendars on the model clock (``calendar``), drawing durations
+``sim.compiled``), opening calendars on the model clock (``calendar``), drawing durations
 (``sampling``), arrivals (``demand``), routing policies (``routing``), named random streams
 (``randomness``), the records a run leaves (``records``) and ``run_once`` with its
 ``RunResult`` (``run``).
 
-May import: ``sim.scenario``. It reads no files (but its own ``path.py``, hashed once at import
-to tell whether the compiled build is current), prints nothing, plots nothing, touches no
+May import: ``sim.scenario``. It reads no files, prints nothing, plots nothing, touches no
 global random state and imports no pandas, pyarrow or matplotlib (``tests/test_layers.py``).
 """
 
 # The per-truck path (sim/engine/path.py) runs compiled when the installed build is current,
-# else as plain Python: chosen here, before anything imports it (sim/engine/compiled.py).
-from sim.engine.compiled import load_path as _load_path
+# else as plain Python: chosen here, before anything imports it (sim/compiled.py).
+from sim.compiled import load_path as _load_path
 
 _load_path()

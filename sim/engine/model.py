@@ -899,13 +899,17 @@ class Model:
         variant = np.frombuffer(self.variant, np.int16) if n else np.empty(0, np.int16)
         # A truck has a row for each stage it finished, and one more for the stage it waits
         # at (or is served at, or gave up at) if it reached the yard and did not cross.
-        rows = (~np.isnan(ends.reshape(n, w))).sum(axis=1)
+        end2d, start2d = ends.reshape(n, w), starts.reshape(n, w)
+        rows = (~np.isnan(end2d)).sum(axis=1)
         rows += ~np.isnan(t_yard) & (outcome != CLEARED)
-        truck = np.repeat(np.arange(n, dtype=np.int64), rows)
-        pos = np.arange(truck.size) - np.repeat(np.cumsum(rows) - rows, rows)
-        slot = truck * w + pos
+        # The slots that make a row, read in C order: truck by truck, each truck's rows in the
+        # order of its route, so in time order (boolean masks rather than gathers: ~3x faster).
+        has = np.arange(w) < rows[:, None]
+        truck, pos = np.nonzero(has)
         # A stage is joined when the previous one ends, the first on entering the yard.
-        t_queue = np.where(pos == 0, t_yard[truck], ends[np.maximum(slot - 1, 0)])
+        joined = np.empty((n, w))
+        joined[:, 0] = t_yard
+        joined[:, 1:] = end2d[:, :-1]
         nv = 2 * len(self.class_names)
         ids = np.full((len(self.crossing_names) * 2 * nv, w), -1, np.int16)
         for xi, by_dir in enumerate(self.routes):
@@ -913,13 +917,12 @@ class Model:
                 for v, route in enumerate(variants or []):
                     ids[(2 * xi + di) * nv + v, : len(route)] = [stage.id for stage in route]
         route = (2 * crossing.astype(np.int64) + direction) * nv + variant
-        # In truck order, each truck's rows in the order of its route, so in time order.
         r.set_stages(
             truck=truck,
-            stage=ids[route[truck], pos],
-            t_queue=t_queue,
-            t_start=starts[slot],
-            t_end=ends[slot],
+            stage=ids[route][has],
+            t_queue=joined[has],
+            t_start=start2d[has],
+            t_end=end2d[has],
         )
         r.set_trucks(
             t_arrive=self.t_arr,

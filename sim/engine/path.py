@@ -2,7 +2,7 @@
 
 Every event of a run passes through here (a simulated year of the baseline is ~530,000 trucks
 and ~2.2 million events), so this module holds only the classes the events touch, written so
-that the same source runs as plain Python or compiled (see :mod:`sim.engine.compiled`): no
+that the same source runs as plain Python or compiled (see :mod:`sim.compiled`): no
 feature here depends on being compiled, and both give the same results to the bit.
 
 The model (:mod:`sim.engine.model`) builds these objects and drives the calendars; its other
@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from heapq import heappush
-from typing import TYPE_CHECKING
+from typing import Any
 
 import simpy
 from simpy.events import NORMAL
 
-if TYPE_CHECKING:
-    from sim.engine.model import Model
+# The model (sim.engine.model.Model) that builds these objects: Any here, since it imports this
+# module (tests/test_layers.py refuses import cycles).
+Model = Any
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 INF = float("inf")

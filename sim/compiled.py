@@ -11,7 +11,9 @@ sit next to it (it carries their SHA-256): after an edit to either, until the ne
 forces plain Python (benchmarks compare the two side by side). :func:`status` says which runs,
 and why; ``bordersim --version`` prints it.
 
-This module is imported by ``sim/engine/__init__.py``, before anything imports ``path``.
+This module is imported by ``sim/engine/__init__.py``, before anything imports ``path``. It is a
+leaf beside the layers (as ``sim.version``): it reads the engine's own source files, which the
+engine itself never does (tests/test_layers.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from types import ModuleType
 
 PURE_ENV = "BORDERSIM_PURE_PYTHON"
 MODULE = "sim.engine.path"
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "engine"
 SOURCES = (HERE / "path.py", HERE / "path.pxd")
 
 _status = "not loaded yet"

@@ -840,6 +840,7 @@ class Model:
             event = Pass()
             event._value = first
             event.callbacks = self.feed.cbs
+            event.at = env.now + self.t_arr[first]  # where env.schedule puts it
             env.schedule(event, NORMAL, self.t_arr[first])  # type: ignore[arg-type]
         env.run(until=self.horizon)
         self._close_records()

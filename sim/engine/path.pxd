@@ -12,6 +12,7 @@ cdef class Yard
 cdef class Pass:
     cdef public object callbacks
     cdef public object _value
+    cdef public double at
 
 
 cdef class Stage:
@@ -67,10 +68,10 @@ cdef class Hop:
     @cython.locals(st=Stage)
     cpdef join(self, Py_ssize_t truck, Pass event)
 
-    @cython.locals(st=Stage, now=double)
+    @cython.locals(st=Stage, now=double, at=double)
     cpdef start(self, Py_ssize_t truck, Pass event)
 
-    @cython.locals(truck=Py_ssize_t, st=Stage, now=double, nxt=Hop, ns=Stage)
+    @cython.locals(truck=Py_ssize_t, st=Stage, now=double, at=double, nxt=Hop, ns=Stage)
     cpdef finish(self, Pass event)
 
 
@@ -113,5 +114,5 @@ cdef class ArrivalFeed:
     cdef public Py_ssize_t admitted
     cdef public tuple cbs
 
-    @cython.locals(truck=Py_ssize_t, now=double, xi=Py_ssize_t, nxt=Py_ssize_t, delay=double, yard=Yard)
+    @cython.locals(truck=Py_ssize_t, now=double, at=double, xi=Py_ssize_t, nxt=Py_ssize_t, delay=double, yard=Yard)
     cpdef next_arrival(self, Pass event)

@@ -34,10 +34,12 @@ class Pass:
     None) and ``_ok``; no ``env``, no list of callbacks (a shared tuple), no dict. A truck's
     event is pushed onto SimPy's queue as ``Timeout`` would push it (``now + delay``, NORMAL,
     the environment's next id), so the order of events is SimPy's; the event that ends one
-    stage is used again to end the next when the truck starts it at once.
+    stage is used again to end the next when the truck starts it at once. ``at`` is the time
+    it was pushed for, which SimPy's clock shows when it is processed (read without asking
+    the environment).
     """
 
-    __slots__ = ("callbacks", "_value")
+    __slots__ = ("callbacks", "_value", "at")
     _ok = True
 
 
@@ -49,7 +51,8 @@ def after(env: simpy.Environment, delay: float, truck: int, callbacks: tuple) ->
     event = Pass()
     event._value = truck
     event.callbacks = callbacks
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    event.at = at = env._now + delay
+    heappush(env._queue, (at, NORMAL, next(env._eid), event))
 
 
 class Stage:
@@ -225,13 +228,14 @@ class Hop:
             event = Pass()
             event._value = truck
         event.callbacks = self.cbs
-        heappush(self.heap, (now + st.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+        event.at = at = now + st.draw[self.cargo[truck]]()
+        heappush(self.heap, (at, NORMAL, next(self.eid), event))
 
     def finish(self, event: Pass) -> None:
         truck = event._value
         st = self.stage
         st.busy -= 1
-        now = self.env._now
+        now = event.at
         self.t_end[truck * self.width + self.p] = now
         nxt = self.next
         if nxt is not None:
@@ -241,7 +245,8 @@ class Hop:
                     self.t_start[truck * self.width + nxt.p] = now
                     ns.busy += 1
                     event.callbacks = nxt.cbs
-                    heappush(self.heap, (now + ns.draw[self.cargo[truck]](), NORMAL, next(self.eid), event))
+                    event.at = at = now + ns.draw[self.cargo[truck]]()
+                    heappush(self.heap, (at, NORMAL, next(self.eid), event))
                 else:
                     nxt.start(truck, event)
             elif nxt.plain:
@@ -357,7 +362,7 @@ class ArrivalFeed:
         # The clock reaches t as now + (t - now), which can differ from t in the last bit:
         # record the instant the model saw, so that no later time precedes the arrival.
         t_arr = self.t_arr
-        now = self.env._now
+        now = event.at
         t_arr[truck] = now
         xi = self.crossing[truck]
         if xi < 0 or self.impatient:
@@ -371,4 +376,5 @@ class ArrivalFeed:
             delay = t_arr[nxt] - now
             event._value = nxt
             event.callbacks = self.cbs
-            heappush(self.heap, (now + (delay if delay > 0 else 0.0), NORMAL, next(self.eid), event))
+            event.at = at = now + (delay if delay > 0 else 0.0)
+            heappush(self.heap, (at, NORMAL, next(self.eid), event))

@@ -63,7 +63,8 @@ if kind == "year":
     result = run_once(load_scenario("baseline", overrides=over))
     k = kpis(result)
     wall = time.perf_counter() - t0
-    out = {"wall": wall, "trucks": int(result.trucks["t_arrive"].size), "kpis": repr(sorted(k.items()))}
+    out = {"wall": wall, "trucks": int(result.trucks["t_arrive"].size),
+           "kpis": {name: repr(value) for name, value in k.items()}}
 elif kind == "reference":
     from reference_simpy import ReferenceModel
     from sim.scenario.files import load_scenario
@@ -260,7 +261,10 @@ def main(argv: list[str] | None = None) -> int:
                 years[side].append(probe(tree, "year", pure=side == "now, plain", days=YEAR))
             years["reference"].append(probe(new, "reference", days=YEAR))
         best = {k: min(v, key=lambda x: x["wall"]) for k, v in years.items()}
-        same = {r["kpis"] for r in years["today"] + years["now"] + years["now, plain"]}
+        # KPIs both trees compute (the newer code has KPIs the older one had not).
+        runs = years["today"] + years["now"] + years["now, plain"]
+        common = sorted(set.intersection(*(set(r["kpis"]) for r in runs)))
+        same = {tuple(r["kpis"][key] for key in common) for r in runs}
         ref = best["reference"]["trucks"] / best["reference"]["wall"]
         print(f"1. A baseline year in one process (load, run_once, kpis); load {load_average():.1f}")
         print(f"   {'':14}{'seconds':>9}{'trucks/s':>10}{'vs reference':>14}")
@@ -274,7 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         pairs = ", ".join(f"{x:.2f}x" for x in paired)
         compiled = best["now, plain"]["wall"] / best["now"]["wall"]
         print(f"   now vs today: {speedup:.2f}x faster (paired runs: {pairs}); compiled vs plain Python "
-              f"per-truck path: {compiled:.2f}x; KPIs identical: {'yes' if len(same) == 1 else 'NO'}")
+              f"per-truck path: {compiled:.2f}x; the {len(common)} KPIs all compute identical: "
+              f"{'yes' if len(same) == 1 else 'NO'}")
         print("   (now: the per-truck path compiled at install, sim/compiled.py; now, plain: the\n"
               "   same code with BORDERSIM_PURE_PYTHON=1)\n")
 

@@ -162,6 +162,7 @@ class _Version(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
         import sim.compiled as compiled
+        import sim.engine  # noqa: F401 - importing the engine chooses its per-truck path
 
         print(f"bordersim {__version__} (per-truck path: {compiled.status()})")
         parser.exit()

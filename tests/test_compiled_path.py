@@ -163,3 +163,13 @@ def test_the_status_says_which_path_runs():
 
     assert compiled.is_compiled() == (Path(path.__file__).suffix != ".py")
     assert compiled.status().startswith(("compiled", "plain Python"))
+    # `bordersim --version` tells a user the same, and BORDERSIM_PURE_PYTHON changes it.
+    for pure in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != compiled.PURE_ENV}
+        if pure:
+            env[compiled.PURE_ENV] = "1"
+        shown = subprocess.run(
+            [sys.executable, "-m", "sim", "--version"], env=env, capture_output=True, text=True, timeout=60
+        ).stdout
+        expected = "plain Python: BORDERSIM_PURE_PYTHON is set" if pure else compiled.status()
+        assert f"(per-truck path: {expected})" in shown, shown

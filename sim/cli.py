@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sim.experiments.atomic import write_atomic
 from sim.experiments.integrity import FolderError
+from sim.experiments.memory import keep_freed_memory
 from sim.version import __version__
 
 if TYPE_CHECKING:
@@ -419,6 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     _import_commands()
+    keep_freed_memory()  # replications run in this process too (--workers 1): sim/experiments/memory.py
     try:
         with scenario_path(getattr(args, "scenario_path", None) or []):
             return _dispatch(args, argv)

@@ -10,6 +10,9 @@ replications; never timings.
 from __future__ import annotations
 
 import gc
+import platform
+import subprocess
+import sys
 import tracemalloc
 import weakref
 
@@ -94,3 +97,14 @@ def test_the_daily_summary_read_one_replication_at_a_time_is_the_whole_tables(tm
     assert text == daily_summary_csv(folder.read_table("daily"))
     assert text == (out / "daily_summary.csv").read_text(encoding="utf-8")
     assert len(text.splitlines()) > 5 * 2  # a header, and each day by crossing and in all
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only"
+)
+def test_replication_processes_keep_freed_memory_for_the_next_replication():
+    """Worker processes ask glibc to keep freed blocks (sim/experiments/memory.py): every value
+    asked for must be one glibc accepts (mallopt returns 0 for an out-of-range one, e.g. an
+    mmap threshold over its 32 MiB maximum), in a fresh process, as a worker does."""
+    code = "from sim.experiments.memory import keep_freed_memory as k; import sys; sys.exit(0 if k() else 1)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from sim.experiments.interrupts import StopRequest
+from sim.experiments.memory import keep_freed_memory
 
 POLL_S = 0.2  # how often a stop request is looked at while waiting for workers
 PARENT_POLL_S = 0.5  # how often a worker checks that its parent is alive
@@ -72,6 +73,7 @@ def _die_with_parent(parent: int) -> None:
 def _worker_main(conn: Connection, parent: int) -> None:
     _worker_signals()
     _die_with_parent(parent)
+    keep_freed_memory()  # replications back to back reuse one replication's memory
     while True:
         try:
             task = conn.recv()

@@ -62,17 +62,23 @@ class RunResult:
         step = step_min or self.scenario.reporting.queue_sample_min
         times = np.arange(0.0, self.horizon_min + step / 2, step)
         rows = self.stages
-        gave_up = self.trucks["outcome"][rows["truck"]] == 2
-        wait_end = np.where(
-            np.isnan(rows["t_start"]),
-            np.where(gave_up, self.trucks["t_out"][rows["truck"]], np.inf),
-            rows["t_start"],
-        )
-        waiting = np.zeros((len(self.stage_names), times.size), dtype=np.int64)
-        for sid in range(len(self.stage_names)):
-            mine = rows["stage"] == sid
-            joined = np.sort(rows["t_queue"][mine])
-            left = np.sort(wait_end[mine])
+        n = len(self.stage_names)
+        # A row waits from t_queue until its service starts; one whose service never started
+        # waits until its truck gave up, or for ever.
+        wait_end = rows["t_start"].copy()
+        never = np.flatnonzero(np.isnan(wait_end))
+        truck = rows["truck"][never]
+        gave_up = self.trucks["outcome"][truck] == 2
+        wait_end[never] = np.where(gave_up, self.trucks["t_out"][truck], np.inf)
+        # Group the rows by stage with one stable (radix) sort rather than a pass per stage.
+        order = np.argsort(rows["stage"], kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(rows["stage"], minlength=n))])
+        joined_all, left_all = rows["t_queue"][order], wait_end[order]
+        waiting = np.zeros((n, times.size), dtype=np.int64)
+        for sid in range(n):
+            a, b = bounds[sid], bounds[sid + 1]
+            joined = np.sort(joined_all[a:b])
+            left = np.sort(left_all[a:b])
             waiting[sid] = np.searchsorted(joined, times, "right") - np.searchsorted(left, times, "right")
         return times, waiting
 

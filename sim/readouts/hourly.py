@@ -35,6 +35,7 @@ import numpy as np
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 from sim.readouts.daily import ALL, road_span
+from sim.readouts.stage_rows import served_by_stage
 
 HOURS_PER_DAY = 24
 
@@ -69,7 +70,7 @@ def _count_between(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.
 
 def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
     """Busy and open lane-minutes of every stage by hour of day, measured days only."""
-    rows = result.stages
+    served = served_by_stage(result)
     h, w0 = result.horizon_min, result.warmup_min
     edges = np.arange(0.0, h + 1.0, 60.0)  # hour boundaries of the horizon
     measured = edges[:-1] >= w0
@@ -79,9 +80,7 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
     for sid, name in enumerate(result.stage_names):
         if departures[sid] is not None:
             continue
-        mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
-        start = rows["t_start"][mine]
-        end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
+        start, end = served.of(sid)  # the rows whose service started; end NaN -> h
         # Busy time counts only while the stage is open, as in sim.kpis: measured on the clock
         # of open time F (F(t) = minutes open before t), where an interval [a, b) lasts F(b) - F(a).
         opened = _open_time(result.stage_intervals[sid], h)

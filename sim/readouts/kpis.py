@@ -80,6 +80,7 @@ from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
 from sim.readouts.daily import road_span
+from sim.readouts.stage_rows import Served, served_by_stage
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 
@@ -175,8 +176,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     truck_hours = float(inside[loaded].sum()) / 60.0
     out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
+    served = served_by_stage(result)
     for sid, name in enumerate(result.stage_names):
-        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h)
+        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h, served)
     m_per_truck = [s.crossings[x].road_m_per_truck for x in result.crossings]
     peaks = road_queue_peaks(result)
     for xi, x in enumerate(result.crossings):
@@ -304,17 +306,13 @@ def _days_to_recover(backlog: np.ndarray, factor: float, normal_days: int) -> fl
     return float(after[0]) if after.size else np.nan
 
 
-def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
-    rows = result.stages
+def _utilisation(result: RunResult, sid: int, w0: float, h: float, served: Served) -> float:
+    start, end = served.of(sid)  # the rows whose service started; end NaN -> h
     departures = result.stage_departures[sid]
     if departures is not None:  # a timetable: loads carried / wagons offered
         offered = sum(w0 <= d < h for d in departures) * result.stage_lanes[sid]
-        starts = rows["t_start"][rows["stage"] == sid]
-        carried = int(((starts >= w0) & (starts < h)).sum())
+        carried = int(((start >= w0) & (start < h)).sum())
         return carried / offered if offered else np.nan
-    mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
-    start = rows["t_start"][mine]
-    end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
     # Busy time counts only while the stage is open (service that runs on past closing is
     # finished work, not capacity used), so utilisation never exceeds 1.
     opened = _open_time_function(result.stage_intervals[sid], w0, h)

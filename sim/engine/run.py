@@ -51,8 +51,15 @@ class RunResult:
     def warmup_min(self) -> float:
         return self.scenario.warmup_days * MINUTES_PER_DAY
 
-    def queue_lengths(self, step_min: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def queue_lengths(
+        self, step_min: float | None = None, *, by_stage: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Trucks waiting at each stage over time.
+
+        ``by_stage``, if given, is ``(order, bounds)``: the indices of the stage rows grouped by
+        stage, in table order within a stage (stage ``sid``'s are ``order[bounds[sid]:bounds[sid
+        + 1]]``), as ``sim.readouts.grouping`` computes them once for all the readouts; without
+        it they are computed here.
 
         Returns
         -------
@@ -70,9 +77,11 @@ class RunResult:
         truck = rows["truck"][never]
         gave_up = self.trucks["outcome"][truck] == 2
         wait_end[never] = np.where(gave_up, self.trucks["t_out"][truck], np.inf)
-        # Group the rows by stage with one stable (radix) sort rather than a pass per stage.
-        order = np.argsort(rows["stage"], kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(rows["stage"], minlength=n))])
+        if by_stage is None:  # one stable (radix) sort rather than a pass over the rows per stage
+            order = np.argsort(rows["stage"], kind="stable")
+            bounds = np.concatenate([[0], np.cumsum(np.bincount(rows["stage"], minlength=n))])
+        else:
+            order, bounds = by_stage
         joined_all, left_all = rows["t_queue"][order], wait_end[order]
         waiting = np.zeros((n, times.size), dtype=np.int64)
         for sid in range(n):

@@ -32,6 +32,7 @@ import numpy as np
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
+from sim.readouts.grouping import Groups, trucks_by_crossing
 
 ALL = "all"
 CLEARED, GAVE_UP = 1, 2
@@ -43,8 +44,6 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     t = result.trucks
     days = s.horizon_days
     edges = np.arange(days + 1) * MINUTES_PER_DAY
-    out_day = np.floor(np.nan_to_num(t["t_out"], nan=-1.0) / MINUTES_PER_DAY)
-    arrive_day = np.floor(t["t_arrive"] / MINUTES_PER_DAY)
     tis_h = (t["t_out"] - t["t_arrive"]) / 60.0
     road_start, road_leave = road_span(result)
 
@@ -52,18 +51,33 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     dates = [(s.start_date + timedelta(days=k)).isoformat() for k in range(days)]
     # Loaded trucks only (the Vietnamese count); empty returns in their own column.
     loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
-    groups = [(ALL, np.ones(t["t_arrive"].size, bool))]
-    groups += [(x, t["crossing"] == xi) for xi, x in enumerate(result.crossings)]
-    for name, every in groups:
-        mine = every & loaded
-        columns["empty_cleared"].append(_per_day(out_day[every & ~loaded & (t["outcome"] == CLEARED)], days))
-        cleared = mine & (t["outcome"] == CLEARED)
-        columns["arrived"].append(_per_day(arrive_day[mine & ~t["initial"]], days))
+    # All trucks, then each crossing's (grouped once; in table order within a crossing).
+    every = {"t_arrive": t["t_arrive"], "t_out": t["t_out"], "tis_h": tis_h, "loaded": loaded}
+    every |= {"outcome": t["outcome"], "initial": t["initial"]}
+    by_crossing = trucks_by_crossing(result)
+    split = {k: by_crossing.split(v) for k, v in every.items()}
+    # Only the trucks that spent time on the road count for its peaks.
+    on_road = np.flatnonzero(road_leave > road_start)
+    road_groups = Groups.of(t["crossing"][on_road], len(result.crossings), on_road)
+    road = [(road_start[on_road], road_leave[on_road])]
+    road += list(zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True))
+    groups = [(ALL, every)] + [
+        (x, {k: v[xi] for k, v in split.items()}) for xi, x in enumerate(result.crossings)
+    ]
+    for (name, c), (road_from, road_to) in zip(groups, road, strict=True):
+        out_day = np.floor(np.nan_to_num(c["t_out"], nan=-1.0) / MINUTES_PER_DAY)
+        arrive_day = np.floor(c["t_arrive"] / MINUTES_PER_DAY)
+        mine = c["loaded"]
+        columns["empty_cleared"].append(_per_day(out_day[~mine & (c["outcome"] == CLEARED)], days))
+        cleared = mine & (c["outcome"] == CLEARED)
+        columns["arrived"].append(_per_day(arrive_day[mine & ~c["initial"]], days))
         columns["cleared"].append(_per_day(out_day[cleared], days))
-        columns["gave_up"].append(_per_day(out_day[mine & (t["outcome"] == GAVE_UP)], days))
-        columns["backlog_midnight"].append(_in_system(t, mine, edges[1:]))
-        columns["road_queue_peak"].append(_daily_peaks(road_start[every], road_leave[every], edges))
-        sums = np.bincount(out_day[cleared].astype(np.int64), weights=tis_h[cleared], minlength=days)[:days]
+        columns["gave_up"].append(_per_day(out_day[mine & (c["outcome"] == GAVE_UP)], days))
+        columns["backlog_midnight"].append(_in_system(c["t_arrive"][mine], c["t_out"][mine], edges[1:]))
+        columns["road_queue_peak"].append(_daily_peaks(road_from, road_to, edges))
+        sums = np.bincount(out_day[cleared].astype(np.int64), weights=c["tis_h"][cleared], minlength=days)[
+            :days
+        ]
         counts = columns["cleared"][-1]
         with np.errstate(invalid="ignore", divide="ignore"):
             columns["time_in_system_h_mean"].append(np.where(counts > 0, sums / counts, np.nan))
@@ -94,9 +108,9 @@ def _per_day(day_of_event: np.ndarray, days: int) -> np.ndarray:
     return np.bincount(d, minlength=days)[:days].astype(np.int64)
 
 
-def _in_system(t: dict[str, np.ndarray], mine: np.ndarray, times: np.ndarray) -> np.ndarray:
-    arrive = np.sort(t["t_arrive"][mine])
-    out = t["t_out"][mine]
+def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Trucks arrived and not yet out at each time (``out`` NaN: never out)."""
+    arrive = np.sort(arrive)
     out = np.sort(out[~np.isnan(out)])
     return (np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")).astype(np.int64)
 

@@ -35,7 +35,7 @@ import numpy as np
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 from sim.readouts.daily import ALL, road_span
-from sim.readouts.stage_rows import served_by_stage
+from sim.readouts.grouping import Groups, rows_by_stage, served_by_stage, trucks_by_crossing
 
 HOURS_PER_DAY = 24
 
@@ -43,21 +43,33 @@ HOURS_PER_DAY = 24
 def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     """Backlog, road queue and stage queues over time, by crossing and for all crossings."""
     t = result.trucks
-    times, waiting = result.queue_lengths()
+    by_stage = rows_by_stage(result)
+    times, waiting = result.queue_lengths(by_stage=(by_stage.order, by_stage.bounds))
     road_start, road_leave = road_span(result)
     out_time = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     stage_crossing = np.asarray(result.stage_crossing, np.int64)
+    # All trucks, then each crossing's (grouped once; in table order within a crossing). A truck
+    # whose road span is empty (start = leave) adds nothing to any count of the road queue.
+    by_crossing = trucks_by_crossing(result)
+    on_road = np.flatnonzero(road_leave != road_start)
+    road_groups = Groups.of(t["crossing"][on_road], len(result.crossings), on_road)
+    in_system = [(t["t_arrive"], out_time)]
+    in_system += zip(by_crossing.split(t["t_arrive"]), by_crossing.split(out_time), strict=True)
+    road = [(road_start[on_road], road_leave[on_road])]
+    road += zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True)
+    stages = [np.ones(stage_crossing.size, bool)] + [
+        stage_crossing == xi for xi in range(len(result.crossings))
+    ]
 
-    groups = [(ALL, np.ones(t["t_arrive"].size, bool), np.ones(stage_crossing.size, bool))]
-    groups += [(x, t["crossing"] == xi, stage_crossing == xi) for xi, x in enumerate(result.crossings)]
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t_h", "crossing", "in_system", "road_queue")}
     cols["stage_queue"] = []
-    for name, trucks, stages in groups:
+    names = [ALL, *result.crossings]
+    for name, (arrive, out), (road_from, road_to), mine in zip(names, in_system, road, stages, strict=True):
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
-        cols["in_system"].append(_count_between(t["t_arrive"][trucks], out_time[trucks], times))
-        cols["road_queue"].append(_count_between(road_start[trucks], road_leave[trucks], times))
-        cols["stage_queue"].append(waiting[stages].sum(axis=0).astype(np.int64))
+        cols["in_system"].append(_count_between(arrive, out, times))
+        cols["road_queue"].append(_count_between(road_from, road_to, times))
+        cols["stage_queue"].append(waiting[mine].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 

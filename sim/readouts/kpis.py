@@ -80,7 +80,7 @@ from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
 from sim.readouts.daily import road_span
-from sim.readouts.stage_rows import Served, served_by_stage
+from sim.readouts.grouping import Groups, Served, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 
@@ -126,9 +126,15 @@ def kpis(result: RunResult) -> dict[str, float]:
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
     out["backlog_growth_per_day"] = _slope(backlog)
+    by_crossing = trucks_by_crossing(result)
+    split = {
+        k: by_crossing.split(v)
+        for k, v in (("t_arrive", t["t_arrive"]), ("t_out", t["t_out"]), ("loaded", loaded))
+    }
     for xi, x in enumerate(result.crossings):
-        mine = loaded & (t["crossing"] == xi)
-        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, mine))
+        mine = split["loaded"][xi]
+        arrive, left = split["t_arrive"][xi][mine], split["t_out"][xi][mine]
+        out[f"backlog_growth_per_day.{x}"] = _slope(_in_system(arrive, left, midnights))
     recover = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
     out["days_to_recover"] = recover
     out["days_to_recover.not_recovered"] = float(np.isnan(recover))
@@ -149,9 +155,10 @@ def kpis(result: RunResult) -> dict[str, float]:
     censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
-    for xi, x in enumerate(result.crossings):
-        mine = done & (t["crossing"] == xi)
-        out[f"time_in_system_h.mean.{x}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    for x, hours, mine in zip(
+        result.crossings, by_crossing.split(hours_in_system), by_crossing.split(done), strict=True
+    ):
+        out[f"time_in_system_h.mean.{x}"] = hours[mine].mean() if mine.any() else np.nan
     done_any = ~t["initial"] & (t["t_arrive"] >= w0) & (t["outcome"] == CLEARED)  # empties too
     for ci, c in enumerate(result.cargo):
         mine = done_any & (t["cargo"] == ci)
@@ -186,7 +193,7 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"road_queue_peak_km.{x}"] = peaks[xi] * m_per_truck[xi] / 1000.0
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
     in_yard = np.where(np.isnan(t["t_yard"]), end, t["t_yard"])
-    yard_peaks = _peaks(result, in_yard, end, t["crossing"], len(result.crossings))
+    yard_peaks = _peaks(result, in_yard, end, by_crossing)
     for xi, x in enumerate(result.crossings):
         out[f"yard_peak.{x}"] = float(yard_peaks[xi])
     if staged:
@@ -209,33 +216,45 @@ def conservation(result: RunResult) -> dict[str, int]:
 def in_system_at(result: RunResult, times: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
     """Trucks in the system (arrived, not yet out) at each time; ``which`` selects trucks."""
     t = result.trucks
-    keep = np.ones(t["t_arrive"].size, bool) if which is None else which
-    arrive = np.sort(t["t_arrive"][keep])
-    out = np.sort(t["t_out"][keep & ~np.isnan(t["t_out"])])
+    if which is None:
+        return _in_system(t["t_arrive"], t["t_out"], times)
+    return _in_system(t["t_arrive"][which], t["t_out"][which], times)
+
+
+def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Trucks arrived and not yet out at each time, of these trucks (``out`` NaN: never out)."""
+    arrive = np.sort(arrive)
+    out = np.sort(out[~np.isnan(out)])
     return np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")
 
 
 def road_queue_peaks(result: RunResult) -> np.ndarray:
     """Most trucks on the road at once, per crossing, over the measured days (road_span)."""
     start, leave = road_span(result)
-    return _peaks(result, start, leave, result.trucks["crossing"], len(result.crossings))
+    return _peaks(result, start, leave, trucks_by_crossing(result))
 
 
-def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """Most trucks at once in ``[start, leave)``, per group 0..n-1, over the measured days."""
+def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, groups: Groups) -> np.ndarray:
+    """Most trucks at once in ``[start, leave)``, per group, over the measured days.
+
+    The count steps up at each start and down at each leave (leaving before arriving at the
+    same instant); the peak is the count as the measured days begin, ``#(start < w0) -
+    #(leave < w0)``, or the count just after a start ``s >= w0``, ``#(start <= s) - #(leave
+    <= s)``, whichever is highest: between starts it only falls.
+    """
     w0 = result.warmup_min
+    n = groups.bounds.size - 1
     peaks = np.zeros(n)
-    for xi in range(n):
-        mine = (group == xi) & (leave > start)
-        if not mine.any():
+    for g, (a, b) in enumerate(zip(groups.split(start), groups.split(leave), strict=True)):
+        stay = b > a
+        if not stay.any():
             continue
-        times = np.concatenate([start[mine], leave[mine]])
-        step = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
-        order = np.lexsort((step, times))  # leaving before arriving at the same instant
-        count = np.cumsum(step[order])
-        in_window = times[order] >= w0
-        before = count[~in_window][-1] if (~in_window).any() else 0
-        peaks[xi] = max(before, count[in_window].max() if in_window.any() else 0)
+        a, b = np.sort(a[stay]), np.sort(b[stay])
+        first = int(np.searchsorted(a, w0, "left"))  # the starts before the measured days
+        before = first - int(np.searchsorted(b, w0, "left"))
+        later = a[first:]
+        after = np.arange(first + 1, a.size + 1) - np.searchsorted(b, later, "right")
+        peaks[g] = max(before, int(after.max()) if later.size else 0)
     return peaks
 
 
@@ -252,7 +271,7 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     left = np.where(np.isnan(t["t_called"]), end, t["t_called"])
     staged = ~np.isnan(t["t_staged"])
     start = np.where(staged, t["t_staged"], left)
-    peaks = _peaks(result, start, left, np.where(staged, area_of, -1), len(areas))
+    peaks = _peaks(result, start, left, Groups.of(np.where(staged, area_of, -1), len(areas)))
     for ai, a in enumerate(areas):
         out[f"staging_peak.{a}"] = float(peaks[ai])
     # Waiting outside: from arrival until a slot (or giving up, or the end) on metered routes.
@@ -260,9 +279,7 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
     outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
-    peaks = _peaks(
-        result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), t["crossing"], len(result.crossings)
-    )
+    peaks = _peaks(result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), trucks_by_crossing(result))
     for xi, x in enumerate(result.crossings):
         if metered[xi]:
             out[f"unregistered_peak.{x}"] = float(peaks[xi])

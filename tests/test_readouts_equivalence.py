@@ -11,6 +11,8 @@ must be equal: the new code adds up the same numbers in the same order, so equal
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from readouts_reference import daily as ref_daily
@@ -129,3 +131,22 @@ def test_replication_output_uses_the_same_readouts():
     ):
         assert (table["replication"] == 2).all()
         assert_same_table({k: v for k, v in table.items() if k != "replication"}, ref_table, name)
+
+
+def test_trucks_never_routed_to_a_crossing_count_in_all_only():
+    """Trucks with crossing -1 (none could serve them) are in the "all" rows only, as before.
+
+    No packaged scenario leaves a truck unrouted over a short run, so the records of one are
+    edited: every 37th truck loses its crossing (the readouts read the records as they are).
+    """
+    result = run_once(load_scenario("pre_tet_metered", overrides={"horizon_days": 6, "warmup_days": 1}))
+    crossing = result.trucks["crossing"].copy()
+    crossing[::37] = -1
+    edited = dataclasses.replace(result, trucks={**result.trucks, "crossing": crossing})
+    new, ref = kpis(edited), ref_kpis.kpis(edited)
+    assert list(new) == list(ref)
+    for key in ref:
+        assert_same(new[key], ref[key], key)
+    assert_same_table(daily_table(edited), ref_daily.daily_table(edited), "daily")
+    assert_same_table(queue_series(edited), ref_hourly.queue_series(edited), "series")
+    assert_same_table(utilisation_by_hour(edited), ref_hourly.utilisation_by_hour(edited), "utilisation")

@@ -108,9 +108,35 @@ def served_by_stage(result: RunResult) -> Served:
 
 
 def trucks_by_crossing(result: RunResult) -> Groups:
-    """The trucks of ``result`` grouped by crossing (index into ``result.crossings``); trucks
-    never routed to one (crossing -1) are in no group."""
+    """The trucks of ``result`` grouped by crossing: group 0 holds the trucks never routed to
+    one (crossing -1), group ``xi + 1`` those of crossing ``xi``. Counts over all trucks are
+    the sums of the groups' counts."""
     memo = _memo(result)
     if "by_crossing" not in memo:
-        memo["by_crossing"] = Groups.of(result.trucks["crossing"], len(result.crossings))
+        codes = result.trucks["crossing"].astype(np.int16) + 1
+        memo["by_crossing"] = Groups.of(codes, len(result.crossings) + 1)
     return memo["by_crossing"]
+
+
+def split_by_crossing(result: RunResult, name: str, column: np.ndarray | None = None) -> list[np.ndarray]:
+    """``column`` (default: the truck column ``name``) group by group of :func:`trucks_by_crossing`,
+    kept under ``name`` for the other readouts of the same run (read-only)."""
+    return cached(
+        result,
+        ("split", name),
+        lambda r: _read_only(trucks_by_crossing(r).split(r.trucks[name] if column is None else column)),
+    )
+
+
+def cached(result: RunResult, key, compute):
+    """``compute(result)``, computed once per run and shared by the readouts: do not modify it."""
+    memo = _memo(result)
+    if key not in memo:
+        memo[key] = compute(result)
+    return memo[key]
+
+
+def _read_only(arrays):
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays

@@ -35,7 +35,7 @@ import numpy as np
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 from sim.readouts.daily import ALL, road_span
-from sim.readouts.grouping import Groups, rows_by_stage, served_by_stage, trucks_by_crossing
+from sim.readouts.grouping import Groups, rows_by_stage, served_by_stage, split_by_crossing
 
 HOURS_PER_DAY = 24
 
@@ -46,17 +46,20 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     by_stage = rows_by_stage(result)
     times, waiting = result.queue_lengths(by_stage=(by_stage.order, by_stage.bounds))
     road_start, road_leave = road_span(result)
-    out_time = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     stage_crossing = np.asarray(result.stage_crossing, np.int64)
-    # All trucks, then each crossing's (grouped once; in table order within a crossing). A truck
-    # whose road span is empty (start = leave) adds nothing to any count of the road queue.
-    by_crossing = trucks_by_crossing(result)
+    # Counts by crossing group (group 0: trucks never routed to a crossing), each group's trucks
+    # in table order; the counts for all crossings are their sums. A truck whose road span is
+    # empty (start = leave) adds nothing to any count of the road queue. A truck still in the
+    # system (t_out NaN) is never counted out: NaN sorts last, after every sample time.
     on_road = np.flatnonzero(road_leave != road_start)
-    road_groups = Groups.of(t["crossing"][on_road], len(result.crossings), on_road)
-    in_system = [(t["t_arrive"], out_time)]
-    in_system += zip(by_crossing.split(t["t_arrive"]), by_crossing.split(out_time), strict=True)
-    road = [(road_start[on_road], road_leave[on_road])]
-    road += zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True)
+    road_groups = Groups.of(t["crossing"][on_road].astype(np.int16) + 1, len(result.crossings) + 1, on_road)
+    arrive, out = split_by_crossing(result, "t_arrive"), split_by_crossing(result, "t_out")
+    in_system = [_count_between(a, b, times) for a, b in zip(arrive, out, strict=True)]
+    road = zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True)
+    road_queue = [_count_between(a, b, times) for a, b in road]
+    # "all", then the crossings (the trucks never routed to one count in "all" only).
+    in_system = [np.sum(in_system, axis=0, dtype=np.int64), *in_system[1:]]
+    road_queue = [np.sum(road_queue, axis=0, dtype=np.int64), *road_queue[1:]]
     stages = [np.ones(stage_crossing.size, bool)] + [
         stage_crossing == xi for xi in range(len(result.crossings))
     ]
@@ -64,11 +67,11 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t_h", "crossing", "in_system", "road_queue")}
     cols["stage_queue"] = []
     names = [ALL, *result.crossings]
-    for name, (arrive, out), (road_from, road_to), mine in zip(names, in_system, road, stages, strict=True):
+    for name, trucks, on_the_road, mine in zip(names, in_system, road_queue, stages, strict=True):
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
-        cols["in_system"].append(_count_between(arrive, out, times))
-        cols["road_queue"].append(_count_between(road_from, road_to, times))
+        cols["in_system"].append(trucks)
+        cols["road_queue"].append(on_the_road)
         cols["stage_queue"].append(waiting[mine].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}
 

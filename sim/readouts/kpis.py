@@ -79,7 +79,7 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
-from sim.readouts.daily import road_span
+from sim.readouts.daily import loaded_trucks, midnight_backlog, road_span
 from sim.readouts.grouping import Groups, Served, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
@@ -93,7 +93,7 @@ def kpis(result: RunResult) -> dict[str, float]:
     days = s.horizon_days - s.warmup_days
     out: dict[str, float] = {}
 
-    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
+    loaded = loaded_trucks(result)
     cleared = (t["outcome"] == CLEARED) & (t["t_out"] >= w0)
     empty_cleared = cleared & ~loaded
     cleared &= loaded
@@ -121,20 +121,15 @@ def kpis(result: RunResult) -> dict[str, float]:
         for xi, x in enumerate(result.crossings):
             out[f"empty_cleared_per_day.{x}"] = (empty_cleared & (t["crossing"] == xi)).sum() / days
 
-    midnights = np.arange(s.warmup_days + 1, s.horizon_days + 1) * MINUTES_PER_DAY
-    backlog = in_system_at(result, midnights, loaded)
+    # Loaded trucks in the system at the measured days' midnights, by crossing group (as in
+    # the daily table, computed once for both); all crossings: their sum.
+    by_group = midnight_backlog(result)[:, s.warmup_days :]
+    backlog = by_group.sum(axis=0)
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
     out["backlog_growth_per_day"] = _slope(backlog)
-    by_crossing = trucks_by_crossing(result)
-    split = {
-        k: by_crossing.split(v)
-        for k, v in (("t_arrive", t["t_arrive"]), ("t_out", t["t_out"]), ("loaded", loaded))
-    }
     for xi, x in enumerate(result.crossings):
-        mine = split["loaded"][xi]
-        arrive, left = split["t_arrive"][xi][mine], split["t_out"][xi][mine]
-        out[f"backlog_growth_per_day.{x}"] = _slope(_in_system(arrive, left, midnights))
+        out[f"backlog_growth_per_day.{x}"] = _slope(by_group[xi + 1])
     recover = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
     out["days_to_recover"] = recover
     out["days_to_recover.not_recovered"] = float(np.isnan(recover))
@@ -155,9 +150,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
-    for x, hours, mine in zip(
-        result.crossings, by_crossing.split(hours_in_system), by_crossing.split(done), strict=True
-    ):
+    by_crossing = trucks_by_crossing(result)  # group xi + 1: crossing xi, in table order
+    hours_split, done_split = by_crossing.split(hours_in_system)[1:], by_crossing.split(done)[1:]
+    for x, hours, mine in zip(result.crossings, hours_split, done_split, strict=True):
         out[f"time_in_system_h.mean.{x}"] = hours[mine].mean() if mine.any() else np.nan
     done_any = ~t["initial"] & (t["t_arrive"] >= w0) & (t["outcome"] == CLEARED)  # empties too
     for ci, c in enumerate(result.cargo):
@@ -193,7 +188,7 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"road_queue_peak_km.{x}"] = peaks[xi] * m_per_truck[xi] / 1000.0
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
     in_yard = np.where(np.isnan(t["t_yard"]), end, t["t_yard"])
-    yard_peaks = _peaks(result, in_yard, end, by_crossing)
+    yard_peaks = _peaks(result, in_yard, end, by_crossing)[1:]
     for xi, x in enumerate(result.crossings):
         out[f"yard_peak.{x}"] = float(yard_peaks[xi])
     if staged:
@@ -231,7 +226,7 @@ def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.nda
 def road_queue_peaks(result: RunResult) -> np.ndarray:
     """Most trucks on the road at once, per crossing, over the measured days (road_span)."""
     start, leave = road_span(result)
-    return _peaks(result, start, leave, trucks_by_crossing(result))
+    return _peaks(result, start, leave, trucks_by_crossing(result))[1:]
 
 
 def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, groups: Groups) -> np.ndarray:
@@ -279,7 +274,9 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
     outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
-    peaks = _peaks(result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), trucks_by_crossing(result))
+    peaks = _peaks(result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), trucks_by_crossing(result))[
+        1:
+    ]
     for xi, x in enumerate(result.crossings):
         if metered[xi]:
             out[f"unregistered_peak.{x}"] = float(peaks[xi])

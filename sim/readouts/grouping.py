@@ -8,9 +8,10 @@ sort for small integer codes), so that each group is a contiguous slice in which
 keep their order in the table: exactly what a boolean mask selects, in the same order, so
 sums over a group add up the same numbers in the same order as before.
 
-The groupings of the last run read are kept (by weak reference, so a dropped result is not
-held): ``kpis``, ``daily_table``, ``queue_series`` and ``utilisation_by_hour`` of one
-replication share them.
+The groupings of the last run read are kept until the next run is read or the run is
+dropped (by weak reference): ``kpis``, ``daily_table``, ``queue_series`` and
+``utilisation_by_hour`` of one replication share them. They assume, as every reader does,
+that a run's records are not modified once read.
 """
 
 from __future__ import annotations
@@ -72,14 +73,21 @@ _last: tuple[weakref.ref, dict] | None = None
 
 
 def _memo(result: RunResult) -> dict:
-    """What has been computed for ``result``: the last result's only."""
+    """What has been computed for ``result``: the last result's only, dropped with it."""
     global _last
     last = _last  # read once: another thread may replace it meanwhile
     if last is not None and last[0]() is result:
         return last[1]
     memo: dict = {}
-    _last = (weakref.ref(result), memo)
+    _last = (weakref.ref(result, _forget), memo)
     return memo
+
+
+def _forget(ref: weakref.ref) -> None:
+    """The result is gone: free what was computed for it (tens of MB for a year)."""
+    global _last
+    if _last is not None and _last[0] is ref:
+        _last = None
 
 
 def rows_by_stage(result: RunResult) -> Groups:

@@ -274,9 +274,8 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
     outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
-    peaks = _peaks(result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), trucks_by_crossing(result))[
-        1:
-    ]
+    waited = np.where(outside, got, t["t_arrive"])
+    peaks = _peaks(result, t["t_arrive"], waited, trucks_by_crossing(result))[1:]  # crossing xi: xi + 1
     for xi, x in enumerate(result.crossings):
         if metered[xi]:
             out[f"unregistered_peak.{x}"] = float(peaks[xi])

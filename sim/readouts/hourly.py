@@ -133,6 +133,8 @@ def _covered(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.ndarra
     ``C(T) = sum_{s_i < T} (T - s_i) - sum_{e_i < T} (T - e_i)``, from sorted ends and prefix sums.
     """
     s, e = np.sort(start), np.sort(end)
-    cs, ce = np.concatenate([[0.0], np.cumsum(s)]), np.concatenate([[0.0], np.cumsum(e)])
+    cs, ce = np.zeros(s.size + 1), np.zeros(e.size + 1)  # 0, then the prefix sums
+    np.cumsum(s, out=cs[1:])
+    np.cumsum(e, out=ce[1:])
     ns, ne = np.searchsorted(s, times, "left"), np.searchsorted(e, times, "left")
     return (ns * times - cs[ns]) - (ne * times - ce[ne])

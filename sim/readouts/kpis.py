@@ -100,8 +100,8 @@ def kpis(result: RunResult) -> dict[str, float]:
     out["cleared_per_day"] = cleared.sum() / days
     for di, d in enumerate(result.directions):
         out[f"cleared_per_day.{d}"] = (cleared & (t["direction"] == di)).sum() / days
-    for xi, x in enumerate(result.crossings):
-        out[f"cleared_per_day.{x}"] = (cleared & (t["crossing"] == xi)).sum() / days
+    for x, n in zip(result.crossings, _counts(t["crossing"], cleared, len(result.crossings)), strict=True):
+        out[f"cleared_per_day.{x}"] = n / days
     arrived = ~t["initial"] & (t["t_arrive"] >= w0) & loaded
     out["arrived_per_day"] = arrived.sum() / days
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
@@ -118,8 +118,10 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
-        for xi, x in enumerate(result.crossings):
-            out[f"empty_cleared_per_day.{x}"] = (empty_cleared & (t["crossing"] == xi)).sum() / days
+        for x, n in zip(
+            result.crossings, _counts(t["crossing"], empty_cleared, len(result.crossings)), strict=True
+        ):
+            out[f"empty_cleared_per_day.{x}"] = n / days
 
     # Loaded trucks in the system at the measured days' midnights, by crossing group (as in
     # the daily table, computed once for both); all crossings: their sum.
@@ -247,10 +249,30 @@ def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, groups: Grou
         a, b = np.sort(a[stay]), np.sort(b[stay])
         first = int(np.searchsorted(a, w0, "left"))  # the starts before the measured days
         before = first - int(np.searchsorted(b, w0, "left"))
-        later = a[first:]
-        after = np.arange(first + 1, a.size + 1) - np.searchsorted(b, later, "right")
-        peaks[g] = max(before, int(after.max()) if later.size else 0)
+        peaks[g] = max(before, _most_after_starts(a, b, first))
     return peaks
+
+
+def _most_after_starts(a: np.ndarray, b: np.ndarray, first: int, block: int = 64) -> int:
+    """``max(i + 1 - #(b <= a[i]))`` over ``i >= first`` (0 if none), ``a`` and ``b`` sorted.
+
+    The count just after start ``i`` is computed at every ``block``-th start first; within a
+    block it can exceed the count at the block's first start by at most the block's other
+    starts, so only the blocks that could hold more than the best count so far are computed
+    start by start (a few near the highest peaks): the same maximum, with far fewer searches.
+    """
+    if first >= a.size:
+        return 0
+    heads = np.arange(first, a.size, block)
+    at_heads = heads + 1 - np.searchsorted(b, a[heads], "right")
+    best = int(at_heads.max())
+    ends = np.minimum(heads + block, a.size)
+    could = np.flatnonzero(ends - heads - 1 + at_heads > best)
+    if could.size:
+        i = (heads[could, None] + np.arange(block)).ravel()
+        i = i[i < a.size]
+        best = max(best, int((i + 1 - np.searchsorted(b, a[i], "right")).max()))
+    return best
 
 
 def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> None:
@@ -288,6 +310,11 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
         else np.nan
     )
     out["called_per_day"] = float((t["t_called"] >= w0).sum()) / days
+
+
+def _counts(codes: np.ndarray, which: np.ndarray, n: int) -> np.ndarray:
+    """How many of the ``which`` trucks have each code ``0..n-1`` (codes of -1 not counted)."""
+    return np.bincount(codes[which].astype(np.intp) + 1, minlength=n + 1)[1 : n + 1]
 
 
 def _summary(values: np.ndarray) -> dict[str, float]:

@@ -171,3 +171,18 @@ def test_peaks_equal_the_event_by_event_count(seed):
     result = types.SimpleNamespace(warmup_min=float(rng.integers(0, 1000)))
     new = _peaks(result, start, leave, Groups.of(group, 5))
     assert_same(new, ref_peaks(result, start, leave, group, 5), f"seed {seed}")
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8, 64])
+def test_most_trucks_after_a_start_skips_only_blocks_that_cannot_hold_it(block):
+    from sim.readouts.kpis import _most_after_starts
+
+    rng = np.random.default_rng(block)
+    for _ in range(200):
+        n = int(rng.integers(1, 200))
+        a = np.sort(rng.integers(0, 100, n).astype(float))
+        b = np.sort(a + rng.integers(0, 30, n))
+        first = int(rng.integers(0, n + 1))
+        counts = np.arange(1, n + 1) - np.searchsorted(b, a, "right")  # after each start
+        expected = int(counts[first:].max()) if first < n else 0
+        assert _most_after_starts(a, b, first, block) == expected, (a, b, first)

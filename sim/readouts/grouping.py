@@ -104,13 +104,14 @@ def served_by_stage(result: RunResult) -> Served:
     if "served" not in memo:
         rows = result.stages
         by_stage = rows_by_stage(result)
-        start = rows["t_start"][by_stage.order]
-        started = ~np.isnan(start)  # within a stage, the started rows keep their order
-        end = rows["t_end"][by_stage.order[started]]
+        start, end = rows["t_start"][by_stage.order], rows["t_end"][by_stage.order]
+        started = ~np.isnan(start)  # the others left out; within a stage the rows keep their order
+        never = np.flatnonzero(~started)
+        end = end[started]
         memo["served"] = Served(
             start=start[started],
             end=np.where(np.isnan(end), result.horizon_min, end),
-            bounds=np.concatenate([[0], np.cumsum(started)])[by_stage.bounds],
+            bounds=by_stage.bounds - np.searchsorted(never, by_stage.bounds, "left"),
         )
     return memo["served"]
 

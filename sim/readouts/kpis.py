@@ -157,9 +157,11 @@ def kpis(result: RunResult) -> dict[str, float]:
     for x, hours, mine in zip(result.crossings, hours_split, done_split, strict=True):
         out[f"time_in_system_h.mean.{x}"] = hours[mine].mean() if mine.any() else np.nan
     done_any = ~t["initial"] & (t["t_arrive"] >= w0) & (t["outcome"] == CLEARED)  # empties too
-    for ci, c in enumerate(result.cargo):
-        mine = done_any & (t["cargo"] == ci)
-        out[f"time_in_system_h.mean.{c}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    by_cargo = Groups.of(t["cargo"], len(result.cargo))  # in table order within a class
+    for c, hours, mine in zip(
+        result.cargo, by_cargo.split(hours_in_system), by_cargo.split(done_any), strict=True
+    ):
+        out[f"time_in_system_h.mean.{c}"] = hours[mine].mean() if mine.any() else np.nan
     if any(x.equipped_share > 0 for x in s.demand.streams.values()):
         for label, flag in (("equipped", True), ("conventional", False)):
             mine = done & (t["equipped"] == flag)

@@ -70,19 +70,19 @@ class RunResult:
         times = np.arange(0.0, self.horizon_min + step / 2, step)
         rows = self.stages
         n = len(self.stage_names)
-        # A row waits from t_queue until its service starts; one whose service never started
-        # waits until its truck gave up, or for ever.
-        wait_end = rows["t_start"].copy()
-        never = np.flatnonzero(np.isnan(wait_end))
-        truck = rows["truck"][never]
-        gave_up = self.trucks["outcome"][truck] == 2
-        wait_end[never] = np.where(gave_up, self.trucks["t_out"][truck], np.inf)
         if by_stage is None:  # one stable (radix) sort rather than a pass over the rows per stage
             order = np.argsort(rows["stage"], kind="stable")
             bounds = np.concatenate([[0], np.cumsum(np.bincount(rows["stage"], minlength=n))])
         else:
             order, bounds = by_stage
-        joined_all, left_all = rows["t_queue"][order], wait_end[order]
+        joined_all = rows["t_queue"][order]
+        # A row waits from t_queue until its service starts; one whose service never started
+        # waits until its truck gave up, or for ever.
+        left_all = rows["t_start"][order]
+        never = np.flatnonzero(np.isnan(left_all))
+        truck = rows["truck"][order[never]]
+        gave_up = self.trucks["outcome"][truck] == 2
+        left_all[never] = np.where(gave_up, self.trucks["t_out"][truck], np.inf)
         waiting = np.zeros((n, times.size), dtype=np.int64)
         for sid in range(n):
             a, b = bounds[sid], bounds[sid + 1]

@@ -51,22 +51,29 @@ class Groups:
         return [c[a:b] for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
 
 
-@dataclass(frozen=True)
 class Served:
     """Service intervals of the rows whose service started, stage by stage.
 
-    Stage ``sid``'s rows are ``start[bounds[sid]:bounds[sid + 1]]`` (and ``end`` alike), in
-    their order in ``RunResult.stages``; ``end`` is the horizon for service not ended by then.
+    ``of(sid)`` gives stage ``sid``'s, in their order in ``RunResult.stages``, with ``end`` the
+    horizon for service not ended by then; each stage's are computed once, when first asked for.
     """
 
-    start: np.ndarray
-    end: np.ndarray
-    bounds: np.ndarray
+    def __init__(self, start: np.ndarray, end: np.ndarray, bounds: np.ndarray, horizon: float) -> None:
+        self._start, self._end, self._bounds, self._horizon = start, end, bounds, horizon
+        self._of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def of(self, sid: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(start, end)`` of stage ``sid``'s served rows (views, not copies)."""
-        a, b = self.bounds[sid], self.bounds[sid + 1]
-        return self.start[a:b], self.end[a:b]
+        """``(start, end)`` of stage ``sid``'s served rows (read-only)."""
+        if sid not in self._of:
+            a, b = self._bounds[sid], self._bounds[sid + 1]
+            start, end = self._start[a:b], self._end[a:b]
+            started = ~np.isnan(start)
+            if not started.all():
+                start, end = start[started], end[started]
+            end = np.where(np.isnan(end), self._horizon, end)
+            start.flags.writeable = end.flags.writeable = False
+            self._of[sid] = (start, end)
+        return self._of[sid]
 
 
 _last: tuple[weakref.ref, dict] | None = None
@@ -105,14 +112,7 @@ def served_by_stage(result: RunResult) -> Served:
         rows = result.stages
         by_stage = rows_by_stage(result)
         start, end = rows["t_start"][by_stage.order], rows["t_end"][by_stage.order]
-        started = ~np.isnan(start)  # the others left out; within a stage the rows keep their order
-        never = np.flatnonzero(~started)
-        end = end[started]
-        memo["served"] = Served(
-            start=start[started],
-            end=np.where(np.isnan(end), result.horizon_min, end),
-            bounds=by_stage.bounds - np.searchsorted(never, by_stage.bounds, "left"),
-        )
+        memo["served"] = Served(start, end, by_stage.bounds, result.horizon_min)
     return memo["served"]
 
 

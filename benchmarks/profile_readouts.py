@@ -3,6 +3,7 @@
     git -C /work/main worktree add --detach /tmp/bordersim-readouts-old 1446c37   # once
     python benchmarks/profile_readouts.py [--scenario baseline] [--days 365] [--repeat 5]
     python benchmarks/profile_readouts.py --old /path/to/other/tree --no-check
+    python benchmarks/profile_readouts.py --loop 4 --repeat 2    # as a worker: fresh runs back to back
 
 Simulates one replication with this checkout's engine, then reads it with the readouts of
 the old tree (``--old``: a source tree whose ``sim`` package is imported under its own
@@ -17,6 +18,13 @@ of each, and new / old ratios.
 Unless ``--no-check``, then compares every KPI and every column of the tables of the two
 versions and prints the largest absolute and relative differences (0 when identical) and
 whether NaNs match.
+
+With ``--loop N``: as a worker runs them, ``N`` replications back to back in one fresh
+process per tree (``PYTHONPATH``: the old tree's engine too), each simulated then read, trees
+alternated ``--repeat`` times; prints the CPU seconds of the readouts of each replication
+after the first (a first one pays for first calls), their median, and the ratio. Reading a
+fresh run costs more than reading the same run again: its arrays land in memory the process
+has not touched yet.
 """
 
 from __future__ import annotations
@@ -134,7 +142,69 @@ def differences(old: dict, new: dict) -> list[str]:
     return lines
 
 
+def loop_child(scenario_name: str, days: int, n: int) -> int:
+    """``n`` replications simulated and read one after the other: readouts CPU of each (JSON)."""
+    import json
+
+    import sim
+    from sim.engine.run import run_once
+    from sim.readouts.daily import daily_table
+    from sim.readouts.headline import with_derived
+    from sim.readouts.hourly import queue_series, utilisation_by_hour
+    from sim.readouts.kpis import kpis
+    from sim.scenario.files import load_scenario
+
+    scenario = load_scenario(scenario_name, overrides={"horizon_days": days})
+    cpu = []
+    for rep in range(n):
+        result = run_once(scenario, rep)
+        c0 = time.process_time()
+        with_derived(kpis(result)), daily_table(result), queue_series(result), utilisation_by_hour(result)
+        cpu.append(time.process_time() - c0)
+        del result
+    print(json.dumps({"source": str(Path(sim.__file__).resolve().parent.parent), "cpu": cpu}))
+    return 0
+
+
+def loop(trees: list[tuple[str, Path]], scenario: str, days: int, n: int, repeat: int) -> int:
+    import json
+    import subprocess
+
+    cpu: dict[str, list[float]] = {label: [] for label, _ in trees}
+    for k in range(repeat):
+        for label, tree in trees if k % 2 == 0 else trees[::-1]:
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--loop-child", scenario, str(days), str(n)],
+                env=dict(os.environ, PYTHONPATH=str(tree)),
+                capture_output=True,
+                text=True,
+                cwd=str(tree),
+            )
+            if proc.returncode:
+                sys.exit(f"profile_readouts: {label} ({tree}) failed:\n{proc.stderr[-2000:]}")
+            d = json.loads(proc.stdout.strip().splitlines()[-1])
+            if Path(d["source"]) != tree.resolve():
+                sys.exit(f"profile_readouts: {label} imported {d['source']}, not {tree}")
+            cpu[label] += d["cpu"][1:]
+            print(f"  {label}: readouts CPU s " + " ".join(f"{c:.3f}" for c in d["cpu"]), flush=True)
+    print(
+        f"{scenario}, {days} days, {n} replications a process, x{repeat}, "
+        f"load average {os.getloadavg()[0]:.1f}:"
+    )
+    med = {label: statistics.median(c) for label, c in cpu.items()}
+    for label, c in cpu.items():
+        print(
+            f"  {label}: readouts of a replication (after the first) median {med[label]:.3f} s CPU, "
+            f"min {min(c):.3f}, max {max(c):.3f} ({len(c)} replications)"
+        )
+    print(f"  new / old: {med['new'] / med['old']:.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--loop-child"]:
+        return loop_child(argv[1], int(argv[2]), int(argv[3]))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default="baseline")
     p.add_argument("--days", type=int, default=365, help="horizon_days (the scenario's warm-up kept)")
@@ -142,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replication", type=int, default=0)
     p.add_argument("--old", type=Path, default=DEFAULT_OLD, help="source tree of the old readouts")
     p.add_argument("--no-check", action="store_true", help="skip comparing the outputs")
+    p.add_argument("--loop", type=int, metavar="N", help="N fresh replications a process, as a worker")
     a = p.parse_args(argv)
     if a.days < 2 or a.repeat < 1:
         p.error("need --days >= 2 and --repeat >= 1")
@@ -150,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
             f"--old {a.old}: not a bordersim source tree (no sim/__init__.py); make one with\n"
             f"  git -C {HERE} worktree add --detach {a.old} 1446c37"
         )
+    if a.loop:
+        if a.loop < 2:
+            p.error("need --loop >= 2 (the first replication of a process is not counted)")
+        return loop([("old", a.old), ("new", HERE)], a.scenario, a.days, a.loop, a.repeat)
     sys.path.insert(0, str(HERE))
     old = load_tree(a.old)
     import sim

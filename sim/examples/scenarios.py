@@ -91,6 +91,7 @@ def tandem_dict(
 ) -> dict[str, Any]:
     """Exponential stages in line at one crossing, open 24 h: ``(name, lanes, mean_min)`` each
     (a lane clears ``1440 / mean_min`` trucks a day; the slowest stage bounds the crossing)."""
+
     def exponential(mean_min: float) -> dict[str, Any]:
         return {"kind": "exponential", "mean_min": mean_min}
 

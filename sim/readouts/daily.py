@@ -32,6 +32,7 @@ import numpy as np
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
+from sim.readouts.grouping import Groups, cached, split_by_crossing
 
 ALL = "all"
 CLEARED, GAVE_UP = 1, 2
@@ -43,35 +44,79 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     t = result.trucks
     days = s.horizon_days
     edges = np.arange(days + 1) * MINUTES_PER_DAY
-    out_day = np.floor(np.nan_to_num(t["t_out"], nan=-1.0) / MINUTES_PER_DAY)
-    arrive_day = np.floor(t["t_arrive"] / MINUTES_PER_DAY)
-    tis_h = (t["t_out"] - t["t_arrive"]) / 60.0
     road_start, road_leave = road_span(result)
+    dates = np.array([(s.start_date + timedelta(days=k)).isoformat() for k in range(days)], dtype=object)
+
+    # Counts by crossing group (group 0: trucks never routed to a crossing), each group's
+    # trucks in table order; the counts for all crossings are their sums.
+    split = {k: split_by_crossing(result, k) for k in ("t_arrive", "t_out", "outcome", "initial")}
+    split["loaded"] = split_by_crossing(result, "loaded", loaded_trucks(result))
+    counts: dict[str, list[np.ndarray]] = {k: [] for k in ("arrived", "cleared", "gave_up", "empty_cleared")}
+    tis_sums = []
+    for g in range(len(split["t_out"])):
+        t_out, loaded, outcome = split["t_out"][g], split["loaded"][g], split["outcome"][g]
+        out_day = np.floor(np.nan_to_num(t_out, nan=-1.0) / MINUTES_PER_DAY)
+        arrive_day = np.floor(split["t_arrive"][g] / MINUTES_PER_DAY)
+        counts["empty_cleared"].append(_per_day(out_day[~loaded & (outcome == CLEARED)], days))
+        cleared = loaded & (outcome == CLEARED)
+        counts["arrived"].append(_per_day(arrive_day[loaded & ~split["initial"][g]], days))
+        counts["cleared"].append(_per_day(out_day[cleared], days))
+        counts["gave_up"].append(_per_day(out_day[loaded & (outcome == GAVE_UP)], days))
+        tis_h = (t_out[cleared] - split["t_arrive"][g][cleared]) / 60.0
+        tis_sums.append(_day_sums(out_day[cleared], tis_h, days))
+    counts["backlog_midnight"] = list(midnight_backlog(result))
+    # Hours in the system of all crossings' trucks added in table order, as for one crossing.
+    cleared = loaded_trucks(result) & (t["outcome"] == CLEARED)
+    out_day = np.floor(t["t_out"][cleared] / MINUTES_PER_DAY)
+    all_sums = _day_sums(out_day, (t["t_out"][cleared] - t["t_arrive"][cleared]) / 60.0, days)
+    # Road peaks: only the trucks that spent time on the road count.
+    on_road = np.flatnonzero(road_leave > road_start)
+    road_groups = Groups.of(t["crossing"][on_road].astype(np.int16) + 1, len(result.crossings) + 1, on_road)
+    road = [(road_start[on_road], road_leave[on_road])]
+    road += list(zip(road_groups.split(road_start)[1:], road_groups.split(road_leave)[1:], strict=True))
 
     columns: dict[str, list] = {k: [] for k in _COLUMNS}
-    dates = [(s.start_date + timedelta(days=k)).isoformat() for k in range(days)]
-    # Loaded trucks only (the Vietnamese count); empty returns in their own column.
-    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
-    groups = [(ALL, np.ones(t["t_arrive"].size, bool))]
-    groups += [(x, t["crossing"] == xi) for xi, x in enumerate(result.crossings)]
-    for name, every in groups:
-        mine = every & loaded
-        columns["empty_cleared"].append(_per_day(out_day[every & ~loaded & (t["outcome"] == CLEARED)], days))
-        cleared = mine & (t["outcome"] == CLEARED)
-        columns["arrived"].append(_per_day(arrive_day[mine & ~t["initial"]], days))
-        columns["cleared"].append(_per_day(out_day[cleared], days))
-        columns["gave_up"].append(_per_day(out_day[mine & (t["outcome"] == GAVE_UP)], days))
-        columns["backlog_midnight"].append(_in_system(t, mine, edges[1:]))
-        columns["road_queue_peak"].append(_daily_peaks(road_start[every], road_leave[every], edges))
-        sums = np.bincount(out_day[cleared].astype(np.int64), weights=tis_h[cleared], minlength=days)[:days]
-        counts = columns["cleared"][-1]
+    for i, name in enumerate([ALL, *result.crossings]):
+        for k, per_group in counts.items():
+            columns[k].append(np.sum(per_group, axis=0, dtype=np.int64) if name == ALL else per_group[i])
+        columns["road_queue_peak"].append(_daily_peaks(*road[i], edges))
+        sums, n = all_sums if name == ALL else tis_sums[i], columns["cleared"][-1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            columns["time_in_system_h_mean"].append(np.where(counts > 0, sums / counts, np.nan))
+            columns["time_in_system_h_mean"].append(np.where(n > 0, sums / n, np.nan))
         columns["day"].append(np.arange(days))
-        columns["date"].append(np.array(dates, dtype=object))
+        columns["date"].append(dates)
         columns["crossing"].append(np.array([name] * days, dtype=object))
         columns["measured"].append(np.arange(days) >= s.warmup_days)
-    return {k: np.concatenate(v) for k, v in columns.items()}
+    return {k: np.concatenate(columns[k]) for k in _COLUMNS}
+
+
+def loaded_trucks(result: RunResult) -> np.ndarray:
+    """True for the trucks of a loaded cargo class (not empty returns); read-only."""
+
+    def compute(r: RunResult) -> np.ndarray:
+        loaded = np.array([r.scenario.cargo[c].loaded for c in r.cargo], bool)[r.trucks["cargo"]]
+        loaded.flags.writeable = False
+        return loaded
+
+    return cached(result, "loaded", compute)
+
+
+def midnight_backlog(result: RunResult) -> np.ndarray:
+    """Loaded trucks in the system at the midnight ending each day, ``(crossing groups, days)``:
+    row 0 the trucks never routed to a crossing, row ``xi + 1`` crossing ``xi``'s (their sum:
+    all trucks). Computed once per run (read-only), for ``daily_table`` and ``kpis``."""
+
+    def compute(r: RunResult) -> np.ndarray:
+        midnights = np.arange(1, r.scenario.horizon_days + 1) * MINUTES_PER_DAY
+        arrive, out = split_by_crossing(r, "t_arrive"), split_by_crossing(r, "t_out")
+        loaded = split_by_crossing(r, "loaded", loaded_trucks(r))
+        backlog = np.array(
+            [_in_system(a[m], o[m], midnights) for a, o, m in zip(arrive, out, loaded, strict=True)], np.int64
+        ).reshape(len(loaded), midnights.size)
+        backlog.flags.writeable = False
+        return backlog
+
+    return cached(result, "midnight_backlog", compute)
 
 
 _COLUMNS = (
@@ -89,14 +134,19 @@ _COLUMNS = (
 )
 
 
+def _day_sums(day: np.ndarray, values: np.ndarray, days: int) -> np.ndarray:
+    """``values`` added up by ``day`` (in their order), days ``0..days-1``."""
+    return np.bincount(day.astype(np.int64), weights=values, minlength=days)[:days]
+
+
 def _per_day(day_of_event: np.ndarray, days: int) -> np.ndarray:
     d = day_of_event[(day_of_event >= 0) & (day_of_event < days)].astype(np.int64)
     return np.bincount(d, minlength=days)[:days].astype(np.int64)
 
 
-def _in_system(t: dict[str, np.ndarray], mine: np.ndarray, times: np.ndarray) -> np.ndarray:
-    arrive = np.sort(t["t_arrive"][mine])
-    out = t["t_out"][mine]
+def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Trucks arrived and not yet out at each time (``out`` NaN: never out)."""
+    arrive = np.sort(arrive)
     out = np.sort(out[~np.isnan(out)])
     return (np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")).astype(np.int64)
 
@@ -106,8 +156,13 @@ def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
 
     From arrival (on a metered route: from getting its slot; trucks waiting outside for one
     are not on the border road) until it entered the staging area or the yard, gave up, or
-    the horizon. A truck driving from a staging area to the gate is not queueing.
+    the horizon. A truck driving from a staging area to the gate is not queueing. Computed
+    once per run and shared by the readouts: read-only.
     """
+    return cached(result, "road_span", _road_span)
+
+
+def _road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     t = result.trucks
     h = result.horizon_min
     start = np.where(np.isnan(t["t_slot"]), t["t_arrive"], t["t_slot"])
@@ -116,7 +171,9 @@ def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
         np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
     )
     outside = (t["place"] == PLACES.index("outside")) & np.isnan(t["t_slot"])
-    return start, np.where(outside, start, leave)
+    leave = np.where(outside, start, leave)
+    start.flags.writeable = leave.flags.writeable = False
+    return start, leave
 
 
 def _daily_peaks(arrive: np.ndarray, leave: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ import numpy as np
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
 from sim.readouts.daily import ALL, road_span
+from sim.readouts.grouping import Groups, rows_by_stage, served_by_stage, split_by_crossing
 
 HOURS_PER_DAY = 24
 
@@ -42,21 +43,36 @@ HOURS_PER_DAY = 24
 def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     """Backlog, road queue and stage queues over time, by crossing and for all crossings."""
     t = result.trucks
-    times, waiting = result.queue_lengths()
+    by_stage = rows_by_stage(result)
+    times, waiting = result.queue_lengths(by_stage=(by_stage.order, by_stage.bounds))
     road_start, road_leave = road_span(result)
-    out_time = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     stage_crossing = np.asarray(result.stage_crossing, np.int64)
+    # Counts by crossing group (group 0: trucks never routed to a crossing), each group's trucks
+    # in table order; the counts for all crossings are their sums. A truck whose road span is
+    # empty (start = leave) adds nothing to any count of the road queue. A truck still in the
+    # system (t_out NaN) is never counted out: NaN sorts last, after every sample time.
+    on_road = np.flatnonzero(road_leave != road_start)
+    road_groups = Groups.of(t["crossing"][on_road].astype(np.int16) + 1, len(result.crossings) + 1, on_road)
+    arrive, out = split_by_crossing(result, "t_arrive"), split_by_crossing(result, "t_out")
+    in_system = [_count_between(a, b, times) for a, b in zip(arrive, out, strict=True)]
+    road = zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True)
+    road_queue = [_count_between(a, b, times) for a, b in road]
+    # "all", then the crossings (the trucks never routed to one count in "all" only).
+    in_system = [np.sum(in_system, axis=0, dtype=np.int64), *in_system[1:]]
+    road_queue = [np.sum(road_queue, axis=0, dtype=np.int64), *road_queue[1:]]
+    stages = [np.ones(stage_crossing.size, bool)] + [
+        stage_crossing == xi for xi in range(len(result.crossings))
+    ]
 
-    groups = [(ALL, np.ones(t["t_arrive"].size, bool), np.ones(stage_crossing.size, bool))]
-    groups += [(x, t["crossing"] == xi, stage_crossing == xi) for xi, x in enumerate(result.crossings)]
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t_h", "crossing", "in_system", "road_queue")}
     cols["stage_queue"] = []
-    for name, trucks, stages in groups:
+    names = [ALL, *result.crossings]
+    for name, trucks, on_the_road, mine in zip(names, in_system, road_queue, stages, strict=True):
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
-        cols["in_system"].append(_count_between(t["t_arrive"][trucks], out_time[trucks], times))
-        cols["road_queue"].append(_count_between(road_start[trucks], road_leave[trucks], times))
-        cols["stage_queue"].append(waiting[stages].sum(axis=0).astype(np.int64))
+        cols["in_system"].append(trucks)
+        cols["road_queue"].append(on_the_road)
+        cols["stage_queue"].append(waiting[mine].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
@@ -69,7 +85,7 @@ def _count_between(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.
 
 def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
     """Busy and open lane-minutes of every stage by hour of day, measured days only."""
-    rows = result.stages
+    served = served_by_stage(result)
     h, w0 = result.horizon_min, result.warmup_min
     edges = np.arange(0.0, h + 1.0, 60.0)  # hour boundaries of the horizon
     measured = edges[:-1] >= w0
@@ -79,9 +95,7 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
     for sid, name in enumerate(result.stage_names):
         if departures[sid] is not None:
             continue
-        mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
-        start = rows["t_start"][mine]
-        end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
+        start, end = served.of(sid)  # the rows whose service started; end NaN -> h
         # Busy time counts only while the stage is open, as in sim.kpis: measured on the clock
         # of open time F (F(t) = minutes open before t), where an interval [a, b) lasts F(b) - F(a).
         opened = _open_time(result.stage_intervals[sid], h)
@@ -119,6 +133,8 @@ def _covered(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.ndarra
     ``C(T) = sum_{s_i < T} (T - s_i) - sum_{e_i < T} (T - e_i)``, from sorted ends and prefix sums.
     """
     s, e = np.sort(start), np.sort(end)
-    cs, ce = np.concatenate([[0.0], np.cumsum(s)]), np.concatenate([[0.0], np.cumsum(e)])
+    cs, ce = np.zeros(s.size + 1), np.zeros(e.size + 1)  # 0, then the prefix sums
+    np.cumsum(s, out=cs[1:])
+    np.cumsum(e, out=ce[1:])
     ns, ne = np.searchsorted(s, times, "left"), np.searchsorted(e, times, "left")
     return (ns * times - cs[ns]) - (ne * times - ce[ne])

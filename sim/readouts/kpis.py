@@ -79,7 +79,8 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
-from sim.readouts.daily import road_span
+from sim.readouts.daily import loaded_trucks, midnight_backlog, road_span
+from sim.readouts.grouping import Groups, Served, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 
@@ -92,15 +93,15 @@ def kpis(result: RunResult) -> dict[str, float]:
     days = s.horizon_days - s.warmup_days
     out: dict[str, float] = {}
 
-    loaded = np.array([s.cargo[c].loaded for c in result.cargo], bool)[t["cargo"]]
+    loaded = loaded_trucks(result)
     cleared = (t["outcome"] == CLEARED) & (t["t_out"] >= w0)
     empty_cleared = cleared & ~loaded
     cleared &= loaded
     out["cleared_per_day"] = cleared.sum() / days
     for di, d in enumerate(result.directions):
         out[f"cleared_per_day.{d}"] = (cleared & (t["direction"] == di)).sum() / days
-    for xi, x in enumerate(result.crossings):
-        out[f"cleared_per_day.{x}"] = (cleared & (t["crossing"] == xi)).sum() / days
+    for x, n in zip(result.crossings, _counts(t["crossing"], cleared, len(result.crossings)), strict=True):
+        out[f"cleared_per_day.{x}"] = n / days
     arrived = ~t["initial"] & (t["t_arrive"] >= w0) & loaded
     out["arrived_per_day"] = arrived.sum() / days
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
@@ -117,17 +118,20 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
-        for xi, x in enumerate(result.crossings):
-            out[f"empty_cleared_per_day.{x}"] = (empty_cleared & (t["crossing"] == xi)).sum() / days
+        for x, n in zip(
+            result.crossings, _counts(t["crossing"], empty_cleared, len(result.crossings)), strict=True
+        ):
+            out[f"empty_cleared_per_day.{x}"] = n / days
 
-    midnights = np.arange(s.warmup_days + 1, s.horizon_days + 1) * MINUTES_PER_DAY
-    backlog = in_system_at(result, midnights, loaded)
+    # Loaded trucks in the system at the measured days' midnights, by crossing group (as in
+    # the daily table, computed once for both); all crossings: their sum.
+    by_group = midnight_backlog(result)[:, s.warmup_days :]
+    backlog = by_group.sum(axis=0)
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
     out["backlog_growth_per_day"] = _slope(backlog)
     for xi, x in enumerate(result.crossings):
-        mine = loaded & (t["crossing"] == xi)
-        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, mine))
+        out[f"backlog_growth_per_day.{x}"] = _slope(by_group[xi + 1])
     recover = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
     out["days_to_recover"] = recover
     out["days_to_recover.not_recovered"] = float(np.isnan(recover))
@@ -148,13 +152,16 @@ def kpis(result: RunResult) -> dict[str, float]:
     censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
-    for xi, x in enumerate(result.crossings):
-        mine = done & (t["crossing"] == xi)
-        out[f"time_in_system_h.mean.{x}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    by_crossing = trucks_by_crossing(result)  # group xi + 1: crossing xi, in table order
+    hours_split, done_split = by_crossing.split(hours_in_system)[1:], by_crossing.split(done)[1:]
+    for x, hours, mine in zip(result.crossings, hours_split, done_split, strict=True):
+        out[f"time_in_system_h.mean.{x}"] = hours[mine].mean() if mine.any() else np.nan
     done_any = ~t["initial"] & (t["t_arrive"] >= w0) & (t["outcome"] == CLEARED)  # empties too
-    for ci, c in enumerate(result.cargo):
-        mine = done_any & (t["cargo"] == ci)
-        out[f"time_in_system_h.mean.{c}"] = hours_in_system[mine].mean() if mine.any() else np.nan
+    by_cargo = Groups.of(t["cargo"], len(result.cargo))  # in table order within a class
+    for c, hours, mine in zip(
+        result.cargo, by_cargo.split(hours_in_system), by_cargo.split(done_any), strict=True
+    ):
+        out[f"time_in_system_h.mean.{c}"] = hours[mine].mean() if mine.any() else np.nan
     if any(x.equipped_share > 0 for x in s.demand.streams.values()):
         for label, flag in (("equipped", True), ("conventional", False)):
             mine = done & (t["equipped"] == flag)
@@ -175,8 +182,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     truck_hours = float(inside[loaded].sum()) / 60.0
     out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
+    served = served_by_stage(result)
     for sid, name in enumerate(result.stage_names):
-        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h)
+        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h, served)
     m_per_truck = [s.crossings[x].road_m_per_truck for x in result.crossings]
     peaks = road_queue_peaks(result)
     for xi, x in enumerate(result.crossings):
@@ -184,7 +192,7 @@ def kpis(result: RunResult) -> dict[str, float]:
         out[f"road_queue_peak_km.{x}"] = peaks[xi] * m_per_truck[xi] / 1000.0
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
     in_yard = np.where(np.isnan(t["t_yard"]), end, t["t_yard"])
-    yard_peaks = _peaks(result, in_yard, end, t["crossing"], len(result.crossings))
+    yard_peaks = _peaks(result, in_yard, end, by_crossing)[1:]
     for xi, x in enumerate(result.crossings):
         out[f"yard_peak.{x}"] = float(yard_peaks[xi])
     if staged:
@@ -207,34 +215,66 @@ def conservation(result: RunResult) -> dict[str, int]:
 def in_system_at(result: RunResult, times: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
     """Trucks in the system (arrived, not yet out) at each time; ``which`` selects trucks."""
     t = result.trucks
-    keep = np.ones(t["t_arrive"].size, bool) if which is None else which
-    arrive = np.sort(t["t_arrive"][keep])
-    out = np.sort(t["t_out"][keep & ~np.isnan(t["t_out"])])
+    if which is None:
+        return _in_system(t["t_arrive"], t["t_out"], times)
+    return _in_system(t["t_arrive"][which], t["t_out"][which], times)
+
+
+def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Trucks arrived and not yet out at each time, of these trucks (``out`` NaN: never out)."""
+    arrive = np.sort(arrive)
+    out = np.sort(out[~np.isnan(out)])
     return np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")
 
 
 def road_queue_peaks(result: RunResult) -> np.ndarray:
     """Most trucks on the road at once, per crossing, over the measured days (road_span)."""
     start, leave = road_span(result)
-    return _peaks(result, start, leave, result.trucks["crossing"], len(result.crossings))
+    return _peaks(result, start, leave, trucks_by_crossing(result))[1:]
 
 
-def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """Most trucks at once in ``[start, leave)``, per group 0..n-1, over the measured days."""
+def _peaks(result: RunResult, start: np.ndarray, leave: np.ndarray, groups: Groups) -> np.ndarray:
+    """Most trucks at once in ``[start, leave)``, per group, over the measured days.
+
+    The count steps up at each start and down at each leave (leaving before arriving at the
+    same instant); the peak is the count as the measured days begin, ``#(start < w0) -
+    #(leave < w0)``, or the count just after a start ``s >= w0``, ``#(start <= s) - #(leave
+    <= s)``, whichever is highest: between starts it only falls.
+    """
     w0 = result.warmup_min
+    n = groups.bounds.size - 1
     peaks = np.zeros(n)
-    for xi in range(n):
-        mine = (group == xi) & (leave > start)
-        if not mine.any():
+    for g, (a, b) in enumerate(zip(groups.split(start), groups.split(leave), strict=True)):
+        stay = b > a
+        if not stay.any():
             continue
-        times = np.concatenate([start[mine], leave[mine]])
-        step = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
-        order = np.lexsort((step, times))  # leaving before arriving at the same instant
-        count = np.cumsum(step[order])
-        in_window = times[order] >= w0
-        before = count[~in_window][-1] if (~in_window).any() else 0
-        peaks[xi] = max(before, count[in_window].max() if in_window.any() else 0)
+        a, b = np.sort(a[stay]), np.sort(b[stay])
+        first = int(np.searchsorted(a, w0, "left"))  # the starts before the measured days
+        before = first - int(np.searchsorted(b, w0, "left"))
+        peaks[g] = max(before, _most_after_starts(a, b, first))
     return peaks
+
+
+def _most_after_starts(a: np.ndarray, b: np.ndarray, first: int, block: int = 64) -> int:
+    """``max(i + 1 - #(b <= a[i]))`` over ``i >= first`` (0 if none), ``a`` and ``b`` sorted.
+
+    The count just after start ``i`` is computed at every ``block``-th start first; within a
+    block it can exceed the count at the block's first start by at most the block's other
+    starts, so only the blocks that could hold more than the best count so far are computed
+    start by start (a few near the highest peaks): the same maximum, with far fewer searches.
+    """
+    if first >= a.size:
+        return 0
+    heads = np.arange(first, a.size, block)
+    at_heads = heads + 1 - np.searchsorted(b, a[heads], "right")
+    best = int(at_heads.max())
+    ends = np.minimum(heads + block, a.size)
+    could = np.flatnonzero(ends - heads - 1 + at_heads > best)
+    if could.size:
+        i = (heads[could, None] + np.arange(block)).ravel()
+        i = i[i < a.size]
+        best = max(best, int((i + 1 - np.searchsorted(b, a[i], "right")).max()))
+    return best
 
 
 def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> None:
@@ -250,7 +290,7 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     left = np.where(np.isnan(t["t_called"]), end, t["t_called"])
     staged = ~np.isnan(t["t_staged"])
     start = np.where(staged, t["t_staged"], left)
-    peaks = _peaks(result, start, left, np.where(staged, area_of, -1), len(areas))
+    peaks = _peaks(result, start, left, Groups.of(np.where(staged, area_of, -1), len(areas)))
     for ai, a in enumerate(areas):
         out[f"staging_peak.{a}"] = float(peaks[ai])
     # Waiting outside: from arrival until a slot (or giving up, or the end) on metered routes.
@@ -258,9 +298,8 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
     outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
-    peaks = _peaks(
-        result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), t["crossing"], len(result.crossings)
-    )
+    waited = np.where(outside, got, t["t_arrive"])
+    peaks = _peaks(result, t["t_arrive"], waited, trucks_by_crossing(result))[1:]  # crossing xi: xi + 1
     for xi, x in enumerate(result.crossings):
         if metered[xi]:
             out[f"unregistered_peak.{x}"] = float(peaks[xi])
@@ -273,6 +312,11 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
         else np.nan
     )
     out["called_per_day"] = float((t["t_called"] >= w0).sum()) / days
+
+
+def _counts(codes: np.ndarray, which: np.ndarray, n: int) -> np.ndarray:
+    """How many of the ``which`` trucks have each code ``0..n-1`` (codes of -1 not counted)."""
+    return np.bincount(codes[which].astype(np.intp) + 1, minlength=n + 1)[1 : n + 1]
 
 
 def _summary(values: np.ndarray) -> dict[str, float]:
@@ -304,17 +348,13 @@ def _days_to_recover(backlog: np.ndarray, factor: float, normal_days: int) -> fl
     return float(after[0]) if after.size else np.nan
 
 
-def _utilisation(result: RunResult, sid: int, w0: float, h: float) -> float:
-    rows = result.stages
+def _utilisation(result: RunResult, sid: int, w0: float, h: float, served: Served) -> float:
+    start, end = served.of(sid)  # the rows whose service started; end NaN -> h
     departures = result.stage_departures[sid]
     if departures is not None:  # a timetable: loads carried / wagons offered
         offered = sum(w0 <= d < h for d in departures) * result.stage_lanes[sid]
-        starts = rows["t_start"][rows["stage"] == sid]
-        carried = int(((starts >= w0) & (starts < h)).sum())
+        carried = int(((start >= w0) & (start < h)).sum())
         return carried / offered if offered else np.nan
-    mine = (rows["stage"] == sid) & ~np.isnan(rows["t_start"])
-    start = rows["t_start"][mine]
-    end = np.where(np.isnan(rows["t_end"][mine]), h, rows["t_end"][mine])
     # Busy time counts only while the stage is open (service that runs on past closing is
     # finished work, not capacity used), so utilisation never exceeds 1.
     opened = _open_time_function(result.stage_intervals[sid], w0, h)

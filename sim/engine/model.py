@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from array import array
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +52,8 @@ from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by t
     IN_SYSTEM,
     INF,
     ArrivalFeed,
+    Draws,
+    Durations,
     Hop,
     Pass,
     PriorityStage,
@@ -65,7 +66,7 @@ from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by t
 from sim.engine.randomness import Streams
 from sim.engine.records import Records
 from sim.engine.routing import LeastWaitChooser
-from sim.engine.sampling import sampler
+from sim.engine.sampling import blocks, sampler
 from sim.scenario.distributions import Deterministic
 from sim.scenario.hours import as_start
 from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
@@ -92,8 +93,11 @@ def _column(typecode: str, values: np.ndarray) -> array:
     return out
 
 
-def _slowed(draw: Callable[[], float], factor: float) -> Callable[[], float]:
-    return lambda: draw() * factor
+def _durations(dist, rng: np.random.Generator) -> Durations:
+    """A stage's durations for one class from ``dist``: the draws of :func:`sampler`, in order."""
+    if isinstance(dist, Deterministic):
+        return Durations(None, float(dist.value_min))
+    return Durations(Draws(blocks(dist, rng)), 1.0)
 
 
 class Staging:
@@ -627,16 +631,16 @@ class Model:
         vs = versions(st, self.epoch, hours.timezone)
         served = [c for c in accepts if st.applies_to is None or c in st.applies_to]
         rngs = {c: self.streams.get(f"service/{name}/{c}") for c in served}
-        # One sampler list per version (dated change) of the stage; scaled copies for ramps.
-        draws: list[list[Callable[[], float] | None]] = []
+        # One list of durations per version (dated change) of the stage; scaled copies for ramps.
+        draws: list[list[Durations | None]] = []
         for v in vs:
-            draw: list[Callable[[], float] | None] = [None] * len(self.class_names)
+            draw: list[Durations | None] = [None] * len(self.class_names)
             for cname in served:
                 if v.trucks_per_hour is not None:
                     dist = Deterministic(kind="deterministic", value_min=60.0 * v.lanes / v.trucks_per_hour)
                 else:
                     dist = v.service.get(cname, v.service.get(DEFAULT_SERVICE))
-                draw[cls_index[cname]] = sampler(dist, rngs[cname])
+                draw[cls_index[cname]] = _durations(dist, rngs[cname])
             draws.append(draw)
         sid = len(self.stages)
         # Stages of a crossing mostly share a calendar: its open intervals are computed once.
@@ -689,7 +693,7 @@ class Model:
             else:
                 key = (version, fraction)
                 if key not in scaled:
-                    scaled[key] = [None if f is None else _slowed(f, 1.0 / fraction) for f in draws[version]]
+                    scaled[key] = [None if f is None else f.scaled(1.0 / fraction) for f in draws[version]]
                 stage.draw = scaled[key]
             stage.set_open_lanes(lanes)
             lanes_now = lanes

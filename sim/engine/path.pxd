@@ -15,6 +15,23 @@ cdef class Pass:
     cdef public double at
 
 
+cdef class Draws:
+    cdef public object blocks
+    cdef public double[:] block
+    cdef public Py_ssize_t i
+    cdef public Py_ssize_t n
+
+    @cython.locals(x=double)
+    cpdef double next(self) except? -1.0
+
+
+cdef class Durations:
+    cdef public Draws draws
+    cdef public double factor
+
+    cpdef double next(self) except? -1.0
+
+
 cdef class Stage:
     cdef public object env
     cdef public Py_ssize_t id
@@ -68,10 +85,10 @@ cdef class Hop:
     @cython.locals(st=Stage)
     cpdef join(self, Py_ssize_t truck, Pass event)
 
-    @cython.locals(st=Stage, now=double, at=double)
+    @cython.locals(st=Stage, now=double, at=double, durations=Durations)
     cpdef start(self, Py_ssize_t truck, Pass event)
 
-    @cython.locals(truck=Py_ssize_t, st=Stage, now=double, at=double, nxt=Hop, ns=Stage)
+    @cython.locals(truck=Py_ssize_t, st=Stage, now=double, at=double, nxt=Hop, ns=Stage, durations=Durations)
     cpdef finish(self, Pass event)
 
 

@@ -11,8 +11,9 @@ waiting places (registration slots, staging areas) are in plain Python there.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from heapq import heappush
 from typing import Any
 
@@ -55,6 +56,49 @@ def after(env: simpy.Environment, delay: float, truck: int, callbacks: tuple) ->
     heappush(env._queue, (at, NORMAL, next(env._eid), event))
 
 
+class Draws:
+    """One random stream's durations in the order drawn: a block at a time (``blocks``, arrays of
+    :func:`sim.engine.sampling.blocks`), handed out one by one as C doubles, not Python floats."""
+
+    __slots__ = ("blocks", "block", "i", "n")
+
+    def __init__(self, blocks: Iterator):
+        self.blocks = blocks
+        self.block = array("d")
+        self.i = self.n = 0
+
+    def next(self) -> float:
+        if self.i == self.n:  # the next block only when this one is used up, as before
+            self.block = array("d", next(self.blocks).tobytes())
+            self.n = len(self.block)
+            self.i = 0
+        x = self.block[self.i]
+        self.i += 1
+        return x
+
+
+class Durations:
+    """Service durations of one stage for one cargo class: ``draws`` times ``factor``.
+
+    ``draws`` None: a constant, ``factor`` (deterministic service, paced stages). A ramp after a
+    closure slows the same draws: :meth:`scaled` shares ``draws`` (one random stream).
+    """
+
+    __slots__ = ("draws", "factor")
+
+    def __init__(self, draws: Draws | None, factor: float):
+        self.draws = draws
+        self.factor = factor
+
+    def next(self) -> float:
+        if self.draws is None:
+            return self.factor
+        return self.draws.next() * self.factor  # x * 1.0 is x, to the bit
+
+    def scaled(self, by: float) -> Durations:
+        return Durations(self.draws, self.factor * by)
+
+
 class Stage:
     """A pool of identical lanes open on a calendar, with one FIFO queue."""
 
@@ -68,7 +112,7 @@ class Stage:
         env: simpy.Environment,
         sid: int,
         lanes: int,
-        draw: list[Callable[[], float] | None],
+        draw: list[Durations | None],
         quota: int | None,
         model: Model,
     ):
@@ -228,7 +272,8 @@ class Hop:
             event = Pass()
             event._value = truck
         event.callbacks = self.cbs
-        event.at = at = now + st.draw[self.cargo[truck]]()
+        durations = st.draw[self.cargo[truck]]
+        event.at = at = now + durations.next()
         heappush(self.heap, (at, NORMAL, next(self.eid), event))
 
     def finish(self, event: Pass) -> None:
@@ -245,7 +290,8 @@ class Hop:
                     self.t_start[truck * self.width + nxt.p] = now
                     ns.busy += 1
                     event.callbacks = nxt.cbs
-                    event.at = at = now + ns.draw[self.cargo[truck]]()
+                    durations = ns.draw[self.cargo[truck]]
+                    event.at = at = now + durations.next()
                     heappush(self.heap, (at, NORMAL, next(self.eid), event))
                 else:
                     nxt.start(truck, event)

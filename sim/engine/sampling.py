@@ -54,6 +54,13 @@ def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterato
         yield sample(dist, rng, block).tolist()
 
 
+def blocks(dist: Distribution, rng: np.random.Generator, block: int = 512) -> Iterator[np.ndarray]:
+    """Durations from ``rng``, ``block`` at a time: the draws :func:`sampler` hands out, as arrays
+    (for :class:`sim.engine.path.Draws`)."""
+    while True:
+        yield sample(dist, rng, block)
+
+
 def sampler(dist: Distribution, rng: np.random.Generator, block: int = 512) -> Callable[[], float]:
     """A zero-argument function returning the next duration from ``rng``.
 

@@ -10,7 +10,13 @@ Design of the per-truck path (a simulated year of the baseline is ~530,000 truck
   would, whose callback (the hop's ``finish``) ends it and starts the next hop, so a truck
   costs one event per stage plus its arrival (no process, request or release events), and
   the same event object carries it from stage to stage;
-* arrivals are read from the presorted array, one pending arrival event at a time;
+* arrivals are read from the presorted array, one pending arrival event at a time
+  (:class:`ArrivalFeed`);
+* service durations are drawn in blocks and handed out as C doubles (:class:`Durations`);
+* the classes every event touches (stages, hops, yards, arrivals, durations) are in
+  :mod:`sim.engine.path`, compiled with Cython at install when a C compiler is there
+  (:mod:`sim.compiled`; same results to the bit, ~1.5x faster); this module builds them and
+  drives the calendars, the slots and the staging areas;
 * opening hours, staffing by hour, dated changes and ramps after closures
   change a stage's capacity a few times a day (:mod:`sim.capacity`): service
   in progress finishes when lanes close, the queue persists, and on opening as many

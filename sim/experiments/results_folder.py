@@ -207,6 +207,7 @@ class ResultsFolder:
         self._manifest: dict[str, Any] | None = None  # the writer's copy
         self._verified = False
         self._kpi_runs: list[dict[str, float]] | None = None  # read once the folder is verified
+        self._warm = False  # the summaries' imports done (_warm_summaries)
         self._command: list[str] = []  # this session's command line
 
     # -- reading ---------------------------------------------------------------------------------
@@ -578,6 +579,9 @@ class ResultsFolder:
         replication count as done."""
         if isinstance(output, WrittenReplication):
             written = output
+            if not self._warm:
+                _warm_summaries()
+                self._warm = True
             name = part_name(written.replication)
             for table, digest in written.digests.items():  # the worker's files, as it reported them
                 file = self.path / table / name
@@ -658,6 +662,17 @@ class ResultsFolder:
         manifest = seal(manifest)
         self._manifest = manifest
         write_atomic(self.path / MANIFEST, manifest_text(manifest))
+
+
+def _warm_summaries() -> None:
+    """Import now what the summaries at the end of a run will: ``scipy.special`` (the Student-t
+    quantile) and pandas (pyarrow imports it at its first conversion from NumPy). Called when the
+    first replication comes back from a worker: the parent waits for the workers then, and the
+    end of the run, when the workers are done and only the parent works, is ~0.4 s shorter."""
+    from sim.experiments.replications import _t_quantile
+
+    _t_quantile(0.975, 1)
+    pa.array(np.zeros(1))
 
 
 def manifest_text(manifest: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ compiler), the package installs as plain Python, with a warning: same results, s
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import os
 import shutil
 import sys
@@ -29,7 +29,6 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCES = ("path.py", "path.pxd")  # in sim/engine, hashed in this order (as sim/compiled.py)
 DIRECTIVES = {
     "language_level": 3,
     "annotation_typing": False,  # the C types are path.pxd's; annotations stay documentation
@@ -41,13 +40,14 @@ DIRECTIVES = {
 CFLAGS = ["-O2", "-ffp-contract=off", "-g0"]
 
 
-def source_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for name in SOURCES:
-        file = folder / name
-        h.update(file.read_bytes() if file.is_file() else b"")
-        h.update(b"\0")
-    return h.hexdigest()
+def source_digest(root: Path) -> str:
+    """The digest ``sim/compiled.py`` checks at import, by its own function (one definition:
+    the module is loaded from its file, as the package is not installed while it is built)."""
+    spec = importlib.util.spec_from_file_location("_bordersim_compiled", root / "sim" / "compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    engine = root / "sim" / "engine"
+    return module.source_digest(tuple(engine / name for name in module.SOURCE_NAMES))
 
 
 def compile_path(root: Path, out_dir: Path) -> Path:
@@ -62,7 +62,7 @@ def compile_path(root: Path, out_dir: Path) -> Path:
         (work.parent / "__init__.py").write_text("")
         (work / "__init__.py").write_text("")
         shutil.copy(engine / "path.pxd", work / "path.pxd")
-        digest = source_digest(engine)
+        digest = source_digest(root)
         source = (engine / "path.py").read_text(encoding="utf-8")
         stamp = f"\n\nSOURCE_SHA256 = {digest!r}  # added when compiled (hatch_build.py)\n"
         (work / "path.py").write_text(source + stamp, encoding="utf-8")

@@ -29,7 +29,8 @@ from types import ModuleType
 PURE_ENV = "BORDERSIM_PURE_PYTHON"
 MODULE = "sim.engine.path"
 HERE = Path(__file__).resolve().parent / "engine"
-SOURCES = (HERE / "path.py", HERE / "path.pxd")
+SOURCE_NAMES = ("path.py", "path.pxd")  # hashed in this order (hatch_build.py uses this module)
+SOURCES = tuple(HERE / name for name in SOURCE_NAMES)
 
 _status = "not loaded yet"
 
@@ -83,14 +84,15 @@ def load_path() -> ModuleType:
         return sys.modules[MODULE]
     so = compiled_file()
     pure = bool(os.environ.get(PURE_ENV))
-    why = choice(so, None, "", pure) if pure or so is None else None
-    if why is None:
-        module = _load(importlib.machinery.ExtensionFileLoader(MODULE, str(so)), so)  # type: ignore[arg-type]
+    if so is not None and not pure:  # compiled: is it built from these very files?
+        module = _load(importlib.machinery.ExtensionFileLoader(MODULE, str(so)), so)
         why = choice(so, getattr(module, "SOURCE_SHA256", None), source_digest(), pure)
         if why is None:
-            _status = f"compiled ({so.name})"  # type: ignore[union-attr]
+            _status = f"compiled ({so.name})"
             return module
         del sys.modules[MODULE]
+    else:
+        why = choice(so, None, "", pure)
     module = _load(importlib.machinery.SourceFileLoader(MODULE, str(SOURCES[0])), SOURCES[0])
     _status = f"plain Python: {why}"
     return module

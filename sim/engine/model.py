@@ -845,13 +845,8 @@ class Model:
         env = self.env
         for truck in range(self.n_backlog):
             self.admit(truck)
-        if self.n_backlog < len(self.t_arr):
-            first = self.n_backlog
-            event = Pass()
-            event._value = first
-            event.callbacks = self.feed.cbs
-            event.at = env.now + self.t_arr[first]  # where env.schedule puts it
-            env.schedule(event, NORMAL, self.t_arr[first])  # type: ignore[arg-type]
+        if self.n_backlog < len(self.t_arr):  # the first arrival; each pushes the next
+            after(env, self.t_arr[self.n_backlog], self.n_backlog, self.feed.cbs)
         env.run(until=self.horizon)
         self._close_records()
         self._dismantle()

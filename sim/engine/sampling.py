@@ -49,14 +49,9 @@ def sample(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
     raise TypeError(f"unknown distribution {dist!r}")
 
 
-def _blocks(dist: Distribution, rng: np.random.Generator, block: int) -> Iterator[list[float]]:
-    while True:
-        yield sample(dist, rng, block).tolist()
-
-
 def blocks(dist: Distribution, rng: np.random.Generator, block: int = 512) -> Iterator[np.ndarray]:
-    """Durations from ``rng``, ``block`` at a time: the draws :func:`sampler` hands out, as arrays
-    (for :class:`sim.engine.path.Draws`)."""
+    """Durations from ``rng``, ``block`` at a time (read one by one by :func:`sampler` and by
+    :class:`sim.engine.path.Draws`)."""
     while True:
         yield sample(dist, rng, block)
 
@@ -72,4 +67,4 @@ def sampler(dist: Distribution, rng: np.random.Generator, block: int = 512) -> C
         return lambda: value
     # chain's __next__ is C: a draw runs no Python frame; a block is drawn, as before, only
     # when the previous one is used up (the same draws from ``rng`` in the same order).
-    return chain.from_iterable(_blocks(dist, rng, block)).__next__
+    return chain.from_iterable(map(np.ndarray.tolist, blocks(dist, rng, block))).__next__

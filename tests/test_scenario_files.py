@@ -119,11 +119,14 @@ def test_error_in_parent_names_the_parent(tmp_path):
 
 
 def test_parent_that_is_not_a_scenario(tmp_path):
-    write(tmp_path, "notes.toml", "foo = 1\n")
+    """Issue 26: a file that is not a scenario at all is refused in one line that shows nothing
+    of it (not its keys, not its values): `extends` must not print other files."""
+    write(tmp_path, "notes.toml", 'foo = 1\napi_key = "hunter2"\n')
     child = write(tmp_path, "child.toml", 'extends = "notes.toml"\nname = "c"\n')
-    lines = problems(child)
-    assert lines[0] == f"{child}: extends = 'notes.toml': the parent is not a valid scenario"
-    assert f"{tmp_path / 'notes.toml'}: name = (missing): a value is required" in lines
+    (line,) = problems(child)
+    parent = tmp_path / "notes.toml"
+    assert line.startswith(f"{child}: extends = 'notes.toml': {parent} is not a scenario file")
+    assert "hunter2" not in line and "api_key" not in line and "foo" not in line
 
 
 def test_missing_parent(tmp_path):

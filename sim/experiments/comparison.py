@@ -400,9 +400,12 @@ def replace_block(text: str, block: str, name: str = "file", block_name: str | N
 
 def update_file(file: str | Path, block: str, block_name: str | None = None) -> None:
     """Replace the block between the markers in ``file``, atomically."""
+    from sim.scenario.files import read_bounded
+    from sim.scenario.limits import MAX_INPUT_BYTES
+
     path = Path(file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+        text = read_bounded(path, MAX_INPUT_BYTES, "Markdown file").decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: cannot be read: not UTF-8 text"]) from None
     write_atomic(path, replace_block(text, block, str(path), block_name))

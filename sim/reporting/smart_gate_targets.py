@@ -66,13 +66,17 @@ class Targets:
 
 def load_targets(path: str | Path) -> Targets:
     """Read a targets file; every problem is one line naming the file, field and value."""
+    from sim.scenario.files import read_bounded
+    from sim.scenario.limits import MAX_INPUT_BYTES
+
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
+        data = tomllib.loads(read_bounded(path, MAX_INPUT_BYTES, "targets file").decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError([f"{path}: cannot be read: not UTF-8 text"]) from None
+    except (tomllib.TOMLDecodeError, RecursionError) as err:
+        reason = err if isinstance(err, tomllib.TOMLDecodeError) else "tables or arrays nested too deeply"
+        raise ScenarioError([f"{path}: not valid TOML: {reason}"]) from None
 
     def need(table: dict, key: str, where: str, kind: type | tuple[type, ...]):
         value = table.get(key)

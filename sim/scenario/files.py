@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -24,7 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
+from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_NESTING
 from sim.scenario.schema import FieldPath, Scenario, limit_problems, reference_problems
 
 _TAGS = ("kind", "policy")
@@ -139,31 +141,110 @@ def parse_scenario(
     return _validate(merged, chain)
 
 
+def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; :class:`ScenarioError` (one line
+    naming the path) otherwise.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked to be a regular file
+    (``/dev/zero`` reports a size of 0 and never ends); at most ``limit + 1`` bytes are read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ScenarioError([f"{path}: {kind}: expected a {what}"])
+        if info.st_size > limit:
+            raise ScenarioError(
+                [f"{path}: {info.st_size:,} bytes: expected a {what} of at most {limit:,} bytes"]
+            )
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as err:
+        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ScenarioError(
+            [f"{path}: more than {limit:,} bytes: expected a {what} of at most {limit:,} bytes"]
+        )
+    return b"".join(chunks)
+
+
+def nesting_depth(value: Any, stop: int = MAX_NESTING + 1) -> int:
+    """How deep tables and arrays nest in ``value`` (a scalar: 0), counted up to ``stop``;
+    iterative, so that any depth is measured without recursion."""
+    deepest = 0
+    todo = [(value, 0)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, Mapping | list | tuple):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest >= stop:
+                return deepest
+            todo.extend((child, depth) for child in (node.values() if isinstance(node, Mapping) else node))
+    return deepest
+
+
+def scenario_from_data(
+    data: Mapping[str, Any], source: str | Path, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Validate scenario data that did not come from a file (a results folder's manifest, a form):
+    the same checks and limits as a file (schema, cross-references, size of the run), the
+    problems named after ``source``; ``overrides`` replace fields first, as in :func:`load_scenario`.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError([f"{source}: expected a table of scenario fields"])
+    if data.get("extends") is not None:
+        raise ScenarioError(
+            [f"{source}: extends = {_show(data['extends'])}: scenario data given whole cannot extend a file"]
+        )
+    if nesting_depth(data) > MAX_NESTING:
+        raise ScenarioError([f"{source}: tables or arrays nested more than {MAX_NESTING} deep"])
+    chain = [(Path(str(source)), dict(data))]
+    merged = dict(data)
+    if overrides:
+        merged = deep_merge(merged, dict(overrides))
+        chain = [(Path("command-line options"), dict(overrides)), *chain]
+    return _validate(merged, chain)
+
+
 def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
     """One scenario file's table; its size is bounded and nothing of its content is echoed."""
     if text is None:
-        if not path.is_file():
+        if not path.exists():
             packaged = ", ".join(packaged_names())
             raise ScenarioError(
                 [f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
             )
+        data = read_bounded(path, MAX_FILE_BYTES, "scenario file")
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ScenarioError([f"{path}: {size:,} bytes: expected a scenario file of at most "
-                                     f"{MAX_FILE_BYTES:,} bytes"])  # fmt: skip
-            text = path.read_bytes()[: MAX_FILE_BYTES + 1].decode("utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else "not UTF-8 text"
-            raise ScenarioError([f"{path}: cannot be read: {reason}"]) from None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError([f"{path}: cannot be read: not UTF-8 text"]) from None
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError([f"{path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
     try:
-        return tomllib.loads(text)
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
+    if nesting_depth(table) > MAX_NESTING:
+        raise ScenarioError(
+            [f"{path}: TOML tables or arrays nested more than {MAX_NESTING} deep: "
+             f"expected at most {MAX_NESTING}"]  # fmt: skip
+        )
+    return table
 
 
 def _read_chain(path: Path, text: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -251,12 +332,26 @@ def _parent_path(child: Path, reference: object) -> Path:
 
 
 def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
-    """Merge a child-first chain, checking first that every parent is a scenario of its own."""
+    """Merge a child-first chain, checking first that every parent is a scenario of its own.
+
+    A parent that is not a scenario file at all (a key at its top that no scenario has, or
+    neither ``name`` nor ``extends``) is refused in one line that shows nothing of its content:
+    ``extends`` must not become a way to print another file.
+    """
     for i in range(1, len(chain)):
+        child, raw = chain[i - 1]
+        parent, parent_raw = chain[i]
+        if not _looks_like_scenario(parent_raw):
+            raise ScenarioError(
+                [
+                    f"{child}: extends = {raw.get('extends')!r}: {parent} is not a scenario file (its "
+                    "top level holds keys that no scenario has, or neither name nor extends); nothing of it "
+                    "is shown"
+                ]
+            )
         try:
             _validate(_merged(chain[i:]), chain[i:])
         except ScenarioError as err:
-            child, raw = chain[i - 1]
             raise ScenarioError(
                 [
                     f"{child}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
@@ -264,6 +359,11 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                 ]
             ) from None
     return _merged(chain)
+
+
+def _looks_like_scenario(raw: Mapping[str, Any]) -> bool:
+    fields = set(Scenario.model_fields) | {"extends"}
+    return all(k in fields for k in raw) and ("name" in raw or "extends" in raw)
 
 
 def _merged(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:

@@ -78,3 +78,31 @@ MAX_DATE = date(2200, 12, 31)
 #: Largest scenario file read, bytes; longest `extends` chain (the file itself not counted).
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 16
+
+# -- nesting ---------------------------------------------------------------------------------------
+#: Tables and arrays inside one another, in a scenario file or a `--set` value (a scenario nests
+#: about ten deep: crossings.X.routes.export.stages[0].service.default.branches[0].duration).
+MAX_NESTING = 32
+
+# -- studies: what one command may ask for ----------------------------------------------------------
+#: Replications of one run, comparison side, sweep point or calibration point (the manifest of a
+#: results folder records each: about 1 KB a replication, rewritten after each one).
+MAX_REPLICATIONS = 10_000
+#: Points of a sweep grid, a Latin hypercube or a Morris design (point files are numbered p0000..p9999).
+MAX_POINTS = 10_000
+#: Replication runs of one sweep or sensitivity analysis (points x replications).
+MAX_POINT_RUNS = 100_000
+#: Morris grid levels.
+MAX_LEVELS = 100
+#: `capacity --overload`: demand as a multiple of each route's upper bound (more only adds trucks
+#: that wait: the throughput measured is the same once the route is saturated).
+MAX_OVERLOAD = 10.0
+
+# -- files read ------------------------------------------------------------------------------------
+#: Other input files a person writes (targets, the smart-gate decision file, a Markdown file whose
+#: table block is replaced), bytes.
+MAX_INPUT_BYTES = 10_000_000
+#: Files bordersim writes and reads back (a results folder's manifest, a sweep's design and point
+#: files, a comparison's manifest), bytes: a manifest of MAX_REPLICATIONS replications with records
+#: is about 10 MB.
+MAX_RESULT_FILE_BYTES = 64_000_000

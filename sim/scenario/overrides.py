@@ -8,6 +8,13 @@ A setting is applied to the merged scenario data and handed to the loader as an
 override that replaces the smallest enclosing part that cannot be merged key by
 key: a list (a route's ``stages``) or a tagged table (a distribution, a routing rule).
 The result is validated like a file; problems are one line naming ``--set`` and the path.
+
+A setting is one assignment: a value holding a line break or another control character, a
+second key or a table header is refused, and so is a value nested more than
+:data:`~sim.scenario.limits.MAX_NESTING` deep. ``extends`` cannot be set (it names the file a
+scenario is read from: give that file instead), and an empty table over a table is refused
+(tables merge key by key, so ``{}`` would change nothing).
+:func:`parse_setting` is the one reading of a ``PATH=VALUE`` assignment, wherever it comes from.
 """
 
 from __future__ import annotations
@@ -20,10 +27,18 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from sim.scenario.files import ScenarioError
+from sim.scenario.files import ScenarioError, nesting_depth
+from sim.scenario.limits import MAX_FILE_BYTES, MAX_NESTING
 
 _PART = re.compile(r"([A-Za-z0-9_\-]+)|\[(\d+)\]")
 _TAGS = ("kind", "policy")
+#: Line breaks and other control characters (a tab is allowed): a setting is one line.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+#: A bare word taken as text when it is not TOML (``mon-fri``, ``my scenario``): nothing that
+#: opens a TOML string, array or table, and no ``=``.
+_BARE = re.compile(r"[^\[\]{}\"'=]+")
+#: Longest path, and longest value, of one setting.
+MAX_PATH_CHARS = 1000
 
 Path_ = tuple[str | int, ...]
 
@@ -51,6 +66,10 @@ def dotted(path: Sequence[str | int]) -> str:
 
 def parse_path(text: str, where: str) -> Path_:
     """``a.b[0].c`` -> ``("a", "b", 0, "c")``; :class:`ScenarioError` naming ``where`` if malformed."""
+    if len(text) > MAX_PATH_CHARS:
+        raise ScenarioError(
+            [f"{where[:80]}...: path of {len(text):,} characters: expected at most {MAX_PATH_CHARS}"]
+        )
     parts: list[str | int] = []
     pos = 0
     for segment in text.split("."):
@@ -68,20 +87,59 @@ def parse_path(text: str, where: str) -> Path_:
     return tuple(parts)
 
 
-def parse_value(text: str) -> Any:
-    """A TOML value (``3``, ``true``, ``"x"``, ``[1, 2]``, ``{ kind = ... }``); otherwise the text itself."""
+def parse_value(text: str, where: str = "value") -> Any:
+    """One TOML value (``3``, ``true``, ``"x"``, ``[1, 2]``, ``{ kind = ... }``), or a bare word as
+    text (``mon-fri``); anything else is :class:`ScenarioError` naming ``where``."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [f"{where}: a value of {len(text):,} characters: expected at most {MAX_FILE_BYTES:,}"]
+        )
+    if _CONTROL.search(text):
+        raise ScenarioError(
+            [f"{where}: expected one value on one line (it holds a line break or another control character)"]
+        )
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        table = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
-        return text
+        if _BARE.fullmatch(text.strip() or "="):
+            return text
+        raise ScenarioError(
+            [f"{where}: expected one TOML value (3, 0.25, true, \"text\", [1, 2], {{ kind = ... }}) "
+             "or a bare word"]  # fmt: skip
+        ) from None
+    except RecursionError:
+        raise ScenarioError([f"{where}: tables or arrays nested more than {MAX_NESTING} deep"]) from None
+    if set(table) != {"v"}:
+        raise ScenarioError([f"{where}: expected one value, not a second key"])
+    value = table["v"]
+    if nesting_depth(value) > MAX_NESTING:
+        raise ScenarioError([f"{where}: tables or arrays nested more than {MAX_NESTING} deep"])
+    return value
 
 
 def parse_setting(text: str, option: str = "--set") -> Setting:
+    """One ``PATH=VALUE`` assignment (``--set``, ``--vary``, a file's patch): its path and its value.
+
+    Raises :class:`ScenarioError` (one line naming ``option`` and the text) for anything but one
+    assignment of one value to a settable path.
+    """
+    shown = text if len(text) <= 200 and not _CONTROL.search(text) else repr(text[:60]) + "..."
+    where = f"{option} {shown}"
+    if _CONTROL.search(text):
+        raise ScenarioError(
+            [f"{where}: expected one assignment on one line (it holds a line break or another "
+             "control character)"]  # fmt: skip
+        )
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
-        raise ScenarioError([f"{option} {text}: expected PATH=VALUE, e.g. horizon_days=14"])
-    where = f"{option} {text}"
-    return Setting(text, parse_path(path.strip(), where), parse_value(value.strip()), option)
+        raise ScenarioError([f"{where}: expected PATH=VALUE, e.g. horizon_days=14"])
+    parts = parse_path(path.strip(), where)
+    if parts[0] == "extends":
+        raise ScenarioError(
+            [f"{where}: extends cannot be set: it names the file the scenario is read from; "
+             "give that file (or a file that extends it) as the scenario instead"]
+        )  # fmt: skip
+    return Setting(text, parts, parse_value(value.strip(), where), option)
 
 
 def parse_settings(texts: Sequence[str] | None, option: str = "--set") -> list[Setting]:
@@ -96,6 +154,11 @@ def apply(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[str, Any
         for i, part in enumerate(s.path[:-1]):
             node = _step(node, part, s, i, create=True)
         last = s.path[-1]
+        if s.value == {} and isinstance(node, dict | list) and _get(node, last) is not None:
+            raise ScenarioError(
+                [f"{s.option} {s.text}: {s.dotted}: an empty table changes nothing (tables merge key by "
+                 "key); set the fields inside it, or disable a crossing with its `enabled = false`"]
+            )  # fmt: skip
         if isinstance(node, list):
             if not isinstance(last, int) or last >= len(node):
                 raise ScenarioError([_missing(s, len(s.path) - 1, node)])
@@ -111,6 +174,14 @@ def apply(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[str, Any
     return out
 
 
+def _get(node: Any, key: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, list) and isinstance(key, int) and key < len(node):
+        return node[key]
+    return None
+
+
 def _step(node: Any, part: str | int, s: Setting, i: int, create: bool) -> Any:
     if isinstance(node, list):
         if isinstance(part, int) and part < len(node):
@@ -119,11 +190,20 @@ def _step(node: Any, part: str | int, s: Setting, i: int, create: bool) -> Any:
     if isinstance(node, dict) and isinstance(part, str):
         if part not in node:
             close = get_close_matches(part, [str(k) for k in node], n=1)
-            if close or not create:
+            if close or not create or _named_entries(s.path[:i], node):
                 raise ScenarioError([_missing(s, i, node)])
             node[part] = {}
         return node[part]
     raise ScenarioError([_missing(s, i, node)])
+
+
+def _named_entries(path: Sequence[str | int], node: dict) -> bool:
+    """Whether ``node`` (at ``path``) is a table of named entries (crossings, cargo classes,
+    calendars, streams...) rather than a part of the schema with fields: a setting may change
+    an entry's field but not invent an entry through one of its fields (it would need them all)."""
+    from sim.scenario.files import _fields_at
+
+    return bool(node) and not _fields_at(tuple(path))
 
 
 def _missing(s: Setting, i: int, node: Any) -> str:
@@ -176,17 +256,29 @@ def as_overrides(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[s
 
 
 def rename_problems(problems: Sequence[str], settings: Sequence[Setting], source: str) -> list[str]:
-    """Loader lines about ``command-line options`` as lines about the ``--set`` that caused them."""
+    """Loader lines about ``command-line options`` (or ``source``) as lines about the ``--set``
+    that caused them: the setting whose path shares the longest start with the line's field."""
     out = []
     for line in problems:
-        if line.startswith(source + ": "):
+        if line.startswith(source + ": ") and settings:
             rest = line[len(source) + 2 :]
             head = rest.split(" ")[0].rstrip(":")
-            match = [s for s in settings if head.startswith(s.dotted) or s.dotted.startswith(head)]
-            if match:
-                line = f"{match[-1].option} {match[-1].text}: {rest}"
+            best = max(settings, key=lambda s: (_shared(head, s.dotted), settings.index(s)))
+            if _shared(head, best.dotted) > 0:
+                line = f"{best.option} {best.text}: {rest}"
         out.append(line)
     return out
+
+
+def _shared(a: str, b: str) -> int:
+    """Length of the longest common start of two dotted paths, in whole parts."""
+    pa, pb = re.split(r"\.|(?=\[)", a), re.split(r"\.|(?=\[)", b)
+    n = 0
+    for x, y in zip(pa, pb, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def load_with_settings(
@@ -200,5 +292,25 @@ def load_with_settings(
         extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
     try:
         return load_scenario(source, overrides=extra or None)
+    except ScenarioError as err:
+        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None
+
+
+def data_with_settings(
+    data: Mapping[str, Any],
+    source: str,
+    settings: Sequence[Setting] = (),
+    overrides: Mapping[str, Any] | None = None,
+):
+    """A scenario from ``data`` that no file holds (a results folder's, a form's), with ``overrides``
+    and then ``settings`` applied, through the same checks and limits as a file
+    (:func:`~sim.scenario.files.scenario_from_data`); problems name ``source`` or the setting."""
+    from sim.scenario.files import deep_merge, scenario_from_data
+
+    extra = dict(overrides or {})
+    if settings:
+        extra = deep_merge(extra, as_overrides(deep_merge(dict(data), extra), settings))
+    try:
+        return scenario_from_data(data, source, overrides=extra or None)
     except ScenarioError as err:
         raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None

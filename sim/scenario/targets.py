@@ -123,13 +123,20 @@ def load_targets(path: str | Path | None = None) -> dict[str, Target]:
     TargetsError
         One line per problem, naming the file, the entry and the field.
     """
+    from sim.scenario.files import ScenarioError, read_bounded
+    from sim.scenario.limits import MAX_INPUT_BYTES
+
     path = Path(path) if path is not None else default_targets_path()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_bounded(path, MAX_INPUT_BYTES, "targets file").decode("utf-8"))
+    except ScenarioError as err:
+        raise TargetsError(err.problems) from None
     except tomllib.TOMLDecodeError as err:
         raise TargetsError([f"{path}: not valid TOML: {err}"]) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise TargetsError([f"{path}: cannot be read: {err}"]) from None
+    except UnicodeDecodeError:
+        raise TargetsError([f"{path}: cannot be read: not UTF-8 text"]) from None
+    except RecursionError:
+        raise TargetsError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
     targets, problems = {}, []
     for name, entry in raw.items():
         if not isinstance(entry, dict):

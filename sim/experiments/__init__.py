@@ -3,8 +3,9 @@
 Holds running replications serially, in worker processes or on Dask (``replications``,
 ``distributed``), output analysis: confidence intervals, MSER-5, paired differences
 (``analysis``), paired comparisons of two scenarios (``comparison``), the results folder
-(``results_folder``), atomic writes (``atomic``), event-log files (``event_log_file``) and stopping
-safely (``interrupts``).
+(``results_folder``), comparison folders (``comparison_folder``), paths kept inside their folder
+and outputs never over inputs (``confine``), the limits of a study (``bounds``), atomic writes
+(``atomic``), event-log files (``event_log_file``) and stopping safely (``interrupts``).
 
 May import: ``sim.scenario``, ``sim.engine``, ``sim.readouts``.
 """

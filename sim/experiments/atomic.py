@@ -28,8 +28,11 @@ def write_atomic_bytes(path: str | Path, data: bytes) -> None:
     a temporary file left by a killed process starts with a dot and ends in ``.tmp``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise _named(err, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -37,6 +40,17 @@ def write_atomic_bytes(path: str | Path, data: bytes) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, _MODE)
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(err, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _named(err: OSError, path: Path) -> OSError:
+    """The error with the file it was about to write as its file name: a full disk's ``write``
+    names no file, and every I/O error must (``bordersim: results/x/kpis.csv: No space left``)."""
+    if err.filename is not None and Path(str(err.filename)) == path:
+        return err
+    return type(err)(err.errno, err.strerror or str(err), str(path))

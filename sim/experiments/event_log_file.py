@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from sim.experiments.atomic import write_atomic_bytes
-from sim.experiments.results_folder import FolderError, ResultsFolder, part_name
+from sim.experiments.results_folder import FolderError, ResultsFolder
 from sim.readouts.event_log import COLUMNS, empty_event_log
 
 FORMATS = (".csv", ".parquet")
@@ -77,13 +77,18 @@ def folder_records(
             "rerun it with --records, or give the scenario instead to run it"
         )
     tables = []
+    recorded = folder.manifest().get("parts", {}).get(f"r{replication:05d}", {})
     for name in ("trucks", "stages"):
-        file = folder.path / name / part_name(replication)
-        if not file.is_file():
+        file = folder.part(name, replication)
+        if name not in recorded or not file.is_file():
             raise FolderError(
                 f"{file}: missing: the folder has no per-truck stage records of replication {replication}; "
                 "give the scenario instead to run it"
             )
-        table = pq.read_table(file)
+    problem = folder.damaged(replication)  # every part of it checked against the manifest before use
+    if problem:
+        raise FolderError(f"{folder.path}/{problem}; redo it with `bordersim run ... --resume`")
+    for name in ("trucks", "stages"):
+        table = pq.read_table(folder.part(name, replication))
         tables.append({c: table.column(c).to_numpy(zero_copy_only=False) for c in table.column_names})
     return tables[0], tables[1]

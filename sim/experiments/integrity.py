@@ -6,14 +6,27 @@
 * the manifest carries the SHA-256 of its own canonical JSON, so an edited field is found too;
 * one process at a time writes a folder: :class:`FolderLock` holds an exclusive ``flock`` on
   ``.lock`` inside it. The kernel drops the lock when the process dies, however it dies, so a
-  killed run never leaves a stale lock behind.
+  killed run never leaves a stale lock behind. The lock file is opened without following a
+  symbolic link (``O_NOFOLLOW``) and must be a regular file with one name: a ``.lock`` that
+  leads elsewhere is refused, never truncated.
+
+What the checksums are, honestly: ``manifest_sha256`` is a SHA-256 anyone can recompute, not a
+keyed seal. It finds damage and a hand edit that did not recompute it. What protects a folder
+from a deliberate edit is that nothing in a manifest is trusted beyond what can be checked
+against the disk: part names must be the folder's own fixed names (:mod:`sim.experiments.confine`
+keeps every path inside the folder), and every part's recorded SHA-256 and row count must match
+the file before the part is used. A keyed seal (HMAC) would need a secret that the same user
+who can edit the folder can read, and would make folders unreadable on another machine: it
+would claim more than it gives.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +51,21 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest_checksum(manifest: dict[str, Any]) -> str:
-    """SHA-256 of the manifest's canonical JSON (sorted keys), its own checksum field left out."""
-    body = {k: v for k, v in manifest.items() if k != SELF_CHECKSUM}
+def manifest_checksum(manifest: dict[str, Any], field: str = SELF_CHECKSUM) -> str:
+    """SHA-256 of the manifest's canonical JSON (sorted keys), its own checksum ``field`` left out."""
+    body = {k: v for k, v in manifest.items() if k != field}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, allow_nan=True, separators=(",", ":"))
     return sha256_bytes(text.encode("utf-8"))
 
 
-def seal(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest with its checksum field set (last)."""
-    body = {k: v for k, v in manifest.items() if k != SELF_CHECKSUM}
-    return {**body, SELF_CHECKSUM: manifest_checksum(body)}
+def seal(manifest: dict[str, Any], field: str = SELF_CHECKSUM) -> dict[str, Any]:
+    """The manifest with its checksum ``field`` set (last)."""
+    body = {k: v for k, v in manifest.items() if k != field}
+    return {**body, field: manifest_checksum(body, field)}
 
 
-def is_sealed(manifest: dict[str, Any]) -> bool:
-    return manifest.get(SELF_CHECKSUM) == manifest_checksum(manifest)
+def is_sealed(manifest: dict[str, Any], field: str = SELF_CHECKSUM) -> bool:
+    return manifest.get(field) == manifest_checksum(manifest, field)
 
 
 class FolderError(Exception):
@@ -76,7 +89,21 @@ class FolderLock:
     def acquire(self) -> FolderLock:
         if fcntl is None:
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as err:
+            if err.errno == errno.ELOOP or self.path.is_symlink():
+                raise FolderError(
+                    f"{self.path}: is a symbolic link: the lock file must be the folder's own; remove it, "
+                    "or choose another --out"
+                ) from None
+            raise FolderError(f"{self.path}: cannot be opened: {err.strerror or err}") from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+            os.close(fd)
+            what = "not a regular file" if not stat.S_ISREG(info.st_mode) else "a hard link to another file"
+            raise FolderError(f"{self.path}: is {what}: the lock file must be the folder's own; remove it")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

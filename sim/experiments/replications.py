@@ -20,6 +20,7 @@ from sim.engine.run import run_once
 from sim.experiments.interrupts import deferred_stop
 from sim.experiments.workers import map_in_workers
 from sim.readouts.kpis import kpis
+from sim.scenario.limits import MAX_POINT_RUNS
 from sim.scenario.schema import Scenario
 
 
@@ -95,6 +96,11 @@ def run_replications(
         run on its cluster instead (:mod:`sim.experiments.distributed`); ``workers`` is then ignored.
     """
     reps = list(replications)
+    if len(reps) > MAX_POINT_RUNS:  # the last guard of every study's size (sim.experiments.bounds)
+        from sim.scenario.files import ScenarioError
+
+        raise ScenarioError([f"{len(reps):,} replication runs asked at once: expected at most "
+                             f"{MAX_POINT_RUNS:,}"])
     if scheduler is not None:
         from sim.experiments.distributed import dask_map
 

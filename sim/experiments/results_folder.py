@@ -40,6 +40,7 @@ import csv
 import io
 import json
 import math
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,8 @@ import pyarrow.parquet as pq
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.experiments.analysis import mser
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.bounds import check_replications
+from sim.experiments.confine import refuse_links, within
 from sim.experiments.data_dictionary import SPLIT, documented, joined, with_metadata, write_datapackage
 from sim.experiments.integrity import (
     LOCK_NAME,
@@ -68,7 +71,8 @@ from sim.experiments.integrity import (
 )
 from sim.experiments.replications import Estimate, estimate
 from sim.readouts.replication import ReplicationOutput, Table, replication_output
-from sim.scenario.files import normalised, scenario_hash
+from sim.scenario.files import ScenarioError, normalised, read_bounded, scenario_from_data, scenario_hash
+from sim.scenario.limits import MAX_REPLICATIONS, MAX_RESULT_FILE_BYTES
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 
@@ -77,6 +81,16 @@ MANIFEST = "manifest.json"
 PART_TABLES = ("trucks", "stages", "daily", "series", "utilisation")
 DONE_TABLE = "kpis"
 DATAPACKAGE = "datapackage.json"
+SUMMARIES = ("summary.csv", "kpis.csv", "daily_summary.csv")
+#: Every table folder a manifest may name (the parts of a replication), and every other file:
+#: a manifest naming anything else is refused before any path is built from it.
+ALL_TABLES = (*PART_TABLES, *SPLIT.values(), DONE_TABLE)
+OUTPUT_FILES = (*SUMMARIES, DATAPACKAGE)
+#: What ``--force`` removes: the folder's own entries (and the report ``bordersim report`` writes
+#: into it by default); anything else in the folder is left where it is.
+OWN_ENTRIES = (MANIFEST, *OUTPUT_FILES, *ALL_TABLES, "report")
+_REP_KEY = re.compile(r"r\d{5}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 #: Manifest fields that differ between an uninterrupted run and an interrupted, resumed one.
 #: ``wall_s`` and ``sessions`` are timings (each session's end, wall time and command line);
 #: ``manifest_sha256`` is the checksum of the whole manifest, timings included.
@@ -126,6 +140,96 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 def is_results_folder(path: str | Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
+
+
+def read_manifest(file: str | Path) -> dict[str, Any]:
+    """A manifest (of a results or comparison folder) as a JSON object, its size bounded;
+    :class:`FolderError` (one line naming the file) otherwise."""
+    try:
+        data = read_bounded(file, MAX_RESULT_FILE_BYTES, "manifest")
+    except ScenarioError as err:
+        raise FolderError(err.problems[0]) from None
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (ValueError, RecursionError) as err:
+        reason = str(err).splitlines()[0] if isinstance(err, ValueError) else "nested too deeply"
+        raise FolderError(f"{file}: cannot be read as JSON: {reason}") from None
+    if not isinstance(manifest, dict):
+        raise FolderError(f"{file}: expected a JSON object")
+    return manifest
+
+
+def manifest_problem(manifest: dict[str, Any]) -> str | None:
+    """What makes a results manifest unusable before its checksum is even looked at: a part or
+    output named outside the folder's fixed layout, a replication count out of bounds.
+    ``"field: why"``, or None."""
+    n = manifest.get("replications")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_REPLICATIONS:
+        return f"replications = {_short(n)}: expected a whole number from 1 to {MAX_REPLICATIONS:,}"
+    parts = manifest.get("parts", {})
+    if not isinstance(parts, dict):
+        return "parts: expected a table of replications"
+    for key, tables in parts.items():
+        if not _REP_KEY.fullmatch(str(key)):
+            return f"parts: {_short(key)}: expected a replication such as 'r00000'"
+        if not isinstance(tables, dict):
+            return f"parts.{key}: expected a table of parts"
+        for table, digest in tables.items():
+            if table not in ALL_TABLES:
+                tables_ = ", ".join(ALL_TABLES)
+                return f"parts.{key}: {_short(table)}: expected one of the folder's tables ({tables_})"
+            if (
+                not isinstance(digest, dict)
+                or not isinstance(digest.get("sha256"), str)
+                or not _SHA256.fullmatch(digest["sha256"])
+                or not isinstance(digest.get("rows"), int)
+            ):
+                return f"parts.{key}.{table}: expected a SHA-256 and a row count"
+    outputs = manifest.get("outputs", {})
+    if not isinstance(outputs, dict):
+        return "outputs: expected a table of files"
+    for name, digest in outputs.items():
+        if name not in OUTPUT_FILES or not isinstance(digest, str):
+            return f"outputs: {_short(name)}: expected one of {', '.join(OUTPUT_FILES)} with its SHA-256"
+    return None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def scenario_of(
+    reference: str | Path | None,
+    overrides: dict[str, Any] | None = None,
+    settings: Sequence[Any] = (),
+) -> tuple[Scenario, str]:
+    """The scenario of a file, a packaged name (None: the default) or a results folder (rerun from
+    its verified manifest), with ``overrides`` and ``settings`` (``--set``) applied; and where it
+    came from. One validation path: whichever the source, the same checks and limits as a file
+    (cross-references, sizes, horizon x demand) hold before any work starts."""
+    from sim.scenario.files import default_scenario_path
+    from sim.scenario.overrides import data_with_settings, load_with_settings
+
+    if reference is not None and is_results_folder(reference):
+        stored = ResultsFolder.open(reference).scenario()
+        source = str(Path(reference) / MANIFEST)
+        return data_with_settings(normalised(stored), source, settings, overrides), source
+    source = str(reference) if reference is not None else str(default_scenario_path())
+    return load_with_settings(source, settings, overrides), source
+
+
+def input_paths(reference: str | Path | None) -> list[Path]:
+    """What a command reads its scenario from, for outputs never to be written over it: a results
+    folder, or the scenario file and every file of its ``extends`` chain (packaged ones too)."""
+    from sim.scenario.files import read_chain
+
+    if reference is not None and is_results_folder(reference):
+        return [Path(reference)]
+    try:
+        return [path for path, _ in read_chain(reference)]
+    except ScenarioError:
+        return []
 
 
 @dataclass(frozen=True)
@@ -181,7 +285,7 @@ def write_parts(path: str | Path, encoded: EncodedReplication) -> WrittenReplica
     """Write a replication's parts into the folder at ``path``, each atomically, the KPIs last."""
     name = part_name(encoded.replication)
     for table, data in encoded.parts.items():
-        write_atomic_bytes(Path(path) / table / name, data)
+        write_atomic_bytes(within(path, table, name), data)
     digests = {t: {**d, "bytes": len(encoded.parts[t])} for t, d in encoded.digests.items()}
     return WrittenReplication(encoded.replication, digests)
 
@@ -215,46 +319,55 @@ class ResultsFolder:
     def open(cls, path: str | Path) -> ResultsFolder:
         """An existing results folder; :class:`FolderError` if ``path`` is not one."""
         folder = cls(path)
-        if not Path(path).is_dir():
+        if not Path(path).exists():
             raise FolderError(f"{path}: no such folder")
+        if not Path(path).is_dir():
+            raise FolderError(f"{path}: not a folder")
         if not is_results_folder(path):
             raise FolderError(f"{path}: not a results folder (no {MANIFEST})")
         folder.manifest(check=True)
         return folder
 
     def manifest(self, check: bool = False) -> dict[str, Any]:
-        """The manifest; with ``check``, refused unless its format and own checksum hold."""
+        """The manifest, its names checked (:func:`manifest_problem`); with ``check``, refused
+        unless its format and own checksum hold too."""
         file = self.path / MANIFEST
-        try:
-            manifest = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise FolderError(f"{file}: cannot be read as JSON: {err}") from None
-        if not isinstance(manifest, dict):
-            raise FolderError(f"{file}: expected a JSON object")
-        if check:
-            if manifest.get("format") != FORMAT:
-                raise FolderError(f"{file}: format = {manifest.get('format')!r}: expected {FORMAT!r}")
-            if not is_sealed(manifest):
-                raise FolderError(
-                    f"{file}: manifest_sha256 = {manifest.get('manifest_sha256')!r}: does not match the "
-                    "manifest's content (edited or damaged); rerun into a new folder"
-                )
+        manifest = read_manifest(file)
+        if check and manifest.get("format") != FORMAT:
+            if manifest.get("kind") == "comparison":
+                raise FolderError(f"{self.path}: is a comparison folder, not a run's results folder")
+            raise FolderError(f"{file}: format = {_short(manifest.get('format'))}: expected {FORMAT!r}")
+        problem = manifest_problem(manifest)
+        if problem:
+            raise FolderError(f"{file}: {problem}; the manifest was edited or damaged: rerun into a new "
+                              f"folder")
+        if check and not is_sealed(manifest):
+            raise FolderError(
+                f"{file}: manifest_sha256 = {_short(manifest.get('manifest_sha256'))}: does not match the "
+                "manifest's content (edited or damaged); rerun into a new folder"
+            )
         return manifest
 
     def scenario(self) -> Scenario:
-        """The scenario the folder was run with, rebuilt from the manifest (hash checked)."""
+        """The scenario the folder was run with, rebuilt from the manifest through the checks and
+        limits of a scenario file (:func:`~sim.scenario.files.scenario_from_data`), hash checked."""
         manifest = self.manifest()
+        file = self.path / MANIFEST
         try:
-            scenario = Scenario.model_validate(manifest["scenario"])
-        except (KeyError, ValueError) as err:
-            first = str(err).splitlines()[0]
-            raise FolderError(f"{self.path}/{MANIFEST}: scenario: not a valid scenario ({first})") from None
-        if scenario_hash(scenario) != manifest["scenario_hash"]:
+            scenario = scenario_from_data(manifest.get("scenario"), file)
+        except ScenarioError as err:
+            raise FolderError(f"{err.problems[0]} (the scenario in the manifest)") from None
+        if scenario_hash(scenario) != manifest.get("scenario_hash"):
             raise FolderError(
-                f"{self.path}/{MANIFEST}: scenario_hash = {manifest['scenario_hash']!r}: "
+                f"{file}: scenario_hash = {_short(manifest.get('scenario_hash'))}: "
                 f"does not match its scenario ({scenario_hash(scenario)})"
             )
         return scenario
+
+    def part(self, table: str, replication: int) -> Path:
+        """The file of one part, checked to lie inside the folder "
+          "(:func:`~sim.experiments.confine.within`)."""
+        return within(self.path, table, part_name(replication))
 
     def done(self) -> list[int]:
         """Replications recorded complete in the manifest whose KPI part is on disk, in order."""
@@ -262,7 +375,7 @@ class ResultsFolder:
         out = []
         for key in manifest.get("parts", {}):
             r = int(key[1:])
-            if (self.path / DONE_TABLE / part_name(r)).is_file():
+            if self.part(DONE_TABLE, r).is_file():
                 out.append(r)
         return sorted(out)
 
@@ -274,7 +387,7 @@ class ResultsFolder:
         if not isinstance(parts, dict) or DONE_TABLE not in parts:
             return f"{DONE_TABLE}/{part_name(replication)}: not recorded in the manifest"
         for table, digest in parts.items():
-            file = self.path / table / part_name(replication)
+            file = self.part(table, replication)
             name = f"{table}/{part_name(replication)}"
             if not file.is_file():
                 return f"{name}: missing"
@@ -304,7 +417,7 @@ class ResultsFolder:
             if problem:
                 raise FolderError(f"{self.path}/{problem}; redo it with `bordersim run ... --resume`")
         for name, digest in manifest.get("outputs", {}).items():
-            file = self.path / name
+            file = within(self.path, name)
             if not file.is_file() or sha256_file(file) != digest:
                 raise FolderError(
                     f"{file}: sha256 does not match the manifest (missing, damaged or edited); "
@@ -326,14 +439,14 @@ class ResultsFolder:
         if name in SPLIT and (self.path / SPLIT[name]).is_dir():
             return self._read_with_totals(name, reps, columns)
         cols = None if columns is None else list(columns)
-        parts = [pq.read_table(self.path / name / part_name(r), columns=cols) for r in reps]
+        parts = [pq.read_table(self.part(name, r), columns=cols) for r in reps]
         return pa.concat_tables(parts) if parts else pa.table({})
 
     def _read_with_totals(self, name: str, reps: list[int], columns: Sequence[str] | None) -> pa.Table:
         """``daily`` or ``series`` with its totals table put back as ``crossing = "all"`` rows."""
         order = ("replication", "day") if name == "daily" else ("replication", "t_h")
-        crossings = pa.concat_tables([pq.read_table(self.path / name / part_name(r)) for r in reps])
-        totals = pa.concat_tables([pq.read_table(self.path / SPLIT[name] / part_name(r)) for r in reps])
+        crossings = pa.concat_tables([pq.read_table(self.part(name, r)) for r in reps])
+        totals = pa.concat_tables([pq.read_table(self.part(SPLIT[name], r)) for r in reps])
         table = joined(name, crossings, totals, order)
         return table if columns is None else table.select(list(columns))
 
@@ -346,7 +459,7 @@ class ResultsFolder:
         total: np.ndarray | None = None
         times = np.zeros(0)
         for r in reps:
-            part = pq.read_table(self.path / SPLIT["series"] / part_name(r), columns=["t_h", "in_system"])
+            part = pq.read_table(self.part(SPLIT["series"], r), columns=["t_h", "in_system"])
             values = part.column("in_system").to_numpy().astype(float)
             total = values if total is None else total + values
             times = part.column("t_h").to_numpy()
@@ -372,8 +485,8 @@ class ResultsFolder:
         last_keys: tuple[np.ndarray, list[str]] | None = None
         rows = np.zeros(0, np.int64)
         for j, r in enumerate(reps):
-            crossings = pq.read_table(self.path / "daily" / part_name(r))
-            totals = pq.read_table(self.path / SPLIT["daily"] / part_name(r))
+            crossings = pq.read_table(self.part("daily", r))
+            totals = pq.read_table(self.part(SPLIT["daily"], r))
             table = joined("daily", crossings, totals, ("replication", "day"))
             day = table.column("day").to_numpy().astype(np.int64)
             crossing = table.column("crossing").to_pylist()
@@ -421,7 +534,7 @@ class ResultsFolder:
         """KPIs of each replication, in replication order (read once: ~5 ms a file)."""
         reps = self.replications()
         if self._kpi_runs is None or len(self._kpi_runs) != len(reps):
-            files = [self.path / DONE_TABLE / part_name(r) for r in reps]
+            files = [self.part(DONE_TABLE, r) for r in reps]
             self._kpi_runs = [_kpis_from_row(pq.read_table(file)) for file in files]
         return [dict(run) for run in self._kpi_runs]
 
@@ -446,9 +559,12 @@ class ResultsFolder:
             When ``path`` holds other results and neither option allows using it, or
             holds something that is not a results folder.
         """
+        check_replications(replications)
         folder = cls(path)
         path = Path(path)
         digest = scenario_hash(scenario)
+        if path.is_symlink() and not path.exists():
+            raise FolderError(f"{path}: is a broken symbolic link: choose another --out")
         if path.exists() and not path.is_dir():
             raise FolderError(f"{path}: exists and is not a folder")
         if path.is_dir() and not is_results_folder(path) and any(_user_files(path)):
@@ -479,17 +595,26 @@ class ResultsFolder:
         """With the lock held: check the folder may be used as asked, then write the manifest."""
         folder, path = self, self.path
         self._command = list(command)
+        refuse_links(path)  # nothing written or deleted below may lead outside the folder
         for stale in path.rglob(".*.tmp"):  # left by a killed writer
             stale.unlink(missing_ok=True)
         previous: dict[str, Any] = {}
         if is_results_folder(path):
+            raw = read_manifest(path / MANIFEST)
+            if raw.get("format") != FORMAT or raw.get("kind", "run") != "run":
+                other = "a manifest.json bordersim did not write"
+                what = "a comparison" if raw.get("kind") == "comparison" else other
+                raise FolderError(
+                    f"{path}: holds {what} (format {_short(raw.get('format'))}): a run never replaces it, "
+                    "even with --force; choose another --out"
+                )
             old = {} if force else folder.manifest()
             same = old.get("scenario_hash") == digest
             if force:
                 for child in path.iterdir():
-                    if child.name == LOCK_NAME:
-                        continue
-                    if child.is_dir() and not child.is_symlink():
+                    if child.name not in OWN_ENTRIES:
+                        continue  # not the folder's own: left as it is
+                    if child.is_dir():
                         shutil.rmtree(child)
                     else:
                         child.unlink()
@@ -553,9 +678,9 @@ class ResultsFolder:
     def _forget(self, replication: int) -> None:
         """Drop a replication from the manifest and its files from disk (to be done again)."""
         assert self._manifest is not None
-        recorded = self._manifest["parts"].pop(_rep_key(replication), None) or {}
-        for table in {*PART_TABLES, DONE_TABLE, *recorded}:
-            (self.path / table / part_name(replication)).unlink(missing_ok=True)
+        self._manifest["parts"].pop(_rep_key(replication), None)
+        for table in ALL_TABLES:  # the manifest's names are the folder's own (manifest_problem)
+            self.part(table, replication).unlink(missing_ok=True)
 
     def release(self) -> None:
         """Let other processes write the folder (the lock also goes when the process ends)."""
@@ -584,7 +709,7 @@ class ResultsFolder:
                 self._warm = True
             name = part_name(written.replication)
             for table, digest in written.digests.items():  # the worker's files, as it reported them
-                file = self.path / table / name
+                file = within(self.path, table, name)
                 size = file.stat().st_size if file.is_file() else None
                 if size != digest["bytes"]:
                     raise FolderError(

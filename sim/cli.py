@@ -7,6 +7,7 @@ per problem on standard error, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from sim.experiments.workers import WorkerError
     from sim.scenario.files import (
         ScenarioError,
-        deep_merge,
-        default_scenario_path,
         json_schema,
         load_scenario,
         normalised,
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
         scenario_path,
     )
     from sim.scenario.overrides import Setting, load_with_settings, parse_settings
-    from sim.scenario.overrides import apply as apply_settings
     from sim.scenario.schema import Scenario
 
 # Start-up (issue 13): `bordersim --help` imports no more than argparse and a few light modules;
@@ -49,15 +47,13 @@ if TYPE_CHECKING:
 def _import_commands() -> None:
     """Bind the scenario layer's names used by the commands (module globals, as if imported at the
     top): done by :func:`main` after the arguments are parsed, so that ``--help`` skips it."""
-    global SchedulerError, WorkerError, ScenarioError, deep_merge, default_scenario_path, json_schema
+    global SchedulerError, WorkerError, ScenarioError, json_schema
     global load_scenario, normalised, packaged_names, scenario_hash, scenario_path
-    global load_with_settings, parse_settings, apply_settings, Scenario
+    global load_with_settings, parse_settings, Scenario
     from sim.experiments.distributed import SchedulerError
     from sim.experiments.workers import WorkerError
     from sim.scenario.files import (
         ScenarioError,
-        deep_merge,
-        default_scenario_path,
         json_schema,
         load_scenario,
         normalised,
@@ -65,7 +61,6 @@ def _import_commands() -> None:
         scenario_hash,
         scenario_path,
     )
-    from sim.scenario.overrides import apply as apply_settings
     from sim.scenario.overrides import load_with_settings, parse_settings
     from sim.scenario.schema import Scenario
 
@@ -422,7 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     _import_commands()
     keep_freed_memory()  # replications run in this process too (--workers 1): sim/experiments/memory.py
     try:
-        with scenario_path(getattr(args, "scenario_path", None) or []):
+        # what a command holds until it ends (a sweep folder's lock), released however it ends
+        with scenario_path(getattr(args, "scenario_path", None) or []), contextlib.ExitStack() as held:
+            args.held = held
             return _dispatch(args, argv)
     except ScenarioError as err:
         for line in err.problems:
@@ -438,11 +435,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("bordersim: interrupted")
         return EXIT_INTERRUPTED
     except OSError as err:
-        print(f"bordersim: {err.filename or ''}: {err.strerror or err}", file=sys.stderr)
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"bordersim: {where}{err.strerror or err}", file=sys.stderr)
         return 1
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    from sim.experiments.bounds import check_replications
+
+    if getattr(args, "replications", None) is not None and args.command != "animate":
+        check_replications(args.replications)  # before anything is read or run
     if args.command == "run":
         return _run(args, argv)
     if args.command == "compare":
@@ -481,19 +483,11 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
 def _scenario_of(
     reference: str | None, overrides: dict, settings: Sequence[Setting] = ()
 ) -> tuple[Scenario, str]:
-    """The scenario of a file, a packaged name, or a results folder (rerun from its manifest)."""
-    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+    """The scenario of a file, a packaged name, or a results folder (rerun from its manifest),
+    through the one validation path (:func:`sim.experiments.results_folder.scenario_of`)."""
+    from sim.experiments.results_folder import scenario_of
 
-    if reference is not None and is_results_folder(reference):
-        stored = ResultsFolder.open(reference).scenario()
-        data = deep_merge(normalised(stored), overrides) if overrides else normalised(stored)
-        data = apply_settings(data, settings)
-        try:
-            return Scenario.model_validate(data), str(Path(reference) / "manifest.json")
-        except ValueError as err:
-            raise ScenarioError([f"{reference}: {err}"]) from None
-    source = reference or default_scenario_path()
-    return load_with_settings(str(source), settings, overrides), str(source)
+    return scenario_of(reference, overrides, settings)
 
 
 def _overrides(args: argparse.Namespace) -> dict:
@@ -608,12 +602,20 @@ def _resume_command(argv: Sequence[str]) -> str:
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from sim.experiments.results_folder import ResultsFolder
+    from sim.experiments.confine import check_output_file, check_output_folder
+    from sim.experiments.results_folder import ResultsFolder, input_paths
 
     settings = parse_settings(args.settings)
     scenario, source = _scenario_of(args.scenario, _overrides(args), settings)
     _check_days(scenario)
     _check_event_log(args.event_log)
+    inputs = input_paths(args.scenario)
+    if args.out:
+        check_output_folder(args.out, "--out", inputs)
+    if args.json:
+        check_output_file(args.json, "--json", inputs, (".json",))
+    if args.event_log:
+        check_output_file(args.event_log, "--event-log", inputs, (".csv", ".parquet"))
     _warn(scenario, source)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     folder = None
@@ -757,6 +759,30 @@ def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from sim.experiments.comparison_folder import ComparisonFolder, comparison_sources
+    from sim.experiments.confine import check_output_file
+    from sim.experiments.results_folder import input_paths
+
+    folders = comparison_sources(args.a, args.b)
+    settings = parse_settings(args.settings)
+    if folders and settings:
+        raise ScenarioError(
+            [f"--set {settings[0].text}: applies to scenarios, not to results folders (they are already run)"]
+        )
+    inputs = [*input_paths(args.a), *input_paths(args.b)]
+    if args.json and args.json != "-":
+        check_output_file(args.json, "--json", inputs, (".json",))
+    # The comparison folder is checked and locked before any work: never over a run, an input
+    # or a folder of other files, and never written by two processes at once.
+    out = ComparisonFolder.start(args.out, inputs) if args.out else None
+    try:
+        return _compare_in(args, folders, settings, out)
+    finally:
+        if out is not None:
+            out.release()
+
+
+def _compare_in(args: argparse.Namespace, folders: bool, settings: list, out) -> int:  # noqa: ANN001
     from sim.experiments.comparison import (
         compare_runs,
         comparison_markdown,
@@ -764,18 +790,11 @@ def _compare(args: argparse.Namespace) -> int:
         run_kpis,
         statements,
     )
-    from sim.experiments.results_folder import ResultsFolder, is_results_folder
+    from sim.experiments.results_folder import ResultsFolder, _csv, _num
     from sim.readouts.headline import HEADLINE
-    from sim.reporting.report import write_comparison_manifest
 
-    folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
-    settings = parse_settings(args.settings)
-    if any(folders) and settings:
-        raise ScenarioError(
-            [f"--set {settings[0].text}: applies to scenarios, not to results folders (they are already run)"]
-        )
-    if all(folders):
+    if folders:
         fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
         runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
         ma, mb = fa.manifest(), fb.manifest()
@@ -790,21 +809,9 @@ def _compare(args: argparse.Namespace) -> int:
         runs_a, runs_b = runs_a[:n], runs_b[:n]
         crn = ma["rng_seed"] == mb["rng_seed"]
         seeds = (ma["rng_seed"], mb["rng_seed"])
-        if args.out:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            write_comparison_manifest(
-                out,
-                Path(args.a),
-                Path(args.b),
-                {"replications": n, "replications_a": len(fa.replications()),
-                 "replications_b": len(fb.replications()), "version": __version__},
-            )  # fmt: skip
-    elif any(folders):
-        raise FolderError(
-            f"{args.a if folders[0] else args.b}: is a results folder and the other is not: "
-            "compare takes two results folders or two scenarios"
-        )
+        where = (Path(args.a), Path(args.b))
+        extra = {"replications": n, "replications_a": len(fa.replications()),
+                 "replications_b": len(fb.replications()), "version": __version__}  # fmt: skip
     else:
         overrides_seed = args.rng_seed
         sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed, settings=settings)
@@ -813,14 +820,13 @@ def _compare(args: argparse.Namespace) -> int:
         name_a, name_b = sa.name, sb.name
         n = args.replications
         crn, seeds = True, (sa.rng_seed, sb.rng_seed)
-        if args.out:
-            out = Path(args.out)
+        if out is not None:
             runs = []
-            argv = ["compare", args.a, args.b, "--out", str(out), "--replications", str(n)]
+            argv = ["compare", args.a, args.b, "--out", str(out.path), "--replications", str(n)]
             argv += [w for x in settings for w in ("--set", x.text)]
             for label, s, src in (("a", sa, args.a), ("b", sb, args.b)):
                 folder = ResultsFolder.start(
-                    out / label,
+                    out.path / label,
                     s,
                     n,
                     str(src),
@@ -840,13 +846,31 @@ def _compare(args: argparse.Namespace) -> int:
                 finally:
                     folder.release()
             runs_a, runs_b = runs
-            write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
+            where = (out.path / "a", out.path / "b")
+            extra = {"replications": n, "version": __version__}
         else:
             with _progress(2 * n, 0, "compare") as bar:
                 runs_a = run_kpis(sa, n, workers, args.scheduler, bar.update)
                 runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
     comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
+    if out is not None:
+        rows = [
+            [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
+             _num(c.paired.p_value), str(c.paired.significant).lower(), _num(c.unpaired.half_width)]
+            for c in compare_runs(runs_a, runs_b, [k for k in runs_a[0] if k in runs_b[0]])
+        ]  # fmt: skip
+        header = (
+            "kpi",
+            "a_mean",
+            "b_mean",
+            "difference",
+            "half_width",
+            "p_value",
+            "significant",
+            "unpaired_half_width",
+        )
+        out.write(where[0], where[1], _csv(header, rows), extra)
     if args.json:
         from sim.experiments.comparison import comparison_json
 
@@ -873,25 +897,7 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"- {line}")
     print()
     print(comparison_markdown(comparisons, name_a, name_b))
-    if args.out:
-        from sim.experiments.results_folder import _csv, _num
-
-        rows = [
-            [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
-             _num(c.paired.p_value), str(c.paired.significant).lower(), _num(c.unpaired.half_width)]
-            for c in compare_runs(runs_a, runs_b, [k for k in runs_a[0] if k in runs_b[0]])
-        ]  # fmt: skip
-        header = (
-            "kpi",
-            "a_mean",
-            "b_mean",
-            "difference",
-            "half_width",
-            "p_value",
-            "significant",
-            "unpaired_half_width",
-        )
-        write_atomic(Path(args.out) / "differences.csv", _csv(header, rows))
+    if out is not None:
         print(f"\nComparison: {args.out} (bordersim report {args.out} builds the report)")
     return 0
 
@@ -938,13 +944,16 @@ def _animate(args: argparse.Namespace) -> int:
 
         print(INSTALL_HINT, file=sys.stderr)
         return EXIT_BAD_INPUT
+    from sim.experiments.bounds import check_replication_index
+    from sim.experiments.confine import check_output_file
     from sim.experiments.event_log_file import folder_records
+    from sim.experiments.results_folder import input_paths
     from sim.reporting.animation import animation_html, window_bounds
 
     if not args.out.lower().endswith((".html", ".htm")):
         raise ScenarioError([f"--out {args.out}: expected a file name ending in .html"])
-    if args.replication < 0:
-        raise ScenarioError([f"--replication {args.replication}: expected 0 or more"])
+    check_replication_index(args.replication)  # before anything runs
+    check_output_file(args.out, "--out", input_paths(args.source), (".html", ".htm"))
     if is_results_folder(args.source):
         if args.days is not None or args.rng_seed is not None:
             raise ScenarioError(
@@ -979,8 +988,16 @@ def _animate(args: argparse.Namespace) -> int:
 
 def _table(args: argparse.Namespace) -> int:
     from sim.experiments.comparison import table_json, table_markdown, table_results, table_rows, update_file
+    from sim.experiments.confine import check_output_file
+    from sim.experiments.results_folder import input_paths
     from sim.readouts.headline import HEADLINE, Headline
 
+    references = [*args.scenarios, *([args.baseline] if args.baseline else [])]
+    inputs = [p for ref in references for p in input_paths(ref)]
+    if args.out:  # a Markdown file with the markers (its own kind), never an input
+        check_output_file(args.out, "--out", inputs)
+    if args.json and args.json != "-":
+        check_output_file(args.json, "--json", inputs, (".json",))
     columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
     workers = args.workers or (os.cpu_count() or 1)
     total = args.replications * len(table_rows(args.scenarios, args.baseline)[0])
@@ -1006,16 +1023,24 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _capacity(args: argparse.Namespace) -> int:
+    from sim.experiments.bounds import check_overload
+    from sim.experiments.capacity import OUT_FILES as CAPACITY_FILES
     from sim.experiments.capacity import as_rows, capacity, markdown
+    from sim.experiments.confine import check_folder_kind, check_output_file, check_output_folder
+    from sim.experiments.results_folder import input_paths
     from sim.reporting.report import build_capacity_report
 
-    if args.overload <= 1:
-        print(f"bordersim capacity: --overload = {args.overload:g}: expected more than 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    check_overload(args.overload)
     if args.targets is not None or args.update is not None:
         return _capacity_targets(args)
     overrides = {} if args.rng_seed is None else {"rng_seed": args.rng_seed}
     scenario, _ = _scenario_of(args.scenario, overrides)
+    inputs = input_paths(args.scenario)
+    if args.json:
+        check_output_file(args.json, "--json", inputs, (".json",))
+    if args.out:
+        check_output_folder(args.out, "--out", inputs)
+        check_folder_kind(args.out, "--out", CAPACITY_FILES, "capacity report")
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     configs = sum(x.enabled for x in scenario.crossings.values()) + 1
     with _progress(args.replications * configs, 0, "capacity") as bar:
@@ -1070,8 +1095,11 @@ def _capacity_targets(args: argparse.Namespace) -> int:
 def _run_plan(plan, args: argparse.Namespace, argv: Sequence[str], desc: str) -> list | None:
     """Run the points of a sweep not yet in its folder; the KPI runs of every point, None if stopped."""
     from sim.experiments import sweep
+    from sim.experiments.results_folder import input_paths
 
-    todo = sweep.start(args.out, plan, argv, force=args.force)
+    inputs = input_paths(args.scenario)
+    todo, lock = sweep.start(args.out, plan, argv, force=args.force, warn=_say, inputs=inputs)
+    args.held.callback(lock.release)  # held until the sweep's tables and figure are written
     kept = len(plan.points) - len(todo)
     if kept:
         _say(f"{args.out}: {kept} of {len(plan.points)} points already done, kept")
@@ -1109,15 +1137,10 @@ def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
         points = sweep.grid(varies)
         design = {"method": "grid", "values": {d.name: v for d, v in varies}}
     else:
-        method, _, count = args.design[0].partition(":")
-        if method != "lhs" or not count.isdigit() or int(count) < 2 or len(args.design) < 2:
-            raise ScenarioError(
-                [f"--design {' '.join(args.design)}: expected lhs:N PATH=LOW:HIGH ... with N >= 2"]
-            )
-        dims = [sweep.parse_range(t, "--design") for t in args.design[1:]]
+        count, dims = sweep.parse_design(args.design)
         base = load_with_settings(args.scenario, settings, overrides)
-        points = sweep.latin_hypercube(dims, int(count), base.rng_seed)
-        design = {"method": "lhs", "n": int(count), "seed": base.rng_seed}
+        points = sweep.latin_hypercube(dims, count, base.rng_seed)
+        design = {"method": "lhs", "n": count, "seed": base.rng_seed}
     plan = sweep.plan("sweep", args.scenario, dims, points, args.replications, settings, overrides, design)
     for s in plan.scenarios:
         _check_days(s)
@@ -1256,13 +1279,16 @@ def _validate(files: list[str]) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
     from sim.experiments.calibration import (
+        CALIBRATED_MARK,
         calibrated_file,
+        check_calibrated_out,
         evaluate,
         fit,
         free_parameter,
         targets_for,
     )
     from sim.experiments.comparison import update_file
+    from sim.experiments.results_folder import input_paths
     from sim.reporting.calibration_table import calibration_markdown
     from sim.scenario.targets import TargetsError, default_targets_path, load_targets
 
@@ -1271,6 +1297,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     _check_days(scenario)
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     targets_file = Path(args.targets) if args.targets else default_targets_path()
+    if args.out:  # before the fit: never over the scenario, its parents or the targets
+        inputs = [*input_paths(args.scenario), targets_file, *([args.table] if args.table else [])]
+        check_calibrated_out(args.out, inputs)
     try:
         targets = targets_for(args.scenario, load_targets(targets_file), relative_to=targets_file.parent)
         if not targets:
@@ -1315,7 +1344,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         out = Path(args.out)
         source = resolve_reference(args.scenario, out)
         header = [
-            f"{scenario.name}, calibrated by `bordersim calibrate` against {targets_file.name}",
+            f"{scenario.name}, {CALIBRATED_MARK} against {targets_file.name}",
             f"({len(targets)} targets, {args.replications} replications per point, chi2 {result.chi2:.3f}).",
         ]
         write_atomic(out, calibrated_file(source, args.scenario, result, header))

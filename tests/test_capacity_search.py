@@ -77,4 +77,4 @@ def test_cli_capacity_json_and_bad_overload(tmp_path):
         check=False,
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip() == "bordersim capacity: --overload = 0.5: expected more than 1"
+    assert bad.stderr.strip() == "--overload 0.5: expected a number above 1 and at most 10"

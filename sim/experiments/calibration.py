@@ -282,6 +282,28 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
+#: The first line of a file ``calibrate --out`` writes says so; it writes over such files only.
+CALIBRATED_MARK = "calibrated by `bordersim calibrate`"
+
+
+def check_calibrated_out(out: str | Path, inputs: Sequence[str | Path]) -> None:
+    """Refuse (:class:`~sim.experiments.integrity.FolderError`) a ``calibrate --out`` file that is
+    an input (the scenario, its parents, the targets) or an existing file calibrate did not write."""
+    from sim.experiments.confine import check_output_file
+    from sim.experiments.integrity import FolderError
+
+    check_output_file(out, "--out", inputs, (".toml",))
+    path = Path(out)
+    if path.is_file():
+        with open(path, "rb") as f:
+            first = f.readline(1000).decode("utf-8", "replace")
+        if CALIBRATED_MARK not in first:
+            raise FolderError(
+                f"--out {out}: exists and was not written by bordersim calibrate: refused (it writes over "
+                "its own files only); choose another name"
+            )
+
+
 def calibrated_file(parent: str, source: str | Path, result: Fit, header: Sequence[str]) -> str:
     """A short scenario file extending ``parent`` with the fitted values, one comment each.
 

@@ -63,12 +63,16 @@ import numpy as np
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import service_mean_min, versions
 from sim.engine.run import RunResult, run_once
+from sim.experiments.bounds import check_overload, check_replications
 from sim.experiments.replications import Estimate, estimate, run_replications
+from sim.scenario.files import scenario_from_data
 from sim.scenario.limits import MAX_LANES
 from sim.scenario.schema import DIRECTIONS, ClassShares, Scenario, Stage
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # the bound ignores dates: any epoch will do
 OVERLOAD = 2.0
+#: What ``bordersim capacity --out FOLDER`` writes: it writes over a folder of these only.
+OUT_FILES = ("capacity.json", "report.md", "report.html", "figures")
 GROWTH_SHARE = 0.02
 
 
@@ -252,7 +256,8 @@ def saturating_scenario(
         data["horizon_days"] = days
         data["warmup_days"] = min(scenario.warmup_days, days - 1)
     data["warmup_days"] = max(1, data["warmup_days"]) if data["horizon_days"] > 1 else 0
-    return Scenario.model_validate(data)
+    # through the checks and limits of a file: an overload that makes a run too big is one line
+    return scenario_from_data(data, f"capacity --overload {overload:g}: {data['name']}")
 
 
 def capacity_kpis(result: RunResult) -> dict[str, float]:
@@ -315,6 +320,8 @@ def capacity(
     each direction and both when every crossing is saturated at once (step 2); without
     ``per_crossing``, each route's row then holds its share of that run.
     """
+    check_replications(replications)
+    check_overload(overload)
     enabled = [c for c, x in scenario.crossings.items() if x.enabled]
     configs: list[str | None] = [*(enabled if per_crossing else []), *([None] if together else [])]
     out = []

@@ -27,6 +27,7 @@ import numpy as np
 
 from sim.experiments.results_folder import _csv, _num
 from sim.experiments.sweep import Dimension, Point
+from sim.scenario.files import ScenarioError
 
 DEFAULT_RANGE = (0.75, 1.25)
 
@@ -57,8 +58,6 @@ def _salib():
     try:
         import SALib  # noqa: F401
     except ImportError:
-        from sim.scenario.files import ScenarioError
-
         raise ScenarioError(
             ["bordersim sensitivity needs SALib: pip install 'bordersim[analysis]'"]
         ) from None
@@ -70,6 +69,12 @@ def problem(dims: Sequence[Dimension]) -> dict[str, Any]:
 
 def morris_design(dims: Sequence[Dimension], trajectories: int, levels: int, seed: int) -> list[Point]:
     """SALib's Morris trajectories (seeded): ``trajectories * (len(dims) + 1)`` points."""
+    from sim.experiments.bounds import check_levels, check_points
+
+    check_levels(levels)
+    if trajectories < 1:
+        raise ScenarioError([f"--trajectories {trajectories}: expected at least 1"])
+    check_points(trajectories * (len(dims) + 1), f"--trajectories {trajectories} x ({len(dims)} factors + 1)")
     _salib()
     from SALib.sample import morris
 

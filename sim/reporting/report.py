@@ -30,6 +30,7 @@ from sim.engine.capacity import capacity_per_hour, scenario_timelines
 from sim.engine.records import OUTCOMES
 from sim.experiments.analysis import replications_needed
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
+from sim.experiments.capacity import OUT_FILES as CAPACITY_OUT_FILES
 from sim.experiments.capacity import RouteCapacity
 from sim.experiments.capacity import as_rows as capacity_rows
 from sim.experiments.capacity import markdown as capacity_markdown
@@ -41,12 +42,17 @@ from sim.experiments.comparison import (
     headline_for,
     statements,
 )
+from sim.experiments.comparison_folder import FORMAT as COMPARISON_FOLDER_FORMAT
+from sim.experiments.comparison_folder import KIND as COMPARISON_KIND
+from sim.experiments.comparison_folder import open_comparison
+from sim.experiments.confine import check_folder_kind, check_output_folder, marked_folder
 from sim.experiments.replications import Estimate
 from sim.experiments.results_folder import (
     MANIFEST,
     FolderError,
     ResultsFolder,
     describe_warmup,
+    read_manifest,
     summarise_runs,
 )
 from sim.readouts.daily import ALL
@@ -55,7 +61,10 @@ from sim.reporting import plots
 from sim.scenario.schema import Scenario
 
 PRECISION = 0.02  # replications needed for a CI half-width of 2% of the mean
-COMPARISON_FORMAT = "bordersim-comparison/1"
+COMPARISON_FORMAT = COMPARISON_FOLDER_FORMAT
+#: What a report folder holds: ``report`` writes over a folder of these only.
+REPORT_FILES = ("report.md", "report.html", "figures")
+CAPACITY_FILES = CAPACITY_OUT_FILES
 
 
 # -- a report as blocks, rendered twice -------------------------------------------------------------------
@@ -255,21 +264,40 @@ def _band(label: str, table: pa.Table, crossing: str, x_col: str, metric: str) -
 def build_report(path: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of a results or comparison folder; returns the report folder."""
     path = Path(path)
-    if not path.is_dir():
+    if not path.exists():
         raise FolderError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise FolderError(f"{path}: not a folder: expected a results or comparison folder")
     if not (path / MANIFEST).is_file():
         raise FolderError(f"{path}: not a results folder (no {MANIFEST})")
-    manifest = ResultsFolder(path).manifest()
-    if manifest.get("format") == COMPARISON_FORMAT:
-        report = _comparison_report(path, manifest)
+    target = report_target(path, out)
+    manifest = read_manifest(path / MANIFEST)
+    if manifest.get("kind") == COMPARISON_KIND:
+        report = _comparison_report(path)
     else:
         folder = ResultsFolder.open(path)
-        report = _run_report(RunData.read(folder, manifest.get("scenario_name", "run")))
-    target = Path(out) if out is not None else path / "report"
+        report = _run_report(RunData.read(folder, folder.manifest().get("scenario_name", "run")))
     for name, png in report.figures.items():
         write_atomic_bytes(target / "figures" / name, png)
     write_atomic(target / "report.md", report.markdown())
     write_atomic(target / "report.html", report.html())
+    return target
+
+
+def report_target(path: Path, out: str | Path | None) -> Path:
+    """Where the report of the folder ``path`` goes: ``path/report`` by default; ``out`` when it
+    is inside ``path`` or in no results, comparison or sweep folder, and holds nothing but a report
+    (never the folder itself, nor one of its tables)."""
+    target = Path(out) if out is not None else path / "report"
+    marked = marked_folder(target)
+    if marked is None:
+        check_output_folder(target, "--out", [path])
+    elif marked.resolve() != path.resolve():
+        raise FolderError(
+            f"--out {target}: is inside {marked}, another bordersim results, comparison or sweep folder: "
+            f"refused; write elsewhere (or leave --out out: {path / 'report'})"
+        )
+    check_folder_kind(target, "--out", REPORT_FILES, "report")
     return target
 
 
@@ -448,6 +476,7 @@ def capacity_over_time_png(scenario: Scenario, title: str, side: str = "CN") -> 
 def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenario, out: str | Path) -> Path:
     """``bordersim capacity --out FOLDER``: capacity.json, report.md/.html and their figures."""
     target = Path(out)
+    check_folder_kind(target, "--out", CAPACITY_FILES, "capacity report")
     r = Report(f"bordersim capacity — {scenario.name}")
     r.para(capacity_method_summary())
     r.markdown_table(capacity_markdown(list(capacities), scenario))
@@ -475,9 +504,8 @@ def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenari
     return target
 
 
-def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:
-    a_dir, b_dir = (path / manifest["a"]).resolve(), (path / manifest["b"]).resolve()
-    fa, fb = ResultsFolder.open(a_dir), ResultsFolder.open(b_dir)
+def _comparison_report(path: Path) -> Report:
+    fa, fb, manifest = open_comparison(path)  # sealed, and A and B the very folders compared
     counts = (len(fa.replications()), len(fb.replications()))
     n = min(counts)
     a = RunData.read(fa, "A", n)
@@ -554,17 +582,3 @@ def _differences_png(comparisons: Sequence[KpiComparison], name_a: str, name_b: 
             )
         )
     return plots.comparison_panels(panels, name_a, name_b)
-
-
-def write_comparison_manifest(path: Path, a: Path, b: Path, extra: dict[str, Any]) -> None:
-    """The manifest of a comparison folder: where its two results folders are (relative paths)."""
-    import os
-
-    manifest = {
-        "format": COMPARISON_FORMAT,
-        "kind": "comparison",
-        "a": os.path.relpath(a, path),
-        "b": os.path.relpath(b, path),
-        **extra,
-    }
-    write_atomic(path / MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")

@@ -14,7 +14,7 @@ from datetime import timedelta
 from difflib import get_close_matches
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from sim.scenario import limits as L
 from sim.scenario.distributions import Distribution
@@ -28,13 +28,15 @@ DEFAULT_SERVICE = "default"
 # perishable truckload (CargoClass.value_vnd).
 PERISHABLE_VALUE_VND = 2.5e9
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Booleans are TOML's true and false only: pydantic's lax mode would read "no", "off" or 0 as
+# false, and a planner's `loaded = "no"` must be refused, not guessed (issue 26).
 
 
 class CargoClass(Spec):
     """A kind of load with its own service times, routing and patience."""
 
     description: str = Field("", description="What the class carries.")
-    perishable: bool = Field(
+    perishable: StrictBool = Field(
         False, description="Farm produce and other loads that spoil: counted in perishable KPIs."
     )
     patience: Distribution | None = Field(
@@ -42,7 +44,7 @@ class CargoClass(Spec):
         description="Time a truck waits for its first clearance stage before giving up and "
         "returning inland; omitted = never gives up.",
     )
-    loaded: bool = Field(
+    loaded: StrictBool = Field(
         True,
         description="False for empty returns: they use roads, yards and stages (the Chinese "
         "side counts them, F62-F64) but are not in the Vietnamese 'vehicles cleared' figure "
@@ -422,7 +424,7 @@ class Crossing(Spec):
         "international_road_gate", "railway_gate", "main_gate", "auxiliary_gate", "dedicated_road"
     ] = Field(description="Legal kind of the crossing.")
     pair: str = Field("", description="The paired crossing on the Chinese side.")
-    enabled: bool = Field(True, description="False removes the crossing from the run.")
+    enabled: StrictBool = Field(True, description="False removes the crossing from the run.")
     accepts: list[Key] = Field(min_length=1, description="Cargo classes the crossing clears.")
     road_m_per_truck: float = Field(
         20.0,

@@ -5,8 +5,12 @@ look for the usual slips; ``bordersim validate`` and ``bordersim run`` print
 them on standard error and go on.
 
 ==============================  ============================================================
-dated entries outside the run   a demand window, a closure or special hours that do not
-                                overlap the simulated days (start_date .. + horizon_days)
+dated entries outside the run   a demand window, a closure, special hours, a slot rule or
+                                an eligibility change that does not overlap the simulated
+                                days (start_date .. + horizon_days); dates with a UTC offset
+                                are compared as instants, local ones in their calendar's zone
+no slots for the whole run      a slot rule with ``per_day = 0`` (or ``per_hour = 0``) over
+                                every day of the run: its trucks never leave the holding area
 factors out of range            a demand window ``factor`` above ``MAX_WINDOW_FACTOR`` (10),
                                 a ``month`` multiplier above ``MAX_MONTH_FACTOR`` (5), a
                                 ``growth_per_year`` above ``MAX_GROWTH_PER_YEAR`` (1 = +100%):
@@ -21,6 +25,7 @@ open after close                a window whose ``open`` is after its ``close``: 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sim.scenario.hours import as_end, as_start, parse_clock
 from sim.scenario.schema import Scenario
@@ -33,12 +38,18 @@ MAX_GROWTH_PER_YEAR = 1.0
 def scenario_warnings(s: Scenario) -> list[str]:
     """Lines ``field = value: what looks wrong`` for a valid scenario (empty when nothing does)."""
     out: list[str] = []
-    first = datetime.combine(s.start_date, datetime.min.time())
-    end = first + timedelta(days=s.horizon_days)
-    span = f"the run covers {s.start_date} to {(end - timedelta(days=1)).date()}"
+    zone = ZoneInfo(s.timezone)
+    local_first = datetime.combine(s.start_date, datetime.min.time())
+    first = local_first.replace(tzinfo=zone)
+    end = (local_first + timedelta(days=s.horizon_days)).replace(tzinfo=zone)
+    span = f"the run covers {s.start_date} to {s.start_date + timedelta(days=s.horizon_days - 1)}"
 
-    def outside(path: str, start: date | datetime, stop: date | datetime) -> None:
-        if as_end(stop) <= first or as_start(start) >= end:
+    def instant(value: datetime, tz: str | None) -> datetime:
+        """A local date-time (in ``tz``, default the scenario's) or one with an offset, as an instant."""
+        return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(tz or s.timezone))
+
+    def outside(path: str, start: date | datetime, stop: date | datetime, tz: str | None = None) -> None:
+        if instant(as_end(stop), tz) <= first or instant(as_start(start), tz) >= end:
             out.append(f"{path} = {start} to {stop}: outside the run ({span}); it has no effect")
 
     for i, w in enumerate(s.demand.windows):
@@ -61,9 +72,9 @@ def scenario_warnings(s: Scenario) -> list[str]:
         )
     for name, h in s.hours.items():
         for i, c in enumerate(h.closures):
-            outside(f"hours.{name}.closures[{i}]", c.start, c.end)
+            outside(f"hours.{name}.closures[{i}]", c.start, c.end, h.timezone)
         for i, sp in enumerate(h.special):
-            outside(f"hours.{name}.special[{i}]", sp.start, sp.end)
+            outside(f"hours.{name}.special[{i}]", sp.start, sp.end, h.timezone)
         for i, w in enumerate(h.windows):
             if w.close != "24:00" and parse_clock(w.open) > parse_clock(w.close):
                 out.append(
@@ -73,6 +84,31 @@ def scenario_warnings(s: Scenario) -> list[str]:
     for cid, crossing in s.crossings.items():
         for i, c in enumerate(crossing.closures):
             outside(f"crossings.{cid}.closures[{i}]", c.start, c.end)
+        for i, change in enumerate(crossing.eligibility):
+            path = f"crossings.{cid}.eligibility[{i}].start = {change.start}"
+            when = instant(as_start(change.start), None)
+            if when >= end:
+                out.append(f"{path}: after the run ({span}); it has no effect")
+            elif when <= first:
+                out.append(
+                    f"{path}: at or before the run's start ({span}): not a change within the run; the "
+                    "last such change holds from the first day"
+                )
+        for direction, route in crossing.routes.items():
+            for i, rule in enumerate(route.slots):
+                where = f"crossings.{cid}.routes.{direction}.slots[{i}]"
+                outside(where, rule.start, rule.end, rule.timezone)
+                whole = (
+                    instant(as_start(rule.start), rule.timezone) <= first
+                    and instant(as_end(rule.end), rule.timezone) >= end
+                )
+                if whole and 0 in (rule.per_day, rule.per_hour):
+                    field = "per_day" if rule.per_day == 0 else "per_hour"
+                    who = ", ".join(rule.cargo) if rule.cargo else "every class"
+                    out.append(
+                        f"{where}.{field} = 0 over the whole run ({span}): no truck of {who} ever gets a "
+                        f"slot at {cid} {direction}; they all wait outside to the end"
+                    )
     out += _patience(s)
     return out
 

@@ -11,8 +11,8 @@ crossing               crossing id, or ``all``
 measured               True after the warm-up (``day >= warmup_days``)
 arrived                loaded trucks that arrived that day (the initial backlog not counted)
 cleared                loaded trucks that crossed the border that day
-gave_up                trucks that gave up that day
-backlog_midnight       trucks in the system at the midnight ending the day
+gave_up                loaded trucks that gave up that day
+backlog_midnight       loaded trucks in the system at the midnight ending the day
 road_queue_peak        most trucks (empty returns too) waiting on the road at once during the day
 time_in_system_h_mean  mean arrival-to-crossing time of the trucks cleared that day, h
 empty_cleared          empty returns (cargo ``loaded = false``) that crossed that day

@@ -10,7 +10,7 @@ cleared_per_day                        loaded trucks that crossed the border, pe
                                        Vietnamese "vehicles cleared"; empty returns apart)
 cleared_per_day.<direction>            ... by direction
 cleared_per_day.<crossing>             ... by crossing
-arrived_per_day                        trucks that arrived, per day
+arrived_per_day                        loaded trucks that arrived, per day
 gave_up_per_day                        loaded trucks that gave up and returned inland, per day
 gave_up_per_day.<place>                ... where they gave up: road, yard (queueing for a stage;
                                        never once a stage served them, so never after the

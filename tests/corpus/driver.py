@@ -1,6 +1,7 @@
 """Run ``bordersim validate`` (and ``run``) on every file of a corpus folder, in this process,
-each under a time limit; print one JSON line per file. Started by tests/test_corpus.py in a
-subprocess under a memory limit (RLIMIT_AS)."""
+each under a time limit; print one JSON line per file. With ``--commands FILE.json`` (a list of
+``{"name": ..., "argv": [...]}``), run each command line instead, one JSON line each. Started by
+tests/test_corpus.py in a subprocess under a memory limit (RLIMIT_AS)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def check(command: list[str]) -> dict:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--commands"]:
+        with open(sys.argv[2], encoding="utf-8") as f:
+            for case in json.load(f):
+                print(json.dumps({"name": case["name"], **check(case["argv"])}), flush=True)
+        sys.exit(0)
     for path in sys.argv[1:]:
         for command in (["validate", path], ["run", path]):
             print(json.dumps({"file": path, "command": command[0], **check(command)}), flush=True)

@@ -24,6 +24,7 @@ from sim.experiments.memory import keep_freed_memory
 from sim.version import __version__
 
 if TYPE_CHECKING:
+    from sim.experiments.comparison_folder import ComparisonFolder
     from sim.experiments.distributed import SchedulerError
     from sim.experiments.results_folder import ResultsFolder
     from sim.experiments.workers import WorkerError
@@ -443,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
     from sim.experiments.bounds import check_replications
 
-    if getattr(args, "replications", None) is not None and args.command != "animate":
+    if getattr(args, "replications", None) is not None:
         check_replications(args.replications)  # before anything is read or run
     if args.command == "run":
         return _run(args, argv)
@@ -782,7 +783,9 @@ def _compare(args: argparse.Namespace) -> int:
             out.release()
 
 
-def _compare_in(args: argparse.Namespace, folders: bool, settings: list, out) -> int:  # noqa: ANN001
+def _compare_in(
+    args: argparse.Namespace, folders: bool, settings: list, out: ComparisonFolder | None
+) -> int:
     from sim.experiments.comparison import (
         compare_runs,
         comparison_markdown,

@@ -154,7 +154,7 @@ def apply(data: Mapping[str, Any], settings: Sequence[Setting]) -> dict[str, Any
         for i, part in enumerate(s.path[:-1]):
             node = _step(node, part, s, i, create=True)
         last = s.path[-1]
-        if s.value == {} and isinstance(node, dict | list) and _get(node, last) is not None:
+        if s.value == {} and isinstance(_get(node, last), dict):
             raise ScenarioError(
                 [f"{s.option} {s.text}: {s.dotted}: an empty table changes nothing (tables merge key by "
                  "key); set the fields inside it, or disable a crossing with its `enabled = false`"]

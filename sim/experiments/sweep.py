@@ -129,12 +129,14 @@ def parse_design(words: Sequence[str]) -> tuple[int, list[Dimension]]:
     method, _, count = words[0].partition(":") if words else ("", "", "")
     shown = " ".join(words)
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    if method != "lhs" or not count.isdigit() or len(words) < 2 or (len(count) < 3 and int(count) < 2):
+    if method != "lhs" or not count.isdigit() or len(words) < 2:
         raise ScenarioError([f"--design {shown}: expected lhs:N PATH=LOW:HIGH ... with N >= 2"])
     if len(count) > 15:  # no int() of a number that long: it only needs to be too many
         raise ScenarioError(
             [f"--design lhs:{count[:12]}...: more than {10**15:,} points: expected at most {MAX_POINTS:,}"]
         )
+    if int(count) < 2:
+        raise ScenarioError([f"--design {shown}: expected lhs:N PATH=LOW:HIGH ... with N >= 2"])
     n = check_points(int(count), f"--design lhs:{count}")
     return n, [parse_range(t, "--design") for t in words[1:]]
 

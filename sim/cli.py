@@ -225,6 +225,11 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
     cmp_.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) when A and B differ in period, horizon, warm-up or demand",
+    )
+    cmp_.add_argument(
         "--json", metavar="FILE", help="also write the comparison as JSON ('-': JSON on standard output only)"
     )
 
@@ -266,6 +271,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     tab.add_argument(
         "--json", metavar="FILE", help="also write the table as JSON ('-': JSON on standard output only)"
+    )
+    tab.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) when a row differs from the row it is compared with in period, horizon, "
+        "warm-up or demand",
     )
 
     swp = sub.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of parameter values")
@@ -646,6 +657,7 @@ def _run_in(
     settings: list,
 ) -> int:
     from sim.experiments.results_folder import describe_warmup, summarise_runs, to_arrow, warmup_suggestion
+    from sim.experiments.stability import stability
     from sim.reporting.tables import kpi_table
 
     try:
@@ -679,7 +691,7 @@ def _run_in(
         f"{' (mean ± 95% CI)' if args.replications > 1 else ''}, scenario hash "
         f"{scenario_hash(scenario)}, {wall:.1f} s"
     )
-    print(kpi_table(scenario, summary, header))
+    print(kpi_table(scenario, summary, header, stability(runs, scenario)))
     print()
     print(describe_warmup(warmup))
     for key, target in args.half_width:
@@ -758,9 +770,10 @@ def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
 
 def _compare(args: argparse.Namespace) -> int:
     from sim.experiments.comparison import (
-        compare_runs,
+        compare,
         comparison_markdown,
         load_common,
+        question_problems,
         run_kpis,
         statements,
     )
@@ -777,9 +790,9 @@ def _compare(args: argparse.Namespace) -> int:
         )
     if all(folders):
         fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
+        sa, sb = fa.scenario(), fb.scenario()
+        _refuse_other_question(args, question_problems([(sa, sb)]))
         runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
-        ma, mb = fa.manifest(), fb.manifest()
-        name_a, name_b = ma["scenario_name"], mb["scenario_name"]
         n = min(len(runs_a), len(runs_b))
         if len(runs_a) != len(runs_b):
             _say(
@@ -788,8 +801,6 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{'A' if len(runs_a) > n else 'B'} are left out)"
             )
         runs_a, runs_b = runs_a[:n], runs_b[:n]
-        crn = ma["rng_seed"] == mb["rng_seed"]
-        seeds = (ma["rng_seed"], mb["rng_seed"])
         if args.out:
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
@@ -806,13 +817,11 @@ def _compare(args: argparse.Namespace) -> int:
             "compare takes two results folders or two scenarios"
         )
     else:
-        overrides_seed = args.rng_seed
-        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed, settings=settings)
+        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=args.rng_seed, settings=settings)
         _check_days(sa)
         _check_days(sb)
-        name_a, name_b = sa.name, sb.name
+        _refuse_other_question(args, question_problems([(sa, sb)]))
         n = args.replications
-        crn, seeds = True, (sa.rng_seed, sb.rng_seed)
         if args.out:
             out = Path(args.out)
             runs = []
@@ -846,54 +855,37 @@ def _compare(args: argparse.Namespace) -> int:
                 runs_a = run_kpis(sa, n, workers, args.scheduler, bar.update)
                 runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
-    comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
+    result = compare(sa, sb, runs_a, runs_b, keys)
     if args.json:
-        from sim.experiments.comparison import comparison_json
-
-        payload = {
-            "version": __version__,
-            "a": name_a,
-            "b": name_b,
-            "paired_replications": n,
-            "rng_seeds": list(seeds),
-            "common_random_numbers": crn,
-            "settings": list(args.settings),
-            "kpis": comparison_json(comparisons),
-        }
+        payload = {"version": __version__, "settings": list(args.settings), **result.as_dict()}
         if _emit_json(args.json, payload):
             return 0
-    print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
+    print(f"bordersim {__version__} — B: {sb.name} against A: {sa.name}, {n} paired replications")
+    for line in result.warnings():
+        print(f"WARNING: {line}")
     print(
-        f"Common random numbers: rng_seed {seeds[0]} for both."
-        if crn
-        else f"Different rng_seeds ({seeds[0]}, {seeds[1]}): no common random numbers, wider intervals."
+        f"Common random numbers: rng_seed {sa.rng_seed} for both."
+        if result.common_random_numbers
+        else f"Different rng_seeds ({sa.rng_seed}, {sb.rng_seed}): no common random numbers, wider intervals."
     )
     print()
-    for line in statements(comparisons, name_a, name_b):
+    for line in statements(result.kpis, sa.name, sb.name):
         print(f"- {line}")
     print()
-    print(comparison_markdown(comparisons, name_a, name_b))
+    print(comparison_markdown(result.kpis, sa.name, sb.name))
     if args.out:
-        from sim.experiments.results_folder import _csv, _num
+        from sim.experiments.comparison import differences_csv
 
-        rows = [
-            [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
-             _num(c.paired.p_value), str(c.paired.significant).lower(), _num(c.unpaired.half_width)]
-            for c in compare_runs(runs_a, runs_b, [k for k in runs_a[0] if k in runs_b[0]])
-        ]  # fmt: skip
-        header = (
-            "kpi",
-            "a_mean",
-            "b_mean",
-            "difference",
-            "half_width",
-            "p_value",
-            "significant",
-            "unpaired_half_width",
-        )
-        write_atomic(Path(args.out) / "differences.csv", _csv(header, rows))
+        every = compare(sa, sb, runs_a, runs_b)
+        write_atomic(Path(args.out) / "differences.csv", differences_csv(every.kpis))
         print(f"\nComparison: {args.out} (bordersim report {args.out} builds the report)")
     return 0
+
+
+def _refuse_other_question(args: argparse.Namespace, problems: list[str]) -> None:
+    """``--strict``: a comparison of two different questions is refused before anything runs."""
+    if args.strict and problems:
+        raise ScenarioError(problems)
 
 
 def _emit_json(target: str, payload: dict) -> bool:
@@ -995,7 +987,11 @@ def _table(args: argparse.Namespace) -> int:
             bar.update,
             columns=columns,
             settings=parse_settings(args.settings),
+            strict=args.strict,
         )
+    for row in results.rows():  # said first; the table's notes say it again under the table
+        for line in row.warnings() if row.name_a != row.name_b else row.stability_b.lines(row.name_b):
+            _say(f"WARNING: {row.name_b} against {row.name_a}: {line}")
     text = table_markdown(results)
     if args.json and _emit_json(args.json, {"version": __version__, **table_json(results)}):
         return 0

@@ -143,8 +143,10 @@ class Report:
             elif kind == "figure":
                 name, caption = value
                 data = base64.b64encode(self.figures[name]).decode("ascii")
+                stem = html.escape(name.removesuffix(".png"))
                 body.append(
-                    f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                    f'<figure><img alt="{html.escape(caption)}" data-name="{stem}" '
+                    f'src="data:image/png;base64,{data}">'
                     f"<figcaption>{html.escape(caption)}</figcaption></figure>"
                 )
         return _PAGE.format(title=html.escape(self.title), body="\n".join(body))

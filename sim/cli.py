@@ -323,6 +323,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(sen)
     sen.add_argument("--out", metavar="FOLDER", required=True, help="the sensitivity folder")
     sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
+    sen.add_argument(
+        "--table",
+        metavar="FILE",
+        help="replace the block <!-- bordersim table sensitivity start/end --> in FILE with the table "
+        "of factors against KPIs",
+    )
     _add_execution(sen)
 
     cap = sub.add_parser(
@@ -1146,9 +1152,18 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.factor:
         dims = [sweep.parse_range(t, "--factor", kind="scale") for t in args.factor]
     else:
-        dims = [
-            sweep.Dimension(p, "scale", *sensitivity.DEFAULT_RANGE) for p, _ in sensitivity.DEFAULT_FACTORS
-        ]
+        from sim.scenario.files import resolved_data
+
+        dims, skipped = sensitivity.default_dimensions(resolved_data(args.scenario))
+        for pattern in skipped:
+            _say(
+                f"bordersim sensitivity: the default factor {pattern} matches nothing in "
+                f"{args.scenario}: left out"
+            )
+        if not dims:
+            raise ScenarioError(
+                [f"{args.scenario}: no default factor matches it: give --factor PATTERN=LOW:HIGH"]
+            )
     if args.levels < 2:
         raise ScenarioError([f"--levels {args.levels}: expected at least 2"])
     base = load_with_settings(args.scenario, settings, overrides)
@@ -1171,15 +1186,16 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     est = sweep.summaries(runs, keys)
     means = {k: [e[k].mean for e in est] for k in keys}
     effects = sensitivity.analyse(dims, points, means, args.levels, base.rng_seed)
-    intro = (
-        f"Scenario {base.name}, {base.horizon_days} days; {len(dims)} factors, each multiplying the "
-        f"numbers its pattern matches within its range; {args.trajectories} Morris trajectories "
-        f"({len(points)} points) × {args.replications} replications with rng_seed {base.rng_seed} "
-        "(common random numbers). μ*: mean absolute change of the KPI (its own unit) for a step of "
-        f"{args.levels / (2 * (args.levels - 1)):.2g} of a factor's range, with SALib's 95% bootstrap "
-        "interval; σ: spread of those effects (interactions, nonlinearity)."
-    )
+    intro = sensitivity.describe(
+        base.name, base.horizon_days, len(dims), args.trajectories, len(points), args.replications,
+        base.rng_seed, args.levels,
+    )  # fmt: skip
     report = write_sensitivity(Path(args.out), effects, intro)
+    if args.table:
+        from sim.experiments.comparison import update_file
+        from sim.reporting.sweeps import SENSITIVITY_BLOCK, sensitivity_table
+
+        update_file(args.table, sensitivity_table(effects, intro), SENSITIVITY_BLOCK)
     print(f"bordersim {__version__} — {intro}")
     print()
     from sim.experiments.sensitivity import effects_markdown

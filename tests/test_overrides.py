@@ -69,3 +69,52 @@ def test_cli_set_exit_2_and_recorded_in_the_manifest(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"] == [setting]
     assert manifest["scenario"]["crossings"]["chi_ma"]["routes"]["export"]["stages"][0]["lanes"] == 5
+
+
+# -- [set] in a scenario file: one field of a list item, as --set writes it ----------------------------
+AIDIAN = "facilities.aidian.routes.export.stages[1].lanes"
+CHI_MA = "crossings.chi_ma.routes.export.stages[0].lanes"
+
+
+def _file(tmp_path, text: str, name: str = "patch.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_set_table_changes_one_field_of_a_list_item_like_set_does(tmp_path):
+    path = _file(tmp_path, f'extends = "baseline"\nname = "patched"\n[set]\n"{AIDIAN}" = 3\n"{CHI_MA}" = 4\n')
+    patched = load_scenario(path)
+    by_option = load_with_settings(
+        "baseline", parse_settings([f"{AIDIAN}=3", f"{CHI_MA}=4"]), {"name": "patched"}
+    )
+    assert patched == by_option
+    stages = patched.facilities["aidian"].routes["export"].stages
+    assert (
+        stages[1].lanes == 3
+        and stages[0] == load_scenario("baseline").facilities["aidian"].routes["export"].stages[0]
+    )
+    # A child of the patched file keeps the patch, and its own tables merge over it.
+    child = _file(tmp_path, 'extends = "patch.toml"\nname = "child"\nhorizon_days = 7\n', "child.toml")
+    assert load_scenario(child).facilities["aidian"].routes["export"].stages[1].lanes == 3
+
+
+@pytest.mark.parametrize(
+    ("entry", "line"),
+    [
+        (f'"{CHI_MA}" = 0', f"[set] {CHI_MA}: {CHI_MA} = 0: expected at least 1"),
+        ('"crossings.chima.enabled" = false',
+         "[set] crossings.chima.enabled: crossings.chima: no such field; did you mean 'chi_ma'?"),
+        ('"crossings.chi_ma.routes.export.stages[9].lanes" = 2',
+         "[set] crossings.chi_ma.routes.export.stages[9].lanes: crossings.chi_ma.routes.export.stages[9]: "
+         "no such item (the list crossings.chi_ma.routes.export.stages has 1)"),
+        ('"crossings..lanes" = 2',
+         "[set] crossings..lanes: path 'crossings..lanes': expected names separated"),
+    ],
+)  # fmt: skip
+def test_a_bad_set_entry_is_one_line_naming_the_file_and_the_entry(tmp_path, entry, line):
+    path = _file(tmp_path, f'extends = "baseline"\nname = "bad"\n[set]\n{entry}\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert len(err.value.problems) == 1
+    assert err.value.problems[0].startswith(f"{path}: {line}")

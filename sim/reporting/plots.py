@@ -238,8 +238,9 @@ def scatter_figure(
     return _png(fig)
 
 
-def sensitivity_figure(panels: Sequence[tuple[str, Sequence[tuple[str, float, float]]]]) -> bytes:
-    """Morris screening: per KPI, each factor's mu* with its 95% bootstrap CI, largest on top."""
+def sensitivity_figure(panels: Sequence[tuple[str, Sequence[tuple[str, float, float, float]]]]) -> bytes:
+    """Morris screening: per KPI, each factor's μ* with its 95% bootstrap interval ``(label, mu_star,
+    low, high)``, largest on top; the interval is cut at zero (μ* cannot be negative)."""
     n = max(len(panels), 1)
     rows = max((len(p[1]) for p in panels), default=1)
     fig = Figure(figsize=(7, (0.3 * rows + 0.9) * n))
@@ -247,10 +248,13 @@ def sensitivity_figure(panels: Sequence[tuple[str, Sequence[tuple[str, float, fl
     for ax, (kpi, bars) in zip(axes, panels, strict=False):
         ordered = sorted(bars, key=lambda b: b[1])
         y = np.arange(len(ordered))
-        ax.barh(y, [b[1] for b in ordered], xerr=[b[2] for b in ordered], color=COLOURS[0], alpha=0.8,
-                capsize=3)  # fmt: skip
+        mu = np.array([b[1] for b in ordered])
+        err = np.array([[m - b[2] for m, b in zip(mu, ordered, strict=True)],
+                        [b[3] - m for m, b in zip(mu, ordered, strict=True)]])  # fmt: skip
+        ax.barh(y, mu, xerr=err, color=COLOURS[0], alpha=0.8, capsize=3)
         ax.set_yticks(y, labels=[b[0] for b in ordered], fontsize=7)
-        ax.set_title(f"{kpi}: μ* (mean |elementary effect|, KPI units) ± 95% CI", fontsize=8)
+        ax.set_xlim(left=0)
+        ax.set_title(f"{kpi}: μ* per whole range (KPI units), 95% CI cut at zero", fontsize=8)
         ax.grid(axis="x", alpha=0.3)
         ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()

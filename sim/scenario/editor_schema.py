@@ -30,6 +30,16 @@ CLOCK_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 DATE_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 _TAGS = ("kind", "policy")
 _REF = "#/$defs/"
+# A file's [set] table: "path" = value, the path in the --set syntax (sim/scenario/overrides.py).
+SET_PATH_PATTERN = r"^[A-Za-z0-9_\-]+(\[[0-9]+\])*(\.[A-Za-z0-9_\-]+(\[[0-9]+\])*)*$"
+SET_SCHEMA = {
+    "type": "object",
+    "title": "Set",
+    "description": "One field each, by its path as --set writes it, applied after this file's tables "
+    "merge with its parent's: \"crossings.chi_ma.routes.export.stages[0].lanes\" = 4 changes one "
+    "field of one list item without copying the list. Validated like --set.",
+    "propertyNames": {"pattern": SET_PATH_PATTERN},
+}
 
 
 def editor_schema() -> dict[str, Any]:
@@ -67,6 +77,7 @@ def _formats(defs: dict[str, Any]) -> None:
             option["items"]["pattern"] = CLOCK_PATTERN
     for name in ("Scenario", "Hours"):
         defs[name]["properties"]["timezone"]["enum"] = zones
+    defs["Scenario"]["properties"]["set"] = SET_SCHEMA
 
     def dates(node: Any) -> None:
         if isinstance(node, dict):

@@ -238,7 +238,7 @@ def _parent_path(child: Path, reference: object) -> Path:
         raise ScenarioError(
             [
                 f"{child}: extends = {reference!r}: expected the name of a packaged scenario or a file "
-                f"inside {home} (the folder of the file that names it); give --scenario-path DIR "
+                f"inside {shown(home)} (the folder of the file that names it); give --scenario-path DIR "
                 "to allow another folder"
             ]
         )
@@ -259,7 +259,7 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
             child, raw = chain[i - 1]
             raise ScenarioError(
                 [
-                    f"{child}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
+                    f"{shown(child)}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
                     *err.problems,
                 ]
             ) from None
@@ -268,10 +268,31 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
 
 def _merged(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    for _, raw in reversed(chain):
-        merged = deep_merge(merged, raw)
+    for path, raw in reversed(chain):
+        merged = deep_merge(merged, {k: v for k, v in raw.items() if k != SET})
+        if SET in raw:  # the file's patches, on what it and its parents make
+            merged = _patched(merged, raw[SET], path)
     merged.pop("extends", None)
     return merged
+
+
+SET = "set"  # a file's [set] table: one field by path, as --set gives it
+
+
+def _patched(data: dict[str, Any], table: object, file: Path) -> dict[str, Any]:
+    """``data`` with a file's ``[set]`` entries applied: each key a path in the ``--set`` syntax
+    (``"crossings.chi_ma.routes.export.stages[0].lanes" = 4``), parsed and applied by
+    :mod:`sim.scenario.overrides` exactly as ``--set`` is (one field of a list item, no copy of
+    the list), so the same one-line errors name the file and the entry."""
+    from sim.scenario.overrides import Setting, apply, parse_path
+
+    if not isinstance(table, Mapping):
+        raise ScenarioError([f"{file}: {SET} = {_show(table)}: expected a table of \"path\" = value"])
+    settings = []
+    for key, value in table.items():
+        where = f"{file}: [{SET}] {key}"
+        settings.append(Setting(str(key), parse_path(str(key), where), value, option=f"{file}: [{SET}]"))
+    return apply(data, settings)
 
 
 def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,7 +320,7 @@ def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) 
     problems = reference_problems(scenario) or limit_problems(scenario)
     if problems:
         raise ScenarioError(
-            [_line(_file_of(path, chain), path, value, what) for path, value, what in problems]
+            [_line(_where(path, chain), path, value, what) for path, value, what in problems]
         )
     return scenario
 
@@ -326,7 +347,7 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         word = "at most" if kind == "too_long" else "at least"
         got = len(value) if isinstance(value, list | dict) else ctx.get("actual_length")
         got_text = f" (got {got})" if got is not None else ""
-        return f"{_file_of(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
+        return f"{_where(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
     elif kind == "union_tag_invalid":
         tag = str(ctx.get("discriminator", "kind")).strip("'")
         path, value = (*path, tag), ctx.get("tag")
@@ -337,7 +358,7 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         what = str(ctx.get("error", error["msg"]))
     else:
         what = error["msg"].replace("Input should be", "expected").replace("Input", "value")
-    return _line(_file_of(path, chain), path, value, what)
+    return _line(_where(path, chain), path, value, what)
 
 
 def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
@@ -427,6 +448,39 @@ def _fields_at(path: FieldPath) -> list[str]:
     return []
 
 
+def shown(path: Path | str) -> str:
+    """A scenario file as a message names it: as given when relative; an absolute path the loader
+    found (a parent) relative to the working folder, or as a packaged scenario's name."""
+    p = Path(path)
+    if not p.is_absolute():
+        return str(p)
+    try:
+        real, here, packaged = p.resolve(), Path.cwd().resolve(), packaged_dir().resolve()
+    except OSError:
+        return str(p)
+    if real.is_relative_to(here):
+        return real.relative_to(here).as_posix()
+    if real.is_relative_to(packaged):
+        return f"{real.relative_to(packaged).as_posix()} (packaged)"
+    return str(p)
+
+
+def _where(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> str:
+    """Where a problem at ``path`` comes from: the ``[set]`` entry that set it (the nearest file's),
+    or the file in the extends chain that sets the deepest part of it."""
+    from sim.scenario.overrides import parse_path
+
+    for file, raw in chain:
+        entries = raw.get(SET)
+        if not isinstance(entries, Mapping):
+            continue
+        for key in reversed(list(entries)):
+            target = parse_path(str(key), f"{file}: [{SET}] {key}")
+            if tuple(path[: len(target)]) == target or tuple(target[: len(path)]) == tuple(path):
+                return f"{shown(file)}: [{SET}] {key}"
+    return shown(_file_of(path, chain))
+
+
 def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
     """The file in the extends chain that sets the deepest part of ``path``."""
     best, depth = chain[0][0], -1
@@ -459,7 +513,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _line(file: Path, path: FieldPath, value: object, what: str) -> str:
+def _line(file: Path | str, path: FieldPath, value: object, what: str) -> str:
     if isinstance(value, Mapping):  # a rule about a whole table: the message names the values
         return f"{file}: {_dotted(path) + ': ' if path else ''}{what}"
     return f"{file}: {_dotted(path)} = {_show(value)}: {what}"

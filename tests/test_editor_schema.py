@@ -64,6 +64,12 @@ def test_partial_files_need_no_required_field():
     assert schema_errors(PARTIAL + "[crossings.chi_ma.routes.export]\nyard_capacity = 40\n") == []
 
 
+def test_a_bad_time_zone_is_one_short_error():
+    """The schema checks a zone's shape: its error quotes a short pattern, not ~600 zone names."""
+    errors = schema_errors(PARTIAL + '[hours.cn]\ntimezone = "Beijing"\n')
+    assert len(errors) == 1 and len(errors[0]) < 200, errors
+
+
 def test_a_set_table_of_paths_passes():
     assert schema_errors(PARTIAL + '[set]\n"crossings.chi_ma.routes.export.stages[0].lanes" = 3\n') == []
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
-from sim.scenario.schema import FieldPath, Scenario, limit_problems, reference_problems
+from sim.scenario.schema import KEY_PATTERN, FieldPath, Scenario, limit_problems, reference_problems
 
 _TAGS = ("kind", "policy")
 
@@ -161,9 +162,31 @@ def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
+        raise ScenarioError([f"{path}: {_bad_date(text, str(err)) or f'not valid TOML: {err}'}"]) from None
     except RecursionError:
         raise ScenarioError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
+
+
+_DATE_AT = re.compile(r"""([A-Za-z0-9_\-"']+)\s*=\s*(\d{4}-\d{2}-\d{2})(?![\d:])""")
+
+
+def _bad_date(text: str, error: str) -> str | None:
+    """A TOML error that is a date that does not exist (``2023-05-32``, which TOML reads as the
+    start of something else: "Unclosed inline table"), said as a date error; None otherwise."""
+    from datetime import date
+
+    at = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    if not at or not 0 < int(at.group(1)) <= len(lines):
+        return None
+    line = int(at.group(1))
+    for key, day in _DATE_AT.findall(lines[line - 1]):
+        try:
+            date.fromisoformat(day)
+        except ValueError as err:
+            name = key.strip("\"'")
+            return f"line {line}: {name} = {day}: not a calendar date ({err}); expected YYYY-MM-DD"
+    return None
 
 
 def _read_chain(path: Path, text: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -287,7 +310,7 @@ def _patched(data: dict[str, Any], table: object, file: Path) -> dict[str, Any]:
     from sim.scenario.overrides import Setting, apply, parse_path
 
     if not isinstance(table, Mapping):
-        raise ScenarioError([f"{file}: {SET} = {_show(table)}: expected a table of \"path\" = value"])
+        raise ScenarioError([f'{file}: {SET} = {_show(table)}: expected a table of "path" = value'])
     settings = []
     for key, value in table.items():
         where = f"{file}: [{SET}] {key}"
@@ -316,12 +339,15 @@ def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) 
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as err:
-        raise ScenarioError([_pydantic_line(e, merged, chain) for e in err.errors()]) from None
+        errors = err.errors()
+        # A table whose name is not a name (crossings."Chi Ma"): say that, not its missing fields.
+        bad = [tuple(e["loc"][:-1]) for e in errors if e["loc"] and e["loc"][-1] == "[key]"]
+        errors = [e for e in errors if e["loc"][-1:] == ("[key]",) or not any(
+            tuple(e["loc"][: len(b)]) == b for b in bad)]  # fmt: skip
+        raise ScenarioError([_pydantic_line(e, merged, chain) for e in errors]) from None
     problems = reference_problems(scenario) or limit_problems(scenario)
     if problems:
-        raise ScenarioError(
-            [_line(_where(path, chain), path, value, what) for path, value, what in problems]
-        )
+        raise ScenarioError([_line(_where(path, chain), path, value, what) for path, value, what in problems])
     return scenario
 
 
@@ -329,7 +355,15 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
     path = _clean_loc(error["loc"], data)
     kind, ctx = error["type"], error.get("ctx", {})
     value: object = error.get("input")
-    if kind == "missing":
+    if path and path[-1] == "[key]":  # a table's name, not one of its fields
+        path = path[:-1]
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == KEY_PATTERN:
+        what = "expected a name of lowercase letters, digits and '_', starting with a letter" + _name_like(
+            value, data
+        )
+    elif kind == "literal_error":
+        what = error["msg"].replace("Input should be", "expected") + _literal_hint(value, ctx)
+    elif kind == "missing":
         value, what = "(missing)", "a value is required" + _new_name_hint(path, data)
     elif kind == "extra_forbidden":
         what = "unknown key" + _hint(path)
@@ -361,13 +395,68 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
     return _line(_where(path, chain), path, value, what)
 
 
+def _names(data: Any) -> list[str]:
+    """Every name a scenario defines (calendars, classes, crossings, ports, staging areas, streams,
+    stages): what a mistyped name was probably meant to be."""
+    out: list[str] = []
+    if not isinstance(data, Mapping):
+        return out
+    for table in ("hours", "cargo", "crossings", "facilities", "staging"):
+        if isinstance(data.get(table), Mapping):
+            out += [str(k) for k in data[table]]
+    streams = data.get("demand", {}).get("streams") if isinstance(data.get("demand"), Mapping) else None
+    if isinstance(streams, Mapping):
+        out += [str(k) for k in streams]
+    for table in ("crossings", "facilities"):
+        for place in (data.get(table) or {}).values() if isinstance(data.get(table), Mapping) else []:
+            for route in (place.get("routes") or {}).values() if isinstance(place, Mapping) else []:
+                for stage in route.get("stages", []) if isinstance(route, Mapping) else []:
+                    if isinstance(stage, Mapping) and isinstance(stage.get("name"), str):
+                        out.append(stage["name"])
+    return list(dict.fromkeys(out))
+
+
+def _name_like(value: object, data: Any) -> str:
+    """``; did you mean 'chi_ma'?`` for "Chi Ma", ``'vn'`` for "VN": the scenario's name it resembles,
+    else the text written as a name."""
+    import re
+    from difflib import get_close_matches
+
+    if not isinstance(value, str):
+        return ""
+    plain = re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
+    known = _names(data)
+    close = (
+        [plain]
+        if plain in known
+        else get_close_matches(plain, known, n=1) or get_close_matches(value, known, n=1)
+    )
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; did you mean '{plain}'?" if plain and plain[0].isalpha() else ""
+
+
+def _literal_hint(value: object, ctx: dict[str, Any]) -> str:
+    """``; did you mean 'VN'?`` for 'vn' when the allowed words differ only in case or spelling."""
+    from difflib import get_close_matches
+
+    if not isinstance(value, str):
+        return ""
+    allowed = [
+        w.strip(" '") for w in str(ctx.get("expected", "")).replace(" or ", ",").split(",") if w.strip()
+    ]
+    same = [w for w in allowed if w.lower() == value.strip().lower()]
+    close = same or get_close_matches(value, allowed, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
     """For a field missing in a new named table (``crossings.chima``): the existing name it resembles."""
     from difflib import get_close_matches
 
     if (
         len(path) < 3
-        or path[0] not in ("crossings", "cargo", "hours")
+        or path[0] not in ("crossings", "cargo", "hours", "facilities", "staging")
         or not isinstance(data.get(path[0]), dict)
     ):
         return ""

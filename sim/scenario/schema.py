@@ -27,7 +27,8 @@ DEFAULT_SERVICE = "default"
 # Midpoint of "a durian truckload is worth VND 2-3 bn" (F88): the default value of a
 # perishable truckload (CargoClass.value_vnd).
 PERISHABLE_VALUE_VND = 2.5e9
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"  # names of calendars, classes, crossings, stages... (ids)
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 
 
 class CargoClass(Spec):

@@ -396,7 +396,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(dif)
 
     cal = sub.add_parser(
-        "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
+        "calibrate",
+        help="a scenario against its calibration targets; with --free, fit parameters to them "
+        "(exit status 1 when a target is missed)",
     )
     cal.add_argument("scenario", help="scenario file or packaged name")
     cal.add_argument("--targets", metavar="FILE", help="targets file (default: seeds/targets.toml)")
@@ -415,6 +417,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
     cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
     cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
+    cal.add_argument(
+        "--json", metavar="FILE", help="also write the results as JSON ('-': JSON on standard output only)"
+    )
 
     asm = sub.add_parser(
         "assumptions", help="what stays an assumption after calibration: KPIs at ±20%% of each, with CRN"
@@ -690,6 +695,7 @@ def _run_in(
         import pyarrow as pa
 
         warmup = warmup_suggestion(pa.concat_tables([to_arrow(o.series) for o in outputs]), scenario)
+    stable = stability(runs, scenario)
     header = (
         f"bordersim {__version__} — {scenario.name}: {scenario.horizon_days} days from "
         f"{scenario.start_date} (warm-up {scenario.warmup_days}), rng_seed {scenario.rng_seed}, "
@@ -697,13 +703,7 @@ def _run_in(
         f"{' (mean ± 95% CI)' if args.replications > 1 else ''}, scenario hash "
         f"{scenario_hash(scenario)}, {wall:.1f} s"
     )
-    print(kpi_table(scenario, summary, header, stability(runs, scenario)))
-    print()
-    print(describe_warmup(warmup))
-    for key, target in args.half_width:
-        print(_needed_line(runs, key, target))
-    if folder is not None:
-        print(f"Results: {args.out} (bordersim report {args.out} builds the report)")
+    only_json = False
     if args.json:
         payload = {
             "provenance": {
@@ -716,13 +716,24 @@ def _run_in(
                 "warmup_days": scenario.warmup_days,
                 "wall_s": wall,
             },
+            "stability": stable.as_dict(),
+            "warnings": stable.lines(scenario.name),
             "scenario": normalised(scenario),
             "kpis": {k: {"mean": e.mean, "half_width": e.half_width, "n": e.n} for k, e in summary.items()},
             "replications": runs,
         }
-        write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+        only_json = _emit_json(args.json, payload)  # '-': the JSON alone on standard output
+    say = _say if only_json else print
+    if not only_json:
+        print(kpi_table(scenario, summary, header, stable))
+        print()
+        print(describe_warmup(warmup))
+    for key, target in args.half_width:
+        say(_needed_line(runs, key, target))
+    if folder is not None:
+        say(f"Results: {args.out} (bordersim report {args.out} builds the report)")
     if args.event_log:
-        _write_event_log(args.event_log, scenario, outputs, folder)
+        say(_write_event_log(args.event_log, scenario, outputs, folder))
     return 0
 
 
@@ -738,8 +749,9 @@ def _check_event_log(path: str | None) -> None:
         raise ScenarioError([f"--event-log {path}: expected a file name ending in .csv or .parquet"])
 
 
-def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> None:
-    """The event log of every replication, from memory or from the results folder's records."""
+def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> str:
+    """Write the event log of every replication, from memory or from the results folder's records;
+    returns the line that says so."""
     from sim.experiments.event_log_file import folder_records, write_event_log
     from sim.readouts.event_log import event_log
 
@@ -752,7 +764,7 @@ def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: Resul
                 yield event_log(*folder_records(folder, r), scenario)
 
     n = write_event_log(path, logs())
-    print(f"Event log: {path} ({n} events)")
+    return f"Event log: {path} ({n} events)"
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
@@ -1030,9 +1042,8 @@ def _capacity(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             on_done=lambda n: bar.update(1),
         )
-    print(markdown(result, scenario), end="")
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(as_rows(result), indent=2) + "\n")
+    if not (args.json and _emit_json(args.json, as_rows(result))):  # '-': the JSON alone on stdout
+        print(markdown(result, scenario), end="")
     if args.out:
         target = build_capacity_report(result, scenario, args.out)
         _say(f"bordersim: capacity report in {target}/report.html")
@@ -1269,6 +1280,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     """Evaluate a scenario against its targets; with ``--free``, fit those parameters first."""
     from sim.experiments.calibration import (
         calibrated_file,
+        calibration_json,
         evaluate,
         fit,
         free_parameter,
@@ -1291,10 +1303,11 @@ def _calibrate(args: argparse.Namespace) -> int:
         if not free:
             results = evaluate(scenario, targets, args.replications, workers)
             table = calibration_markdown(results, args.replications)
-            print(table, end="")
+            if not (args.json and _emit_json(args.json, calibration_json(results, args.replications))):
+                print(table, end="")
             if args.table:
                 update_file(args.table, table, f"calibration-{scenario.name}")
-            return 0
+            return _missed(results)
 
         def progress(n: int, values: dict[str, float], chi2: float) -> None:
             shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
@@ -1314,15 +1327,20 @@ def _calibrate(args: argparse.Namespace) -> int:
         for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
+    only_json = bool(args.json) and _emit_json(
+        args.json, calibration_json(result.results, args.replications, result)
+    )  # '-': the JSON alone on standard output
+    say = _say if only_json else print
+    say(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
     for path, value in result.values.items():
         if result.identified(path):
             low, high = result.interval(path)
-            print(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
+            say(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
         else:
-            print(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
+            say(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
     table = calibration_markdown(result.results, args.replications)
-    print(table, end="")
+    if not only_json:
+        print(table, end="")
     if args.out:
         out = Path(args.out)
         source = resolve_reference(args.scenario, out)
@@ -1333,11 +1351,28 @@ def _calibrate(args: argparse.Namespace) -> int:
         write_atomic(out, calibrated_file(source, args.scenario, result, header))
         print(f"wrote {out}", file=sys.stderr)
         if Path(source).parts[:1] == ("..",):  # extends may only name files below its folder
-            parent_dir = Path(args.scenario).resolve().parent
+            from sim.scenario.files import shown
+
+            parent_dir = shown(Path(args.scenario).resolve().parent)
             print(f"{out}: extends = {source!r} is outside its folder: load it with "
                   f"--scenario-path {parent_dir}", file=sys.stderr)  # fmt: skip
     if args.table:
         update_file(args.table, table, f"calibration-{scenario.name}")
+    return _missed(result.results)
+
+
+EXIT_TARGET_MISSED = 1  # calibrate: a target's mean outside its band (a failed check, not bad input)
+
+
+def _missed(results: list) -> int:
+    """``calibrate``'s exit status: 1 when a target's model mean is outside its band, else 0."""
+    missed = [r.name for r in results if not r.inside]
+    if missed:
+        _say(
+            f"bordersim calibrate: {len(missed)} of {len(results)} targets outside their band: "
+            + ", ".join(missed)
+        )
+        return EXIT_TARGET_MISSED
     return 0
 
 

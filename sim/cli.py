@@ -797,7 +797,6 @@ def _compare(args: argparse.Namespace) -> int:
     )
     from sim.experiments.results_folder import ResultsFolder, is_results_folder
     from sim.readouts.headline import HEADLINE
-    from sim.reporting.report import write_comparison_manifest
 
     folders = [is_results_folder(x) for x in (args.a, args.b)]
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
@@ -820,6 +819,8 @@ def _compare(args: argparse.Namespace) -> int:
             )
         runs_a, runs_b = runs_a[:n], runs_b[:n]
         if args.out:
+            from sim.reporting.report import write_comparison_manifest  # plotting only with --out
+
             out = Path(args.out)
             out.mkdir(parents=True, exist_ok=True)
             write_comparison_manifest(
@@ -867,6 +868,8 @@ def _compare(args: argparse.Namespace) -> int:
                 finally:
                     folder.release()
             runs_a, runs_b = runs
+            from sim.reporting.report import write_comparison_manifest  # plotting only with --out
+
             write_comparison_manifest(out, out / "a", out / "b", {"replications": n, "version": __version__})
         else:
             with _progress(2 * n, 0, "compare") as bar:

@@ -70,3 +70,19 @@ def test_a_mistake_is_one_line_with_its_fix(case):
     assert err.value.problems[0] == line
     # One line per problem; a new table's missing fields each say the same hint.
     assert all("did you mean 'aidian'" in x for x in err.value.problems[1:])
+
+
+def test_a_problem_in_a_packaged_parent_names_it_without_an_absolute_path(tmp_path, monkeypatch):
+    """Disabling Chi Ma leaves the baseline's routing shares pointing at it: the lines name the
+    parent as a packaged scenario (or relative to the working folder), never by an absolute path."""
+    from sim.scenario.files import packaged_dir
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "off.toml").write_text(HEAD + "[crossings.chi_ma]\nenabled = false\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario((tmp_path / "off.toml").read_text(encoding="utf-8"), name="off.toml")
+    assert err.value.problems[0].startswith(
+        "baseline.toml (packaged): demand.streams.export_perishable.routing.shares.chi_ma = 'chi_ma': "
+        "expected an enabled crossing"
+    )
+    assert not any(str(packaged_dir()) in line or "/" == line[0] for line in err.value.problems)

@@ -118,3 +118,23 @@ def test_a_bad_set_entry_is_one_line_naming_the_file_and_the_entry(tmp_path, ent
         load_scenario(path)
     assert len(err.value.problems) == 1
     assert err.value.problems[0].startswith(f"{path}: {line}")
+
+
+def test_the_readmes_set_example_changes_only_aidians_calendars():
+    """The README's [set] example is a valid scenario that gives Ái Điểm's four stages the new
+    calendar and leaves everything else as in the baseline."""
+    import re
+    from pathlib import Path
+
+    from sim.scenario.files import normalised, parse_scenario
+    from sim.scenario.inspect import diff
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (example,) = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[set]" in b]
+    scenario = parse_scenario(example, name="aidian_late.toml")
+    stages = [st for r in scenario.facilities["aidian"].routes.values() for st in r.stages]
+    assert [st.hours for st in stages] == ["cn_late"] * 4
+    changed = {
+        c.path.split(".")[0] for c in diff(normalised(load_scenario("baseline")), normalised(scenario))
+    }
+    assert changed == {"name", "description", "hours", "facilities"}

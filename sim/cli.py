@@ -881,7 +881,12 @@ def _compare(args: argparse.Namespace) -> int:
         payload = {"version": __version__, "settings": list(args.settings), **result.as_dict()}
         if _emit_json(args.json, payload):
             return 0
-    print(f"bordersim {__version__} — B: {sb.name} against A: {sa.name}, {n} paired replications")
+    from sim.experiments.question import dates
+
+    print(
+        f"bordersim {__version__} — B: {sb.name} ({dates(sb)}) against A: {sa.name} ({dates(sa)}), "
+        f"{n} paired replications"
+    )
     for line in result.warnings():
         print(f"WARNING: {line}")
     print(

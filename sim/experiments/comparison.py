@@ -611,10 +611,10 @@ def table_markdown(results: TableResults) -> str:
         f"numbers. Value: mean over replications (after each scenario's warm-up); in brackets: paired "
         f"difference from the scenario in 'compared with' ± 95% CI half-width, to its meaningful digits. "
         f"**Bold**: a real difference (the interval excludes zero and the difference reaches the smallest "
-        f"that matters); *italic*: detectable but smaller than that"
+        f"that matters); *italic*: detectable but smaller"
         + (
-            f" (smallest differences that matter, `reporting.smallest_difference` of the scenario compared "
-            f"with; {base.name}'s: {', '.join(smallest)})"
+            f" (smallest differences that matter, each row's reference's `reporting.smallest_difference`; "
+            f"{base.name}'s: {', '.join(smallest)})"
             if smallest
             else " (no smallest difference that matters is set for these columns)"
         )

@@ -176,7 +176,8 @@ KPIS: dict[str, tuple[str, str]] = {
     ),
     "unstable": (
         "1 when the midnight backlog grows steadily over the second half of the measured days "
-        "(slope > reporting.unstable_growth_share x arrivals per day)",
+        "(slope > reporting.unstable_growth_share x arrivals per day); NaN when that half has fewer "
+        "than 3 midnights (no trend can be told)",
         "0/1",
     ),
     "in_system_share_end": (

@@ -115,7 +115,7 @@ def stability(runs: Sequence[dict[str, float]], scenario: Scenario) -> Stability
         censored = int((end > share).sum())
     return Stability(
         replications=len(runs),
-        unstable=int((values("unstable") > 0).sum()),
+        unstable=int(np.nan_to_num(values("unstable")).astype(bool).sum()),  # NaN: too short to tell
         censored=censored,
         growth_per_day=_mean(values("backlog_growth_per_day")),
         in_system_share_end=_mean(end),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
-from sim.experiments.comparison import headline_for
+from sim.experiments.comparison import decimals_for, headline_for
 from sim.experiments.replications import Estimate
 from sim.experiments.sensitivity import Effect, effects_csv, effects_markdown, interval_text, label_of
 from sim.experiments.sweep import Plan, sweep_csv
@@ -18,9 +18,10 @@ def _cell(e: Estimate, key: str) -> str:
     h = headline_for(key)
     if math.isnan(e.mean):
         return "–"
-    text = f"{e.mean * h.scale:,.{h.digits}f}"
+    digits = decimals_for(e.half_width * h.scale, h.digits)
+    text = f"{e.mean * h.scale:,.{digits}f}"
     if not math.isnan(e.half_width):
-        text += f" ± {e.half_width * h.scale:,.{h.digits}f}"
+        text += f" ± {e.half_width * h.scale:,.{digits}f}"
     return text
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 
+from sim.experiments.comparison import decimals_for
 from sim.experiments.replications import Estimate
 from sim.experiments.stability import Stability, is_censorable
 from sim.scenario.schema import Scenario
 
 
 def _fmt(e: Estimate, digits: int = 1) -> str:
+    """``mean ± half-width`` to the digits the half-width supports (``digits`` without one)."""
     if math.isnan(e.mean):
         return "-"
+    digits = decimals_for(e.half_width, digits)
     text = f"{e.mean:,.{digits}f}"
     if not math.isnan(e.half_width):
         text += f" ± {e.half_width:,.{digits}f}"

@@ -32,12 +32,13 @@ if TYPE_CHECKING:
         default_scenario_path,
         json_schema,
         load_scenario,
+        load_with_settings,
         normalised,
         packaged_names,
         scenario_hash,
         scenario_path,
     )
-    from sim.scenario.overrides import Setting, load_with_settings, parse_settings
+    from sim.scenario.overrides import Setting, parse_settings
     from sim.scenario.overrides import apply as apply_settings
     from sim.scenario.schema import Scenario
 
@@ -60,13 +61,14 @@ def _import_commands() -> None:
         default_scenario_path,
         json_schema,
         load_scenario,
+        load_with_settings,
         normalised,
         packaged_names,
         scenario_hash,
         scenario_path,
     )
     from sim.scenario.overrides import apply as apply_settings
-    from sim.scenario.overrides import load_with_settings, parse_settings
+    from sim.scenario.overrides import parse_settings
     from sim.scenario.schema import Scenario
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sim.cli import main
-from sim.scenario.files import ScenarioError, load_scenario
-from sim.scenario.overrides import load_with_settings, parse_settings, parse_value
+from sim.scenario.files import ScenarioError, load_scenario, load_with_settings
+from sim.scenario.overrides import parse_settings, parse_value
 
 
 def test_values_are_toml_and_bare_words_are_strings():

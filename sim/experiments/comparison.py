@@ -25,8 +25,8 @@ from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.experiments.stability import Stability, is_censorable, stability
 from sim.readouts.headline import HEADLINE, Headline, smallest_field, with_derived
 from sim.readouts.kpis import kpis
-from sim.scenario.files import ScenarioError, read_chain, resolve
-from sim.scenario.overrides import Setting, load_with_settings
+from sim.scenario.files import ScenarioError, load_with_settings, read_chain, resolve
+from sim.scenario.overrides import Setting
 from sim.scenario.schema import Scenario, SmallestDifference
 
 TABLE_START = "<!-- bordersim table start -->"

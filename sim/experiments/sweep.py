@@ -35,8 +35,8 @@ from sim.experiments.atomic import write_atomic
 from sim.experiments.comparison import headline_kpis_of
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.experiments.results_folder import FolderError, _csv, _num
-from sim.scenario.files import ScenarioError, resolved_data, scenario_hash
-from sim.scenario.overrides import Setting, dotted, load_with_settings, parse_path, parse_value
+from sim.scenario.files import ScenarioError, load_with_settings, resolved_data, scenario_hash
+from sim.scenario.overrides import Setting, dotted, parse_path, parse_value
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -25,18 +25,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.errors import ScenarioError
 from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES
+from sim.scenario.overrides import Setting, apply, as_overrides, parse_path, rename_problems
 from sim.scenario.schema import KEY_PATTERN, FieldPath, Scenario, limit_problems, reference_problems
 
 _TAGS = ("kind", "policy")
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def packaged_dir() -> Path:
@@ -122,6 +116,20 @@ def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
     """
     path = default_scenario_path() if source is None else resolve(str(source))
     return _merge_chain(_read_chain(path))
+
+
+def load_with_settings(
+    source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """:func:`load_scenario` with ``overrides`` and then ``settings`` (``--set``) applied; a problem
+    a setting causes is one line naming it (:func:`sim.scenario.overrides.rename_problems`)."""
+    extra = dict(overrides or {})
+    if settings:
+        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
+    try:
+        return load_scenario(source, overrides=extra or None)
+    except ScenarioError as err:
+        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None
 
 
 def parse_scenario(
@@ -307,8 +315,6 @@ def _patched(data: dict[str, Any], table: object, file: Path) -> dict[str, Any]:
     (``"crossings.chi_ma.routes.export.stages[0].lanes" = 4``), parsed and applied by
     :mod:`sim.scenario.overrides` exactly as ``--set`` is (one field of a list item, no copy of
     the list), so the same one-line errors name the file and the entry."""
-    from sim.scenario.overrides import Setting, apply, parse_path
-
     if not isinstance(table, Mapping):
         raise ScenarioError([f'{file}: {SET} = {_show(table)}: expected a table of "path" = value'])
     settings = []
@@ -557,8 +563,6 @@ def shown(path: Path | str) -> str:
 def _where(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> str:
     """Where a problem at ``path`` comes from: the ``[set]`` entry that set it (the nearest file's),
     or the file in the extends chain that sets the deepest part of it."""
-    from sim.scenario.overrides import parse_path
-
     for file, raw in chain:
         entries = raw.get(SET)
         if not isinstance(entries, Mapping):

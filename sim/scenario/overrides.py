@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from sim.scenario.files import ScenarioError
+from sim.scenario.errors import ScenarioError
 
 _PART = re.compile(r"([A-Za-z0-9_\-]+)|\[(\d+)\]")
 _TAGS = ("kind", "policy")
@@ -187,18 +187,3 @@ def rename_problems(problems: Sequence[str], settings: Sequence[Setting], source
                 line = f"{match[-1].option} {match[-1].text}: {rest}"
         out.append(line)
     return out
-
-
-def load_with_settings(
-    source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
-):
-    """:func:`~sim.scenario.files.load_scenario` with ``overrides`` and then ``settings`` applied."""
-    from sim.scenario.files import deep_merge, load_scenario, resolved_data
-
-    extra = dict(overrides or {})
-    if settings:
-        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
-    try:
-        return load_scenario(source, overrides=extra or None)
-    except ScenarioError as err:
-        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None

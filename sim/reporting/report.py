@@ -592,7 +592,7 @@ def _comparison_report(path: Path, manifest: dict[str, Any]) -> Report:
         "Paired CI: Student t on the per-replication differences B − A. Unpaired: Welch's interval, "
         "shown for comparison. A difference is **real** when its paired interval excludes zero and it "
         "is at least the smallest difference that matters (A's `reporting.smallest_difference`, each an "
-        "ASSUMPTION documented in `bordersim schema`); *detectable but small* when the interval excludes "
+        "ASSUMPTION documented in `bordersim schema`); **detectable but small** when the interval excludes "
         "zero but the difference is smaller. Numbers are given to the digits their intervals support; "
         "≥ marks a lower bound (a censored run)."
     )

@@ -154,25 +154,27 @@ def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
         if not path.is_file():
             packaged = ", ".join(packaged_names())
             raise ScenarioError(
-                [f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
+                [f"{shown(path)}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
             )
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
-                raise ScenarioError([f"{path}: {size:,} bytes: expected a scenario file of at most "
+                raise ScenarioError([f"{shown(path)}: {size:,} bytes: expected a scenario file of at most "
                                      f"{MAX_FILE_BYTES:,} bytes"])  # fmt: skip
             text = path.read_bytes()[: MAX_FILE_BYTES + 1].decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else "not UTF-8 text"
-            raise ScenarioError([f"{path}: cannot be read: {reason}"]) from None
+            raise ScenarioError([f"{shown(path)}: cannot be read: {reason}"]) from None
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError([f"{path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
+        raise ScenarioError([f"{shown(path)}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{path}: {_bad_date(text, str(err)) or f'not valid TOML: {err}'}"]) from None
+        raise ScenarioError(
+            [f"{shown(path)}: {_bad_date(text, str(err)) or f'not valid TOML: {err}'}"]
+        ) from None
     except RecursionError:
-        raise ScenarioError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
+        raise ScenarioError([f"{shown(path)}: not valid TOML: tables or arrays nested too deeply"]) from None
 
 
 _DATE_AT = re.compile(r"""([A-Za-z0-9_\-"']+)\s*=\s*(\d{4}-\d{2}-\d{2})(?![\d:])""")
@@ -316,11 +318,13 @@ def _patched(data: dict[str, Any], table: object, file: Path) -> dict[str, Any]:
     :mod:`sim.scenario.overrides` exactly as ``--set`` is (one field of a list item, no copy of
     the list), so the same one-line errors name the file and the entry."""
     if not isinstance(table, Mapping):
-        raise ScenarioError([f'{file}: {SET} = {_show(table)}: expected a table of "path" = value'])
+        raise ScenarioError([f'{shown(file)}: {SET} = {_show(table)}: expected a table of "path" = value'])
     settings = []
     for key, value in table.items():
-        where = f"{file}: [{SET}] {key}"
-        settings.append(Setting(str(key), parse_path(str(key), where), value, option=f"{file}: [{SET}]"))
+        where = f"{shown(file)}: [{SET}] {key}"
+        settings.append(
+            Setting(str(key), parse_path(str(key), where), value, option=f"{shown(file)}: [{SET}]")
+        )
     return apply(data, settings)
 
 

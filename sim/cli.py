@@ -32,12 +32,13 @@ if TYPE_CHECKING:
         ScenarioError,
         json_schema,
         load_scenario,
+        load_with_settings,
         normalised,
         packaged_names,
         scenario_hash,
         scenario_path,
     )
-    from sim.scenario.overrides import Setting, load_with_settings, parse_settings
+    from sim.scenario.overrides import Setting, parse_settings
     from sim.scenario.schema import Scenario
 
 # Start-up (issue 13): `bordersim --help` imports no more than argparse and a few light modules;
@@ -57,12 +58,13 @@ def _import_commands() -> None:
         ScenarioError,
         json_schema,
         load_scenario,
+        load_with_settings,
         normalised,
         packaged_names,
         scenario_hash,
         scenario_path,
     )
-    from sim.scenario.overrides import load_with_settings, parse_settings
+    from sim.scenario.overrides import parse_settings
     from sim.scenario.schema import Scenario
 
 
@@ -221,6 +223,11 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--resume", action="store_true", help="continue an interrupted comparison in --out")
     cmp_.add_argument("--all", action="store_true", help="compare every KPI, not only the headline ones")
     cmp_.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) when A and B differ in period, horizon, warm-up or demand",
+    )
+    cmp_.add_argument(
         "--json", metavar="FILE", help="also write the comparison as JSON ('-': JSON on standard output only)"
     )
 
@@ -262,6 +269,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     tab.add_argument(
         "--json", metavar="FILE", help="also write the table as JSON ('-': JSON on standard output only)"
+    )
+    tab.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse (exit 2) when a row differs from the row it is compared with in period, horizon, "
+        "warm-up or demand",
     )
 
     swp = sub.add_parser("sweep", help="run a scenario over a grid or a Latin hypercube of parameter values")
@@ -308,6 +321,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(sen)
     sen.add_argument("--out", metavar="FOLDER", required=True, help="the sensitivity folder")
     sen.add_argument("--force", action="store_true", help="replace another analysis in --out")
+    sen.add_argument(
+        "--table",
+        metavar="FILE",
+        help="replace the block <!-- bordersim table sensitivity start/end --> in FILE with the table "
+        "of factors against KPIs",
+    )
     _add_execution(sen)
 
     cap = sub.add_parser(
@@ -375,7 +394,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_scenario_path(dif)
 
     cal = sub.add_parser(
-        "calibrate", help="a scenario against its calibration targets; with --free, fit parameters to them"
+        "calibrate",
+        help="a scenario against its calibration targets; with --free, fit parameters to them "
+        "(exit status 1 when a target is missed)",
     )
     cal.add_argument("scenario", help="scenario file or packaged name")
     cal.add_argument("--targets", metavar="FILE", help="targets file (default: seeds/targets.toml)")
@@ -394,6 +415,9 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--max-evaluations", type=_positive, default=60, help="fit budget (default 60 points)")
     cal.add_argument("--out", metavar="FILE", help="write the calibrated scenario (a short extends file)")
     cal.add_argument("--table", metavar="FILE", help="replace the calibration table block in FILE (Markdown)")
+    cal.add_argument(
+        "--json", metavar="FILE", help="also write the results as JSON ('-': JSON on standard output only)"
+    )
 
     asm = sub.add_parser(
         "assumptions", help="what stays an assumption after calibration: KPIs at ±20%% of each, with CRN"
@@ -649,6 +673,7 @@ def _run_in(
     settings: list,
 ) -> int:
     from sim.experiments.results_folder import describe_warmup, summarise_runs, to_arrow, warmup_suggestion
+    from sim.experiments.stability import stability
     from sim.reporting.tables import kpi_table
 
     try:
@@ -675,6 +700,7 @@ def _run_in(
         import pyarrow as pa
 
         warmup = warmup_suggestion(pa.concat_tables([to_arrow(o.series) for o in outputs]), scenario)
+    stable = stability(runs, scenario)
     header = (
         f"bordersim {__version__} — {scenario.name}: {scenario.horizon_days} days from "
         f"{scenario.start_date} (warm-up {scenario.warmup_days}), rng_seed {scenario.rng_seed}, "
@@ -682,13 +708,7 @@ def _run_in(
         f"{' (mean ± 95% CI)' if args.replications > 1 else ''}, scenario hash "
         f"{scenario_hash(scenario)}, {wall:.1f} s"
     )
-    print(kpi_table(scenario, summary, header))
-    print()
-    print(describe_warmup(warmup))
-    for key, target in args.half_width:
-        print(_needed_line(runs, key, target))
-    if folder is not None:
-        print(f"Results: {args.out} (bordersim report {args.out} builds the report)")
+    only_json = False
     if args.json:
         payload = {
             "provenance": {
@@ -701,13 +721,24 @@ def _run_in(
                 "warmup_days": scenario.warmup_days,
                 "wall_s": wall,
             },
+            "stability": stable.as_dict(),
+            "warnings": stable.lines(scenario.name),
             "scenario": normalised(scenario),
             "kpis": {k: {"mean": e.mean, "half_width": e.half_width, "n": e.n} for k, e in summary.items()},
             "replications": runs,
         }
-        write_atomic(args.json, json.dumps(payload, indent=1, ensure_ascii=False, allow_nan=True))
+        only_json = _emit_json(args.json, payload)  # '-': the JSON alone on standard output
+    say = _say if only_json else print
+    if not only_json:
+        print(kpi_table(scenario, summary, header, stable))
+        print()
+        print(describe_warmup(warmup))
+    for key, target in args.half_width:
+        say(_needed_line(runs, key, target))
+    if folder is not None:
+        say(f"Results: {args.out} (bordersim report {args.out} builds the report)")
     if args.event_log:
-        _write_event_log(args.event_log, scenario, outputs, folder)
+        say(_write_event_log(args.event_log, scenario, outputs, folder))
     return 0
 
 
@@ -723,8 +754,9 @@ def _check_event_log(path: str | None) -> None:
         raise ScenarioError([f"--event-log {path}: expected a file name ending in .csv or .parquet"])
 
 
-def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> None:
-    """The event log of every replication, from memory or from the results folder's records."""
+def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: ResultsFolder | None) -> str:
+    """Write the event log of every replication, from memory or from the results folder's records;
+    returns the line that says so."""
     from sim.experiments.event_log_file import folder_records, write_event_log
     from sim.readouts.event_log import event_log
 
@@ -737,7 +769,7 @@ def _write_event_log(path: str, scenario: Scenario, outputs: list, folder: Resul
                 yield event_log(*folder_records(folder, r), scenario)
 
     n = write_event_log(path, logs())
-    print(f"Event log: {path} ({n} events)")
+    return f"Event log: {path} ({n} events)"
 
 
 def _needed_line(runs: list[dict[str, float]], key: str, target: float) -> str:
@@ -787,21 +819,23 @@ def _compare_in(
     args: argparse.Namespace, folders: bool, settings: list, out: ComparisonFolder | None
 ) -> int:
     from sim.experiments.comparison import (
-        compare_runs,
+        compare,
         comparison_markdown,
+        differences_csv,
         load_common,
+        question_problems,
         run_kpis,
         statements,
     )
-    from sim.experiments.results_folder import ResultsFolder, _csv, _num
+    from sim.experiments.results_folder import ResultsFolder
     from sim.readouts.headline import HEADLINE
 
     workers = args.workers or min(os.cpu_count() or 1, args.replications)
     if folders:
         fa, fb = ResultsFolder.open(args.a), ResultsFolder.open(args.b)
+        sa, sb = fa.scenario(), fb.scenario()
+        _refuse_other_question(args, question_problems([(sa, sb)]))
         runs_a, runs_b = fa.kpi_runs(), fb.kpi_runs()
-        ma, mb = fa.manifest(), fb.manifest()
-        name_a, name_b = ma["scenario_name"], mb["scenario_name"]
         n = min(len(runs_a), len(runs_b))
         if len(runs_a) != len(runs_b):
             _say(
@@ -810,19 +844,15 @@ def _compare_in(
                 f"{'A' if len(runs_a) > n else 'B'} are left out)"
             )
         runs_a, runs_b = runs_a[:n], runs_b[:n]
-        crn = ma["rng_seed"] == mb["rng_seed"]
-        seeds = (ma["rng_seed"], mb["rng_seed"])
         where = (Path(args.a), Path(args.b))
         extra = {"replications": n, "replications_a": len(fa.replications()),
                  "replications_b": len(fb.replications()), "version": __version__}  # fmt: skip
     else:
-        overrides_seed = args.rng_seed
-        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=overrides_seed, settings=settings)
+        sa, sb = load_common([args.a, args.b], days=args.days, rng_seed=args.rng_seed, settings=settings)
         _check_days(sa)
         _check_days(sb)
-        name_a, name_b = sa.name, sb.name
+        _refuse_other_question(args, question_problems([(sa, sb)]))
         n = args.replications
-        crn, seeds = True, (sa.rng_seed, sb.rng_seed)
         if out is not None:
             runs = []
             argv = ["compare", args.a, args.b, "--out", str(out.path), "--replications", str(n)]
@@ -856,53 +886,40 @@ def _compare_in(
                 runs_a = run_kpis(sa, n, workers, args.scheduler, bar.update)
                 runs_b = run_kpis(sb, n, workers, args.scheduler, bar.update)
     keys = list(runs_a[0]) if args.all else [h.key for h in HEADLINE]
-    comparisons = compare_runs(runs_a, runs_b, [k for k in keys if k in runs_a[0] and k in runs_b[0]])
-    if out is not None:
-        rows = [
-            [c.key, _num(c.a.mean), _num(c.b.mean), _num(c.paired.mean), _num(c.paired.half_width),
-             _num(c.paired.p_value), str(c.paired.significant).lower(), _num(c.unpaired.half_width)]
-            for c in compare_runs(runs_a, runs_b, [k for k in runs_a[0] if k in runs_b[0]])
-        ]  # fmt: skip
-        header = (
-            "kpi",
-            "a_mean",
-            "b_mean",
-            "difference",
-            "half_width",
-            "p_value",
-            "significant",
-            "unpaired_half_width",
-        )
-        out.write(where[0], where[1], _csv(header, rows), extra)
+    result = compare(sa, sb, runs_a, runs_b, keys)
+    if out is not None:  # every KPI's verdict in differences.csv, then the sealed manifest
+        out.write(where[0], where[1], differences_csv(compare(sa, sb, runs_a, runs_b).kpis), extra)
     if args.json:
-        from sim.experiments.comparison import comparison_json
-
-        payload = {
-            "version": __version__,
-            "a": name_a,
-            "b": name_b,
-            "paired_replications": n,
-            "rng_seeds": list(seeds),
-            "common_random_numbers": crn,
-            "settings": list(args.settings),
-            "kpis": comparison_json(comparisons),
-        }
+        payload = {"version": __version__, "settings": list(args.settings), **result.as_dict()}
         if _emit_json(args.json, payload):
             return 0
-    print(f"bordersim {__version__} — B: {name_b} against A: {name_a}, {n} paired replications")
+    from sim.experiments.question import dates
+
     print(
-        f"Common random numbers: rng_seed {seeds[0]} for both."
-        if crn
-        else f"Different rng_seeds ({seeds[0]}, {seeds[1]}): no common random numbers, wider intervals."
+        f"bordersim {__version__} — B: {sb.name} ({dates(sb)}) against A: {sa.name} ({dates(sa)}), "
+        f"{n} paired replications"
+    )
+    for line in result.warnings():
+        print(f"WARNING: {line}")
+    print(
+        f"Common random numbers: rng_seed {sa.rng_seed} for both."
+        if result.common_random_numbers
+        else f"Different rng_seeds ({sa.rng_seed}, {sb.rng_seed}): no common random numbers, wider intervals."
     )
     print()
-    for line in statements(comparisons, name_a, name_b):
+    for line in statements(result.kpis, sa.name, sb.name):
         print(f"- {line}")
     print()
-    print(comparison_markdown(comparisons, name_a, name_b))
+    print(comparison_markdown(result.kpis, sa.name, sb.name))
     if out is not None:
         print(f"\nComparison: {args.out} (bordersim report {args.out} builds the report)")
     return 0
+
+
+def _refuse_other_question(args: argparse.Namespace, problems: list[str]) -> None:
+    """``--strict``: a comparison of two different questions is refused before anything runs."""
+    if args.strict and problems:
+        raise ScenarioError(problems)
 
 
 def _emit_json(target: str, payload: dict) -> bool:
@@ -1015,7 +1032,11 @@ def _table(args: argparse.Namespace) -> int:
             bar.update,
             columns=columns,
             settings=parse_settings(args.settings),
+            strict=args.strict,
         )
+    for row in results.rows():  # said first; the table's notes say it again under the table
+        for line in row.warnings() if row.name_a != row.name_b else row.stability_b.lines(row.name_b):
+            _say(f"WARNING: {row.name_b} against {row.name_a}: {line}")
     text = table_markdown(results)
     if args.json and _emit_json(args.json, {"version": __version__, **table_json(results)}):
         return 0
@@ -1056,9 +1077,8 @@ def _capacity(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             on_done=lambda n: bar.update(1),
         )
-    print(markdown(result, scenario), end="")
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(as_rows(result), indent=2) + "\n")
+    if not (args.json and _emit_json(args.json, as_rows(result))):  # '-': the JSON alone on stdout
+        print(markdown(result, scenario), end="")
     if args.out:
         target = build_capacity_report(result, scenario, args.out)
         _say(f"bordersim: capacity report in {target}/report.html")
@@ -1176,9 +1196,18 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.factor:
         dims = [sweep.parse_range(t, "--factor", kind="scale") for t in args.factor]
     else:
-        dims = [
-            sweep.Dimension(p, "scale", *sensitivity.DEFAULT_RANGE) for p, _ in sensitivity.DEFAULT_FACTORS
-        ]
+        from sim.scenario.files import resolved_data
+
+        dims, skipped = sensitivity.default_dimensions(resolved_data(args.scenario))
+        for pattern in skipped:
+            _say(
+                f"bordersim sensitivity: the default factor {pattern} matches nothing in "
+                f"{args.scenario}: left out"
+            )
+        if not dims:
+            raise ScenarioError(
+                [f"{args.scenario}: no default factor matches it: give --factor PATTERN=LOW:HIGH"]
+            )
     if args.levels < 2:
         raise ScenarioError([f"--levels {args.levels}: expected at least 2"])
     base = load_with_settings(args.scenario, settings, overrides)
@@ -1201,15 +1230,16 @@ def _sensitivity(args: argparse.Namespace, argv: Sequence[str]) -> int:
     est = sweep.summaries(runs, keys)
     means = {k: [e[k].mean for e in est] for k in keys}
     effects = sensitivity.analyse(dims, points, means, args.levels, base.rng_seed)
-    intro = (
-        f"Scenario {base.name}, {base.horizon_days} days; {len(dims)} factors, each multiplying the "
-        f"numbers its pattern matches within its range; {args.trajectories} Morris trajectories "
-        f"({len(points)} points) × {args.replications} replications with rng_seed {base.rng_seed} "
-        "(common random numbers). μ*: mean absolute change of the KPI (its own unit) for a step of "
-        f"{args.levels / (2 * (args.levels - 1)):.2g} of a factor's range, with SALib's 95% bootstrap "
-        "interval; σ: spread of those effects (interactions, nonlinearity)."
-    )
+    intro = sensitivity.describe(
+        base.name, base.horizon_days, len(dims), args.trajectories, len(points), args.replications,
+        base.rng_seed, args.levels,
+    )  # fmt: skip
     report = write_sensitivity(Path(args.out), effects, intro)
+    if args.table:
+        from sim.experiments.comparison import update_file
+        from sim.reporting.sweeps import SENSITIVITY_BLOCK, sensitivity_table
+
+        update_file(args.table, sensitivity_table(effects, intro), SENSITIVITY_BLOCK)
     print(f"bordersim {__version__} — {intro}")
     print()
     from sim.experiments.sensitivity import effects_markdown
@@ -1284,6 +1314,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from sim.experiments.calibration import (
         CALIBRATED_MARK,
         calibrated_file,
+        calibration_json,
         check_calibrated_out,
         evaluate,
         fit,
@@ -1311,10 +1342,11 @@ def _calibrate(args: argparse.Namespace) -> int:
         if not free:
             results = evaluate(scenario, targets, args.replications, workers)
             table = calibration_markdown(results, args.replications)
-            print(table, end="")
+            if not (args.json and _emit_json(args.json, calibration_json(results, args.replications))):
+                print(table, end="")
             if args.table:
                 update_file(args.table, table, f"calibration-{scenario.name}")
-            return 0
+            return _missed(results)
 
         def progress(n: int, values: dict[str, float], chi2: float) -> None:
             shown = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
@@ -1334,15 +1366,20 @@ def _calibrate(args: argparse.Namespace) -> int:
         for line in getattr(err, "problems", None) or [str(err).strip("'\"")]:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
+    only_json = bool(args.json) and _emit_json(
+        args.json, calibration_json(result.results, args.replications, result)
+    )  # '-': the JSON alone on standard output
+    say = _say if only_json else print
+    say(f"fitted after {result.evaluations} points, chi2 {result.chi2:.3f}:")
     for path, value in result.values.items():
         if result.identified(path):
             low, high = result.interval(path)
-            print(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
+            say(f"  {path} = {value:.4g}  (95% profile interval {low:.4g} to {high:.4g})")
         else:
-            print(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
+            say(f"  {path} = {value:.4g}  NOT IDENTIFIED by these targets (flat profile)")
     table = calibration_markdown(result.results, args.replications)
-    print(table, end="")
+    if not only_json:
+        print(table, end="")
     if args.out:
         out = Path(args.out)
         source = resolve_reference(args.scenario, out)
@@ -1353,11 +1390,28 @@ def _calibrate(args: argparse.Namespace) -> int:
         write_atomic(out, calibrated_file(source, args.scenario, result, header))
         print(f"wrote {out}", file=sys.stderr)
         if Path(source).parts[:1] == ("..",):  # extends may only name files below its folder
-            parent_dir = Path(args.scenario).resolve().parent
+            from sim.scenario.files import shown
+
+            parent_dir = shown(Path(args.scenario).resolve().parent)
             print(f"{out}: extends = {source!r} is outside its folder: load it with "
                   f"--scenario-path {parent_dir}", file=sys.stderr)  # fmt: skip
     if args.table:
         update_file(args.table, table, f"calibration-{scenario.name}")
+    return _missed(result.results)
+
+
+EXIT_TARGET_MISSED = 1  # calibrate: a target's mean outside its band (a failed check, not bad input)
+
+
+def _missed(results: list) -> int:
+    """``calibrate``'s exit status: 1 when a target's model mean is outside its band, else 0."""
+    missed = [r.name for r in results if not r.inside]
+    if missed:
+        _say(
+            f"bordersim calibrate: {len(missed)} of {len(results)} targets outside their band: "
+            + ", ".join(missed)
+        )
+        return EXIT_TARGET_MISSED
     return 0
 
 

@@ -1,9 +1,11 @@
 """The HTML a planner opens, checked in a real browser: the system's headless Chromium.
 
-A report and an animation are rendered; the page must log no console error, every
-figure must have loaded (an ``<img>`` with a natural width) and the plotly animation must
-have drawn its trucks and its frames. A screenshot of each goes to ``$BORDERSIM_ARTEFACTS``
-(default ``tests/artefacts/``) for CI to keep.
+A report, a comparison report and an animation are rendered; the page must log no console
+error, every figure must have loaded (an ``<img>`` with a natural width), a comparison's
+warnings must open the page, above every number, and the plotly animation must have drawn
+its trucks and its frames. A screenshot of each goes to ``$BORDERSIM_ARTEFACTS`` (default
+``tests/artefacts/``) for CI to keep, and of the comparison's figures one by one
+(``comparison_*.png``) for a reviewer to open.
 
 Needs Chromium and its driver from the system's packages (Debian: ``apt-get install
 chromium chromium-driver``; ``.ci/run`` installs them when it can) and selenium; skipped
@@ -105,6 +107,43 @@ def test_report_renders_with_every_figure_and_no_console_error(browser, results)
     assert browser.execute_script("return document.querySelectorAll('table').length") > 0
     assert _console_errors(browser) == []
     _screenshot(browser, "report.png", full_page=True)
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    """Office hours against the baseline over eight days: office hours' backlog spills onto the
+    road from about the sixth day and is still there at the end (unstable and censored)."""
+    folder = tmp_path_factory.mktemp("browser") / "office_vs_base"
+    args = ["compare", "baseline", "office_hours", "--days", "8", "--replications", "2", "--out", str(folder)]
+    assert main(args) == 0
+    assert main(["report", str(folder)]) == 0
+    return folder / "report" / "report.html"
+
+
+def test_comparison_report_opens_with_its_warnings_and_every_figure_loads(browser, comparison) -> None:
+    _open(browser, comparison)
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth, i.naturalHeight]);"
+    )
+    assert len(images) >= 7, images
+    assert not [alt for alt, complete, w, h in images if not (complete and w > 0 and h > 0)]
+    banner = browser.execute_script(
+        "const b = document.querySelector('.warning'); const t = document.querySelector('table');"
+        "return b && [b.innerText, b.getBoundingClientRect().top, t.getBoundingClientRect().top];"
+    )
+    assert banner, "the comparison report has no warning banner"
+    text, top, first_table = banner
+    assert "office_hours) is unstable" in text and "is censored" in text
+    assert top < first_table, "the warnings come before the first number"
+    assert _console_errors(browser) == []
+    _screenshot(browser, "comparison_report.png", full_page=True)
+    from selenium.webdriver.common.by import By
+
+    for name in ("differences", "throughput", "backlog", "capacity_over_time_a"):
+        image = browser.find_element(By.CSS_SELECTOR, f"img[alt][src^='data:image/png'][data-name='{name}']")
+        browser.execute_script("arguments[0].scrollIntoView();", image)
+        path = ARTEFACTS / f"comparison_{name}.png"
+        assert image.screenshot(str(path)) and path.stat().st_size > 10_000
 
 
 def test_animation_renders_its_trucks_and_frames_with_no_console_error(browser, results, tmp_path) -> None:

@@ -157,3 +157,32 @@ def test_f42_f43_chinese_hours_set_the_provinces_capacity(baseline_capacity, clo
         assert cap.low > base.high, (
             f"two hours more on the Chinese side: {cap.mean:.0f} vs {base.mean:.0f}/day"
         )
+
+
+def _closing_at(name: str, close: str):
+    scenario = load_scenario(
+        name, overrides={"hours": {"cn": {"windows": [{"open": "08:00", "close": close}]}}}
+    )
+    return _province(capacity(scenario, CAPACITY_REPLICATIONS, workers=2, per_crossing=False))
+
+
+@pytest.mark.slow
+def test_f43_f59_later_chinese_hours_add_less_in_2024(baseline_capacity):
+    """The README's finding holds for 2023, not for 2024: with Youyiguan's lanes doubled (F59) and
+    faster inspection (F55), Vietnamese customs at the Hữu Nghị gate binds beside the Chinese side,
+    so two more Chinese hours (20:00 -> 22:00 Beijing) add clearly less to the province's capacity
+    than they did in Q1 2023."""
+    gain_2023 = (
+        _closing_at("baseline", "22:00")[(ALL, "both")].loaded_per_day,
+        baseline_capacity[(ALL, "both")].loaded_per_day,
+    )
+    now_2024 = _closing_at("baseline_2024", "20:00")
+    gain_2024 = (
+        _closing_at("baseline_2024", "22:00")[(ALL, "both")].loaded_per_day,
+        now_2024[(ALL, "both")].loaded_per_day,
+    )
+    most_2024 = gain_2024[0].high - gain_2024[1].low
+    least_2023 = gain_2023[0].low - gain_2023[1].high
+    assert most_2024 < least_2023, f"2024 gains up to {most_2024:.0f}/day, 2023 at least {least_2023:.0f}/day"
+    binding = {r.binding_when_all for r in now_2024.values() if r.binding_when_all}
+    assert any(b.startswith("huu_nghi/") and b.endswith("/vn_customs") for b in binding), binding

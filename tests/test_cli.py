@@ -126,3 +126,14 @@ def test_bare_bordersim_prints_help_and_exits_0():
     assert done.stdout.startswith("usage: bordersim")
     for command in ("run", "compare", "sweep", "sensitivity", "show", "diff", "schema"):
         assert command in done.stdout
+
+
+def test_json_dash_is_standard_output_for_run_as_for_compare_and_table(tmp_path, capsys, monkeypatch):
+    """`--json -` prints only the JSON (NaN as null) and writes no file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--days", "4", "--replications", "2", "--workers", "1", "--json", "-"]) == 0
+    text = capsys.readouterr().out
+    payload = json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    assert payload["kpis"]["cleared_per_day"]["n"] == 2 and "stability" in payload
+    assert "NaN" not in text
+    assert not (tmp_path / "-").exists()

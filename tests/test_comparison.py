@@ -16,6 +16,8 @@ from sim.experiments.comparison import (
     TABLE_END,
     TABLE_START,
     compare_runs,
+    comparison_markdown,
+    decimals_for,
     load_common,
     replace_block,
     run_kpis,
@@ -23,6 +25,7 @@ from sim.experiments.comparison import (
     statements,
 )
 from sim.scenario.files import ScenarioError
+from sim.scenario.schema import SmallestDifference
 
 REPLICATIONS = 20
 
@@ -95,20 +98,69 @@ def test_load_common_gives_every_scenario_the_first_ones_seed(tmp_path):
     assert load_common(["baseline", other], rng_seed=3)[1].rng_seed == 3
 
 
-def test_statements_say_what_changes_and_whether_it_is_real():
-    runs_a = [{"cleared_per_day": v, "gave_up_per_day": 0.0} for v in (100.0, 102.0, 98.0, 101.0)]
-    runs_b = [{"cleared_per_day": v + 10 + e, "gave_up_per_day": 0.0} for v, e in zip(
-        (100.0, 102.0, 98.0, 101.0), (0.1, -0.1, 0.2, 0.0), strict=True)]  # fmt: skip
-    noisy = [{"cleared_per_day": v + e, "gave_up_per_day": 0.0} for v, e in zip(
-        (100.0, 102.0, 98.0, 101.0), (3.0, -4.0, 2.0, -2.0), strict=True)]  # fmt: skip
-    real = statements(compare_runs(runs_a, runs_b), "A", "B")
-    assert real[0].startswith("cleared/day: B is higher than A by 10.1") and real[0].endswith(
-        "a real difference."
-    )
+def test_statements_say_whether_a_difference_is_real_and_whether_it_matters():
+    """The smallest difference that matters for cleared/day is 10 a day by default: +10.05 with a
+    tight interval is real, +3 with a tight interval is detectable but small, noise is nothing."""
+    base = (100.0, 102.0, 98.0, 101.0)
+    runs_a = [{"cleared_per_day": v, "gave_up_per_day": 0.0} for v in base]
+
+    def shifted(shift: float, noise: tuple[float, ...]) -> list[dict[str, float]]:
+        return [
+            {"cleared_per_day": v + shift + e, "gave_up_per_day": 0.0}
+            for v, e in zip(base, noise, strict=True)
+        ]
+
+    real = statements(compare_runs(runs_a, shifted(10, (0.1, -0.1, 0.2, 0.0))), "A", "B")
+    assert real[0].startswith("cleared/day: B is higher than A by 10.05 (110.30 against 100.25; 95% CI")
+    assert real[0].endswith("a real difference (at least 10, the smallest that matters).")
     assert real[1] == "gave up/day: identical in both (0.0)."
-    assert statements(compare_runs(runs_a, noisy), "A", "B")[0].startswith(
-        "cleared/day: no significant difference"
-    )
+    small = statements(compare_runs(runs_a, shifted(3, (0.1, -0.1, 0.2, 0.0))), "A", "B")[0]
+    assert small.endswith("detectable but small (under 10, the smallest that matters).")
+    assert "a real difference" not in small
+    noisy = statements(compare_runs(runs_a, shifted(0, (3.0, -4.0, 2.0, -2.0))), "A", "B")[0]
+    assert noisy.startswith("cleared/day: no detectable difference")
+    # The interval (-0.25 +/- 5.3) still reaches 10 a day? No: it stops short of it.
+    assert "more replications" not in noisy
+    wide = statements(compare_runs(runs_a, shifted(0, (9.0, -12.0, 8.0, -6.0))), "A", "B")[0]
+    assert wide.startswith("cleared/day: no detectable difference") and "more replications would tell" in wide
+    # A scenario's own threshold: with 2 trucks a day, +3 is real.
+    strict = SmallestDifference(cleared_per_day=2.0)
+    (c, _) = compare_runs(runs_a, shifted(3, (0.1, -0.1, 0.2, 0.0)), smallest=strict)
+    assert c.verdict == "real"
+
+
+def test_a_kpi_without_a_smallest_difference_is_detectable_never_real():
+    runs_a = [{"utilisation.x": v} for v in (0.5, 0.51, 0.49, 0.5)]
+    runs_b = [
+        {"utilisation.x": v + 0.00002 + e}
+        for v, e in zip((0.5, 0.51, 0.49, 0.5), (0, 1e-6, -1e-6, 0), strict=True)
+    ]
+    (c,) = compare_runs(runs_a, runs_b)
+    assert c.verdict == "detectable"
+    (line,) = statements([c], "A", "B")
+    assert "real" not in line and "no smallest difference that matters is set" in line
+    assert "0.00 " not in line  # shown to its meaningful digits, not rounded to zero
+
+
+@pytest.mark.parametrize(
+    ("half_width", "decimals"),
+    [(190.8, 0), (4.4, 1), (0.49, 2), (0.004, 4), (0.0, 2), (math.nan, 2), (12.0, 0), (0.099, 3)],
+)
+def test_numbers_keep_two_significant_digits_of_their_half_width(half_width, decimals):
+    assert decimals_for(half_width, 2) == decimals
+
+
+def test_censored_estimates_are_marked_as_lower_bounds_and_bound_the_difference():
+    runs_a = [{"time_in_system_h.mean": v} for v in (3.8, 3.9, 3.7, 3.8)]
+    runs_b = [{"time_in_system_h.mean": v} for v in (90.0, 92.0, 91.0, 93.0)]
+    (c,) = compare_runs(runs_a, runs_b, censored=(False, True))
+    assert c.bound == "lower" and c.verdict == "real"
+    (line,) = statements([c], "A", "B")
+    assert "by ≥ 87.7" in line and "(≥ 91.5 against 3.8" in line
+    (both,) = compare_runs(runs_a, runs_b, censored=(True, True))
+    assert both.verdict == "unbounded" and "real" not in statements([both], "A", "B")[0]
+    table = comparison_markdown([c], "A", "B")
+    assert "| ≥ 91.5 ± " in table and "| ≥ +87.7 ± " in table
 
 
 def test_compare_command_on_scenarios_and_on_folders(tmp_path, capsys):
@@ -144,8 +196,10 @@ def test_scenario_table_is_deterministic_and_marks_significant_differences():
     )
     assert lines[2].startswith("| baseline (reference) | ")
     office = lines[3]
-    assert office.startswith("| office_hours | baseline | ")
-    assert "(**-" in office  # a significant fall in cleared/day
+    # Five days, two measured: a third of office hours' arrivals still wait at the end (censored).
+    assert office.startswith("| office_hours (censored) | baseline | ")
+    assert "(**-" in office  # a real fall in cleared/day
+    assert "| ≥ " in office  # its time in system is a lower bound
     assert "3 replications of 5 days with rng_seed 20230101" in first
     assert "gave up/day" in lines[0] and "peak road queue km" in lines[0]
 
@@ -164,7 +218,7 @@ def test_table_out_replaces_only_the_marked_block(tmp_path, capsys):
     bare = tmp_path / "bare.md"
     bare.write_text("no markers here\n")
     assert main([*args, "--out", str(bare)]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [x for x in capsys.readouterr().err.strip().splitlines() if not x.startswith("WARNING: ")]
     assert len(err) == 1 and err[0].startswith(f"{bare}: the markers") and "missing" in err[0]
     assert bare.read_text() == "no markers here\n"
     with pytest.raises(ScenarioError, match="present 2 times"):

@@ -55,7 +55,8 @@ def test_comparison_figure_shows_every_kpi_in_its_unit_including_a_zero_in_a(mon
     delayed = by["perishables delayed %"]  # A is 0: shown, in percent, not as a ratio to A
     assert delayed.a == (0.0, 0.0)
     assert math.isclose(delayed.difference[0], 91.0)
-    assert delayed.significant
+    assert delayed.detectable and delayed.real and delayed.verdict == "a real difference"
+    assert delayed.smallest == 1.0  # the default smallest difference that matters, in points
 
 
 def test_compare_and_table_json(capsys, tmp_path):
@@ -68,7 +69,7 @@ def test_compare_and_table_json(capsys, tmp_path):
     assert first["difference"]["low"] <= first["difference"]["mean"] <= first["difference"]["high"]
     target = tmp_path / "t.json"
     assert main(["table", "office_hours", *ARGS, "--replications", "2", "--json", str(target)]) == 0
-    assert "| office_hours |" in capsys.readouterr().out
+    assert "| office_hours (censored) |" in capsys.readouterr().out  # two measured days of office hours
     table = json.loads(target.read_text())
     assert [s["name"] for s in table["scenarios"]] == ["baseline", "office_hours"]
     assert table["scenarios"][0]["reference"] and not table["scenarios"][1]["reference"]

@@ -81,3 +81,25 @@ def test_totals_are_apart_and_equal_the_sum_of_the_crossings(folder):
         ["arrived", "cleared", "gave_up", "backlog_midnight"]
     ].sum()
     assert (by_day.to_numpy() == total.set_index(["replication", "day"])[by_day.columns].to_numpy()).all()
+
+
+def test_duckdb_reads_local_times_after_the_documented_line_and_dotted_kpis_quoted(folder, package):
+    """The data dictionary gives the one line DuckDB needs for local wall-clock times; with it the
+    arrival of a truck at model minute t reads as 2023-02-13 00:00 + t in Hanoi time."""
+    from sim.experiments.data_dictionary import DUCKDB_LOCAL
+
+    field = next(f for f in package["trucks"]["schema"]["fields"] if f["name"] == "arrive_local")
+    assert DUCKDB_LOCAL in field["description"]
+    con = duckdb.connect()
+    con.sql(DUCKDB_LOCAL)
+    ((t, shown),) = con.sql(
+        "select t_arrive, strftime(arrive_local, '%Y-%m-%d %H:%M') "
+        f"from read_parquet('{folder}/trucks/*.parquet') where t_arrive between 600 and 2000 limit 1"
+    ).fetchall()
+    expected = datetime(2023, 2, 13) + timedelta(minutes=t)
+    assert shown == expected.strftime("%Y-%m-%d %H:%M")
+    assert "quote them in SQL" in package["kpis"]["description"]
+    ((value,),) = con.sql(
+        f"select \"cleared_per_day.export\" from read_parquet('{folder}/kpis/*.parquet') limit 1"
+    ).fetchall()
+    assert value > 0

@@ -48,6 +48,7 @@ INVALID = {
     "partial: misspelled field": PARTIAL + "[crossings.chi_ma]\nlane = 3\n",
     "partial: distribution without its parameters": PARTIAL
     + "[cargo.general]\npatience = { kind = 'gamma', mean_min = 60 }\n",
+    "partial: [set] path not in the --set syntax": PARTIAL + '[set]\n"crossings.chi_ma lanes" = 3\n',
 }
 
 
@@ -61,6 +62,16 @@ def test_what_validate_refuses_the_schema_refuses(case):
 
 def test_partial_files_need_no_required_field():
     assert schema_errors(PARTIAL + "[crossings.chi_ma.routes.export]\nyard_capacity = 40\n") == []
+
+
+def test_a_bad_time_zone_is_one_short_error():
+    """The schema checks a zone's shape: its error quotes a short pattern, not ~600 zone names."""
+    errors = schema_errors(PARTIAL + '[hours.cn]\ntimezone = "Beijing"\n')
+    assert len(errors) == 1 and len(errors[0]) < 200, errors
+
+
+def test_a_set_table_of_paths_passes():
+    assert schema_errors(PARTIAL + '[set]\n"crossings.chi_ma.routes.export.stages[0].lanes" = 3\n') == []
 
 
 def test_schema_command_prints_it(capsys):

@@ -65,7 +65,7 @@ def test_every_figure_has_a_source(figures: dict[str, Figure]) -> None:
 
 def test_source_documents_exist() -> None:
     if not SHARED_SEEDS.is_dir():
-        pytest.skip(f"shared source documents not found at {SHARED_SEEDS}")
+        pytest.skip("the shared source documents (../shared/seeds/, beside the repository) are not here")
     figures = load_figures(FIGURES_FILE)
     documents = [f for f in figures.values() if f.source_kind == "source_document"]
     assert documents
@@ -136,7 +136,7 @@ def test_no_long_text(figures: dict[str, Figure]) -> None:
 
 def test_no_text_copied_from_source_documents(figures: dict[str, Figure]) -> None:
     if not SHARED_SEEDS.is_dir():
-        pytest.skip(f"shared source documents not found at {SHARED_SEEDS}")
+        pytest.skip("the shared source documents (../shared/seeds/, beside the repository) are not here")
 
     def words(text: str) -> list[str]:
         return re.findall(r"\w+", text.lower())

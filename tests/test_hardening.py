@@ -19,9 +19,17 @@ from sim.cli import main
 from sim.experiments.confine import within
 from sim.experiments.integrity import FolderError, FolderLock, seal
 from sim.experiments.results_folder import MANIFEST, ResultsFolder
-from sim.scenario.files import ScenarioError, load_scenario, normalised, read_bounded, scenario_from_data
+from sim.scenario.files import (
+    ScenarioError,
+    data_with_settings,
+    load_scenario,
+    load_with_settings,
+    normalised,
+    read_bounded,
+    scenario_from_data,
+)
 from sim.scenario.limits import MAX_NESTING
-from sim.scenario.overrides import data_with_settings, load_with_settings, parse_setting, parse_settings
+from sim.scenario.overrides import parse_setting, parse_settings
 from sim.scenario.warnings import scenario_warnings
 
 FAST = ["--replications", "1", "--workers", "1"]

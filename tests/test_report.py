@@ -70,7 +70,7 @@ def test_comparison_report(comparison):
             "utilisation_b.png",
         ],
     )
-    assert "What B changes, and is it real?" in md
+    assert "What B changes, and does it matter?" in md
     assert "cleared/day: office_hours is lower than baseline" in md
     assert "common random numbers" in md
     assert "| cleared/day |" in md

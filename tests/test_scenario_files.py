@@ -89,6 +89,7 @@ def test_bad_local_time(tmp_path):
     )
     assert problems(path) == [
         f"{path}: hours.vn.windows[0].open = '7:00': expected a local time 'HH:MM' between 00:00 and 24:00"
+        "; did you mean '07:00'?"
     ]
 
 

@@ -46,3 +46,16 @@ def test_the_public_api_loads_on_first_use():
     assert _loaded_after("    import sim") == []
     code = "    import sim; sim.run_once; sim.kpis; sim.load_scenario"
     assert "simpy" in _loaded_after(code)
+
+
+def test_compare_table_and_run_without_out_load_no_plotting():
+    """Printing a comparison, a table or a run's KPIs draws nothing: matplotlib waits for --out
+    and `report` (the report module is not loaded)."""
+    quick = "'--days', '4', '--replications', '1', '--workers', '1'"
+    for argv in (
+        f"['compare', 'baseline', 'office_hours', {quick}]",
+        f"['table', 'office_hours', {quick}]",
+        f"['run', 'baseline', {quick}]",
+    ):
+        loaded = _loaded_after(f"    from sim.cli import main; main({argv})")
+        assert "matplotlib" not in loaded and "plotly" not in loaded, argv

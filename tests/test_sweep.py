@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
+from pathlib import Path
 
 import pytest
 
 from sim.cli import main
 from sim.experiments import sweep
-from sim.scenario.files import ScenarioError
+from sim.experiments.comparison import markers
+from sim.experiments.sensitivity import default_dimensions
+from sim.reporting.sweeps import SENSITIVITY_BLOCK
+from sim.scenario.files import ScenarioError, resolved_data
 
 LANES = "crossings.chi_ma.routes.export.stages[0].lanes"
 
@@ -104,3 +109,53 @@ def test_sensitivity_ranks_demand_above_a_factor_that_changes_nothing(tmp_path):
     assert (
         "| cleared_per_day | 1 | demand (trucks/day, every stream) |" in (out / "sensitivity.md").read_text()
     )
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_commands(prefix: str) -> list[list[str]]:
+    """The README's commands starting with ``prefix``, as words (continuation lines joined)."""
+    text = README.read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line.split("#")[0].strip() for line in text.splitlines()]
+    return [shlex.split(line)[1:] for line in lines if line.startswith(prefix)]
+
+
+def test_every_default_factor_matches_the_packaged_baselines():
+    """The defaults follow today's scenario structure (the Chinese stages under facilities):
+    each baseline keeps at least five of them, and the Chinese stage times among them."""
+    for name in ("baseline", "baseline_2024"):
+        dims, skipped = default_dimensions(resolved_data(name))
+        names = [d.name for d in dims]
+        assert len(names) >= 5 and "facilities.*.routes.*.stages[*].service.*.mean_min" in names, (
+            name,
+            skipped,
+        )
+
+
+@pytest.mark.slow
+def test_the_readmes_sensitivity_commands_run_and_its_table_is_current(tmp_path):
+    """Runs each `bordersim sensitivity` command of the README as written (its --out in a temporary
+    folder), then the one that generates the README's table, which must equal the committed one.
+
+    Theory check of "μ* per whole range": all demand clears in the baseline, so moving demand from
+    0.75 to 1.25 times its 1,060 loaded trucks a day (scenarios/baseline.toml) moves cleared/day by
+    0.5 x 1,060 = 530: μ* must be within 5% of it (a step of 2/3 of the range would give 353)."""
+    commands = _readme_commands("bordersim sensitivity ")
+    assert len(commands) >= 2, "the README shows the sensitivity command and the one that makes its table"
+    for i, words in enumerate(commands):
+        out = words.index("--out")
+        words[out + 1] = str(tmp_path / f"{i}_{words[out + 1].replace('/', '_')}")
+        if "--table" in words:
+            table = Path(words[out + 1])
+            copy = tmp_path / "README.md"
+            copy.write_text(README.read_text(encoding="utf-8"), encoding="utf-8")
+            words[words.index("--table") + 1] = str(copy)
+        assert main([*words, "--workers", "2"]) == 0, words
+    start, end = markers(SENSITIVITY_BLOCK)
+    committed = README.read_text(encoding="utf-8").split(start)[1].split(end)[0]
+    fresh = copy.read_text(encoding="utf-8").split(start)[1].split(end)[0]
+    assert fresh == committed, "README.md's sensitivity table is stale: rerun its command"
+    rows = list(csv.DictReader((table / "sensitivity.csv").open()))
+    demand = next(r for r in rows if r["kpi"] == "cleared_per_day" and r["factor"].startswith("demand."))
+    assert abs(float(demand["mu_star"]) - 530.0) < 0.05 * 530.0

@@ -99,6 +99,42 @@ class Fit:
         return bool(chi) and max(chi) - min(chi) >= FLAT_CHI2
 
 
+def calibration_json(results: Sequence[TargetResult], replications: int, fitted: Fit | None = None) -> dict:
+    """The calibration as data (``calibrate --json``): each target with its band and the model's
+    mean ± 95% half-width, whether it is inside; with a fit, each parameter's value and interval."""
+    out: dict[str, Any] = {
+        "replications": replications,
+        "all_inside": all(r.inside for r in results),
+        "inside": sum(r.inside for r in results),
+        "targets": [
+            {
+                "name": r.name,
+                "kpi": r.target.keys,
+                "divide_by": r.target.divisors,
+                "unit": r.target.unit,
+                "period": r.target.period,
+                "observed": list(r.target.observed)
+                if isinstance(r.target.observed, tuple)
+                else r.target.observed,
+                "band": list(r.target.band),
+                "sources": r.target.sources,
+                "model": {"mean": r.model.mean, "half_width": r.model.half_width, "n": r.model.n},
+                "inside": r.inside,
+                "z": r.z,
+            }
+            for r in results
+        ],
+    }
+    if fitted is not None:
+        values = {}
+        for path, value in fitted.values.items():
+            identified = fitted.identified(path)
+            low, high = fitted.interval(path) if identified else (math.nan, math.nan)
+            values[path] = {"value": value, "identified": identified, "low": low, "high": high}
+        out["fit"] = {"chi2": fitted.chi2, "evaluations": fitted.evaluations, "values": values}
+    return out
+
+
 def _target_kpis_of(scenario: Scenario, replication: int, keys: tuple[str, ...]) -> dict[str, float]:
     return target_kpis(run_once(scenario, replication), keys)
 

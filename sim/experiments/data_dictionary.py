@@ -57,7 +57,8 @@ TABLES: dict[str, str] = {
     "series": "Trucks in the system and in queues over time, by crossing (one row per sample and crossing)",
     "series_total": "Trucks in the system and in queues over time, all crossings together",
     "utilisation": "Lane-time of each stage by hour of day over the measured days",
-    "kpis": "The KPIs of a replication (one row); its file marks the replication complete",
+    "kpis": "The KPIs of a replication (one row); its file marks the replication complete. Column "
+    'names hold dots: quote them in SQL ("cleared_per_day.export")',
     "summary": "Each KPI over the replications: mean and 95% Student-t interval",
     "kpis_csv": "The KPIs of every replication, one row each",
     "daily_summary": "Daily KPIs by crossing: mean and 95% CI half-width over replications",
@@ -123,8 +124,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "high": ("Upper end of the 95% interval", "KPI unit"),
     "n": ("Replications with a value", "replications"),
 }
+# How to read the local date-times in each tool (one line; DUCKDB_LOCAL is the one to type).
+DUCKDB_LOCAL = "SET TimeZone = 'Asia/Ho_Chi_Minh';"
+LOCAL_NOTE = (
+    "stored as an instant with the scenario's time zone: pandas, polars and pyarrow show local time; "
+    f"DuckDB shows its session's zone (UTC unless set): type {DUCKDB_LOCAL} first (the scenario's "
+    "`timezone`)"
+)
 for _column, _local in LOCAL.items():
-    COLUMNS[_local] = (f"{_column} as a local date-time in the scenario's time zone", "datetime")
+    COLUMNS[_local] = (
+        f"{_column} as a local date-time in the scenario's time zone, {LOCAL_NOTE}",
+        "datetime",
+    )
 for _metric in (
     "arrived",
     "cleared",
@@ -165,7 +176,8 @@ KPIS: dict[str, tuple[str, str]] = {
     ),
     "unstable": (
         "1 when the midnight backlog grows steadily over the second half of the measured days "
-        "(slope > reporting.unstable_growth_share x arrivals per day)",
+        "(slope > reporting.unstable_growth_share x arrivals per day); NaN when that half has fewer "
+        "than 3 midnights (no trend can be told)",
         "0/1",
     ),
     "in_system_share_end": (

@@ -208,8 +208,7 @@ def scenario_of(
     its verified manifest), with ``overrides`` and ``settings`` (``--set``) applied; and where it
     came from. One validation path: whichever the source, the same checks and limits as a file
     (cross-references, sizes, horizon x demand) hold before any work starts."""
-    from sim.scenario.files import default_scenario_path
-    from sim.scenario.overrides import data_with_settings, load_with_settings
+    from sim.scenario.files import data_with_settings, default_scenario_path, load_with_settings
 
     if reference is not None and is_results_folder(reference):
         stored = ResultsFolder.open(reference).scenario()

@@ -42,9 +42,9 @@ from sim.experiments.confine import check_folder_kind, check_output_folder, refu
 from sim.experiments.integrity import FolderLock, LockedError, is_sealed, seal
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.experiments.results_folder import FolderError, _csv, _num
-from sim.scenario.files import ScenarioError, read_bounded, resolved_data, scenario_hash
+from sim.scenario.files import ScenarioError, load_with_settings, read_bounded, resolved_data, scenario_hash
 from sim.scenario.limits import MAX_POINTS, MAX_RESULT_FILE_BYTES
-from sim.scenario.overrides import Setting, dotted, load_with_settings, parse_path, parse_value
+from sim.scenario.overrides import Setting, dotted, parse_path, parse_value
 from sim.scenario.schema import Scenario
 from sim.version import __version__
 

@@ -155,18 +155,20 @@ def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     """When each truck was on the road queue before its gate yard or staging area.
 
     From arrival (on a metered route: from getting its slot; trucks waiting outside for one
-    are not on the border road) until it entered the staging area or the yard, gave up, or
-    the horizon. A truck driving from a staging area to the gate is not queueing. Computed
-    once per run and shared by the readouts: read-only.
+    are not on the border road) until it entered the staging area or the yard, or gave up;
+    a truck still on the road when the run ends never leaves it (``inf``), so a sample taken
+    at the last instant still counts it. A truck driving from a staging area to the gate is
+    not queueing. Computed once per run and shared by the readouts: read-only.
     """
     return cached(result, "road_span", _road_span)
 
 
 def _road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     t = result.trucks
-    h = result.horizon_min
     start = np.where(np.isnan(t["t_slot"]), t["t_arrive"], t["t_slot"])
-    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    # Still in the system at the end: not out at any time of the run, the horizon included
+    # (ending the span at the horizon dropped them from the series' last sample, issue 24).
+    end = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     leave = np.where(
         np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
     )

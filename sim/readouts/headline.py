@@ -18,24 +18,49 @@ ROAD_QUEUE_KM_MAX = "road_queue_peak_km.max"
 
 @dataclass(frozen=True)
 class Headline:
-    """A KPI as tables show it: label, unit scale and digits."""
+    """A KPI as tables show it: label, unit scale and digits, and which field of the scenario's
+    ``reporting.smallest_difference`` holds the smallest difference that matters (in the unit
+    printed, after ``scale``; None: none is set)."""
 
     key: str
     label: str
     digits: int = 1
     scale: float = 1.0
+    smallest: str | None = None
 
 
 HEADLINE: tuple[Headline, ...] = (
-    Headline("cleared_per_day", "cleared/day"),
-    Headline("backlog_midnight.mean", "backlog at midnight"),
-    Headline("time_in_system_h.mean", "time in system, mean h", digits=2),
-    Headline("time_in_system_h.p95", "time in system, p95 h", digits=2),
-    Headline("same_day_share", "same-day %", scale=100.0),
-    Headline("perishable_delayed_share", "perishables delayed %", scale=100.0),
-    Headline(ROAD_QUEUE_KM_MAX, "peak road queue km", digits=2),
-    Headline("gave_up_per_day", "gave up/day"),
+    Headline("cleared_per_day", "cleared/day", smallest="cleared_per_day"),
+    Headline("backlog_midnight.mean", "backlog at midnight", smallest="backlog_midnight"),
+    Headline("time_in_system_h.mean", "time in system, mean h", digits=2, smallest="time_in_system_h"),
+    Headline("time_in_system_h.p95", "time in system, p95 h", digits=2, smallest="time_in_system_h"),
+    Headline("same_day_share", "same-day %", scale=100.0, smallest="same_day_pct"),
+    Headline(
+        "perishable_delayed_share", "perishables delayed %", scale=100.0, smallest="perishable_delayed_pct"
+    ),
+    Headline(ROAD_QUEUE_KM_MAX, "peak road queue km", digits=2, smallest="road_queue_km"),
+    Headline("gave_up_per_day", "gave up/day", smallest="gave_up_per_day"),
 )
+
+# KPIs beyond the headline in a headline KPI's unit share its smallest difference (by crossing,
+# direction, cargo class, place); time_in_system_h.trucks is a count and has none.
+_SMALLEST_BY_PREFIX = (
+    ("cleared_per_day.", "cleared_per_day"),
+    ("backlog_midnight.", "backlog_midnight"),
+    ("time_in_system_h.", "time_in_system_h"),
+    (ROAD_QUEUE_KM_PREFIX, "road_queue_km"),
+    ("gave_up_per_day.", "gave_up_per_day"),
+)
+
+
+def smallest_field(key: str) -> str | None:
+    """The ``reporting.smallest_difference`` field of a KPI (None: no smallest difference is set)."""
+    for h in HEADLINE:
+        if h.key == key:
+            return h.smallest
+    if key == "time_in_system_h.trucks":
+        return None
+    return next((field for prefix, field in _SMALLEST_BY_PREFIX if key.startswith(prefix)), None)
 
 
 def with_derived(kpis: dict[str, float]) -> dict[str, float]:

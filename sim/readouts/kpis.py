@@ -33,6 +33,7 @@ days_to_recover.lower_bound            days_to_recover, or, when not recovered, 
 unstable                               1 when the midnight backlog grows steadily: its slope
                                        over the second half of the measured days exceeds
                                        reporting.unstable_growth_share x arrivals per day
+                                       (NaN when that half has fewer than 3 midnights)
 in_system_share_end                    share of the measured days' loaded arrivals still in the
                                        system at the end of the run (censored: their time in
                                        system is not known)
@@ -83,6 +84,7 @@ from sim.readouts.daily import loaded_trucks, midnight_backlog, road_span
 from sim.readouts.grouping import Groups, Served, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
+MIN_TREND_MIDNIGHTS = 3  # midnights in the second half of the measured days that can show a trend
 
 
 def kpis(result: RunResult) -> dict[str, float]:
@@ -140,7 +142,12 @@ def kpis(result: RunResult) -> dict[str, float]:
     )
     second_half = backlog[backlog.size // 2 :]
     arrivals_per_day = arrived.sum() / days
-    out["unstable"] = float(_slope(second_half) > s.reporting.unstable_growth_share * arrivals_per_day)
+    # A trend needs a few midnights: through two, any day's noise is a "slope" (issue 24).
+    out["unstable"] = (
+        float(_slope(second_half) > s.reporting.unstable_growth_share * arrivals_per_day)
+        if second_half.size >= MIN_TREND_MIDNIGHTS
+        else np.nan
+    )
 
     done = arrived & (t["outcome"] == CLEARED)
     waiting = arrived & (t["outcome"] == IN_SYSTEM)

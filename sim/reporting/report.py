@@ -18,6 +18,7 @@ import base64
 import html
 import json
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,11 @@ from sim.experiments.capacity import as_rows as capacity_rows
 from sim.experiments.capacity import markdown as capacity_markdown
 from sim.experiments.capacity import method_summary as capacity_method_summary
 from sim.experiments.comparison import (
+    VERDICT_WORDS,
     KpiComparison,
-    compare_runs,
+    compare,
     comparison_markdown,
+    decimals_for,
     headline_for,
     statements,
 )
@@ -46,6 +49,7 @@ from sim.experiments.comparison_folder import FORMAT as COMPARISON_FOLDER_FORMAT
 from sim.experiments.comparison_folder import KIND as COMPARISON_KIND
 from sim.experiments.comparison_folder import open_comparison
 from sim.experiments.confine import check_folder_kind, check_output_folder, marked_folder
+from sim.experiments.question import dates, measured_dates
 from sim.experiments.replications import Estimate
 from sim.experiments.results_folder import (
     MANIFEST,
@@ -55,9 +59,11 @@ from sim.experiments.results_folder import (
     read_manifest,
     summarise_runs,
 )
+from sim.experiments.stability import Stability, is_censorable, stability
 from sim.readouts.daily import ALL
 from sim.readouts.headline import HEADLINE
 from sim.reporting import plots
+from sim.reporting.names import crossing_name, place_name, split_stage, stage_label, stage_words
 from sim.scenario.schema import Scenario
 
 PRECISION = 0.02  # replications needed for a CI half-width of 2% of the mean
@@ -76,6 +82,11 @@ class Report:
 
     def heading(self, text: str) -> None:
         self.blocks.append(("h2", text))
+
+    def banner(self, lines: Sequence[str]) -> None:
+        """What must be read before any number (a different question, instability, censoring)."""
+        if lines:
+            self.blocks.append(("banner", list(lines)))
 
     def para(self, text: str) -> None:
         self.blocks.append(("p", text))
@@ -101,6 +112,8 @@ class Report:
                 out += [f"## {value}", ""]
             elif kind == "p":
                 out += [value, ""]
+            elif kind == "banner":
+                out += ["\n>\n".join(f"> **Warning.** {line}" for line in value), ""]
             elif kind == "ul":
                 out += [f"- {item}" for item in value] + [""]
             elif kind == "table":
@@ -125,6 +138,9 @@ class Report:
                 body.append(f"<h2>{html.escape(value)}</h2>")
             elif kind == "p":
                 body.append(f"<p>{_inline(value)}</p>")
+            elif kind == "banner":
+                items = "".join(f"<p><b>Warning.</b> {_inline(line)}</p>" for line in value)
+                body.append(f'<div class="warning" role="alert">{items}</div>')
             elif kind == "ul":
                 body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in value) + "</ul>")
             elif kind == "table":
@@ -136,8 +152,10 @@ class Report:
             elif kind == "figure":
                 name, caption = value
                 data = base64.b64encode(self.figures[name]).decode("ascii")
+                stem = html.escape(name.removesuffix(".png"))
                 body.append(
-                    f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                    f'<figure><img alt="{html.escape(caption)}" data-name="{stem}" '
+                    f'src="data:image/png;base64,{data}">'
                     f"<figcaption>{html.escape(caption)}</figcaption></figure>"
                 )
         return _PAGE.format(title=html.escape(self.title), body="\n".join(body))
@@ -162,6 +180,7 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: righ
 th:first-child, td:first-child, table.left td, table.left th {{ text-align: left; }}
 figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; }} figcaption {{ color: #555; font-size: 0.9em; }}
 code {{ background: #f3f3f3; padding: 0 0.2em; }}
+.warning {{ background: #fff4e5; border-left: 6px solid #d0582a; padding: 0.2em 1em; margin: 1em 0; }}
 </style></head>
 <body>
 {body}
@@ -177,6 +196,7 @@ class RunData:
     label: str
     folder: ResultsFolder
     manifest: dict[str, Any]
+    scenario: Scenario
     runs: list[dict[str, float]]
     summary: dict[str, Estimate]
     daily: pa.Table
@@ -210,6 +230,7 @@ class RunData:
             label=label,
             folder=folder,
             manifest=manifest,
+            scenario=folder.scenario(),
             runs=runs,
             summary=summarise_runs(runs),
             daily=folder.read_table("daily", reps),
@@ -221,6 +242,14 @@ class RunData:
     @property
     def crossings(self) -> list[str]:
         return list(dict.fromkeys(self.daily.column("crossing").to_pylist()))
+
+    @property
+    def start(self) -> np.datetime64:
+        """The run's first day, the origin of its date axes."""
+        return plots.as_start(self.scenario.start_date)
+
+    def stability(self) -> Stability:
+        return stability(self.runs, self.scenario)
 
     def daily_band(self, crossing: str, metric: str = "cleared") -> plots.Band:
         return _band(self.label, self.daily, crossing, "day", metric)
@@ -307,11 +336,13 @@ def _shown(path: str | Path) -> str:
     return p.name if p.is_absolute() else str(p)
 
 
-def _provenance_rows(m: dict[str, Any], folder: Path) -> list[list[str]]:
+def _provenance_rows(m: dict[str, Any], folder: Path, scenario: Scenario) -> list[list[str]]:
     """Provenance of a results folder; ``folder`` as the reader should see it (relative)."""
     return [
         ["scenario", f"{m['scenario_name']} (`{_shown(m.get('scenario_source', ''))}`)"],
         ["scenario hash", f"`{m['scenario_hash']}`"],
+        ["period", f"{dates(scenario)} ({scenario.timezone})"],
+        ["measured days", f"{measured_dates(scenario)}"],
         ["rng_seed", str(m["rng_seed"])],
         ["replications", str(m["replications"])],
         ["horizon / warm-up", f"{m['horizon_days']} days / {m['warmup_days']} days discarded"],
@@ -322,16 +353,23 @@ def _provenance_rows(m: dict[str, Any], folder: Path) -> list[list[str]]:
 
 
 def _kpi_rows(
-    summary: dict[str, Estimate], keys: Sequence[str], needed: dict[str, str] | None = None
+    summary: dict[str, Estimate],
+    keys: Sequence[str],
+    needed: dict[str, str] | None = None,
+    censored: bool = False,
 ) -> list[list[str]]:
+    """One row per KPI: mean, half-width and interval to their meaningful digits; ``≥`` marks a
+    censored time-in-system figure (a lower bound)."""
     rows = []
     for k in keys:
         e = summary.get(k)
         if e is None:
             continue
         h = headline_for(k)
-        row = [h.label, _fmt(e.mean * h.scale, h.digits), _fmt(e.half_width * h.scale, h.digits)]
-        row.append(f"{_fmt(e.low * h.scale, h.digits)} to {_fmt(e.high * h.scale, h.digits)}")
+        digits = decimals_for(e.half_width * h.scale, h.digits)
+        mark = "≥ " if censored and is_censorable(k) else ""
+        row = [h.label, mark + _fmt(e.mean * h.scale, digits), _fmt(e.half_width * h.scale, digits)]
+        row.append(f"{_fmt(e.low * h.scale, digits)} to {_fmt(e.high * h.scale, digits)}")
         if needed is not None:
             row.append(needed.get(k, "–"))
         rows.append(row)
@@ -355,14 +393,16 @@ def _fmt(x: float, digits: int) -> str:
 
 def _run_report(run: RunData) -> Report:
     m = run.manifest
+    stable = run.stability()
     r = Report(f"bordersim report — {m['scenario_name']}")
+    r.banner(stable.lines(m["scenario_name"]))
     r.para(
-        f"{m['replications']} replications of {m['horizon_days']} days of scenario **{m['scenario_name']}**; "
-        f"KPIs are means over replications with 95% Student-t confidence intervals, over the days after "
-        f"the {m['warmup_days']}-day warm-up."
+        f"{m['replications']} replications of {m['horizon_days']} days ({dates(run.scenario)}) of scenario "
+        f"**{m['scenario_name']}**; KPIs are means over replications with 95% Student-t confidence "
+        f"intervals, over the days after the {m['warmup_days']}-day warm-up ({measured_dates(run.scenario)})."
     )
     r.heading("Provenance")
-    r.table(["", ""], _provenance_rows(m, Path(run.folder.path.resolve().name)), align="left")
+    r.table(["", ""], _provenance_rows(m, Path(run.folder.path.resolve().name), run.scenario), align="left")
     r.para(
         f"Rerun any number: `bordersim run {run.folder.path.resolve().name} --out NEW_FOLDER` (from the "
         "folder that holds this one) runs the scenario stored in "
@@ -375,41 +415,66 @@ def _run_report(run: RunData) -> Report:
     keys = [h.key for h in HEADLINE]
     r.table(
         ["KPI", "mean", "± 95% CI", "interval", f"replications for ± {PRECISION:.0%} of the mean"],
-        _kpi_rows(run.summary, keys, _replications_for_precision(run.runs, keys)),
+        _kpi_rows(run.summary, keys, _replications_for_precision(run.runs, keys), stable.is_censored),
     )
     _figures(r, [run])
     r.heading("All KPIs")
-    r.table(["KPI", "mean", "± 95% CI", "interval"], _kpi_rows(run.summary, list(run.summary)))
+    r.table(
+        ["KPI", "mean", "± 95% CI", "interval"],
+        _kpi_rows(run.summary, list(run.summary), censored=stable.is_censored),
+    )
     return r
+
+
+def _title(text: str, width: int = 34) -> str:
+    """A panel title on at most two lines."""
+    return "\n".join(textwrap.wrap(text, width)[:2])
 
 
 def _figures(r: Report, runs: Sequence[RunData]) -> None:
     first = runs[0]
     warmup = float(first.manifest["warmup_days"])
+    same_days = len({x.scenario.start_date for x in runs}) == 1
+    start = first.start if same_days else None  # different periods: drawn by day of the run
+    other_periods = (
+        ""
+        if same_days
+        else " A and B cover different periods ("
+        + "; ".join(f"{x.label}: {dates(x.scenario)}" for x in runs)
+        + "): drawn by day of the run, one over the other."
+    )
     r.heading("Daily throughput by crossing")
     panels = [
-        (ALL if c == ALL else c, [x.daily_band(c) for x in runs if c in x.crossings]) for c in first.crossings
+        (_title(crossing_name(first.scenario, c)), [x.daily_band(c) for x in runs if c in x.crossings])
+        for c in first.crossings
     ]
-    panels = [(("all crossings" if t == ALL else t), b) for t, b in panels]
     r.figure(
         "throughput.png",
-        plots.throughput_figure(panels, warmup),
-        "Vehicles cleared per day by crossing: mean over replications and 95% CI band; grey: warm-up.",
+        plots.throughput_figure(panels, warmup, start),
+        "Vehicles cleared per day by crossing: mean over replications and 95% CI band; grey: warm-up."
+        + other_periods,
     )
     r.heading("Backlog and queues over time")
-    series_panels = [
-        (label, [x.series_band(col) for x in runs])
-        for label, col in (
-            ("trucks in the system", "in_system"),
-            ("on the road", "road_queue"),
-            ("in stage queues", "stage_queue"),
-        )
-    ]
+    series_panels = []
+    empty = []
+    for label, col in (
+        ("trucks in the system", "in_system"),
+        ("on the road", "road_queue"),
+        ("in stage queues", "stage_queue"),
+    ):
+        bands = [x.series_band(col) for x in runs]
+        if any(np.nanmax(b.mean, initial=0.0) > 0 for b in bands):
+            series_panels.append((label, bands))
+        else:
+            empty.append(label)
+    nobody = f" No truck waited {' or '.join(empty)} in any replication (panel left out)." if empty else ""
     r.figure(
         "backlog.png",
-        plots.backlog_figure(series_panels, warmup * 24.0),
+        plots.backlog_figure(series_panels, warmup * 24.0, start),
         "Trucks in the system (the backlog), waiting on the road, and waiting at clearance stages, "
-        "all crossings.",
+        "all crossings, sampled every `reporting.queue_sample_min` until the end of the run."
+        + nobody
+        + other_periods,
     )
     r.heading("Waiting time")
     without = [x.label for x in runs if x.waits is None]
@@ -441,9 +506,10 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
         name = "capacity_over_time.png" if len(runs) == 1 else f"capacity_over_time_{'ab'[i]}.png"
         r.figure(
             name,
-            capacity_over_time_png(x.folder.scenario(), f"Chinese-side capacity — {x.label}"),
-            "Capacity of each Chinese-side stage (trucks/hour of its first class): its hours in "
-            "UTC+8, lanes by hour, dated changes and ramps after closures (sim.engine.capacity).",
+            capacity_over_time_png(x.scenario, f"Chinese-side capacity — {x.label}"),
+            "Capacity of each Chinese-side stage (trucks/hour of its first class), one panel per port: "
+            "its hours in UTC+8, lanes by hour, dated changes and ramps after closures "
+            "(sim.engine.capacity).",
         )
     r.heading("Utilisation by hour of day and stage")
     for i, x in enumerate(runs):
@@ -453,24 +519,31 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
         name = "utilisation.png" if len(runs) == 1 else f"utilisation_{'ab'[i]}.png"
         r.figure(
             name,
-            plots.utilisation_heatmap(stages, grid, f"Utilisation by hour of day — {x.label}"),
+            plots.utilisation_heatmap(
+                [stage_label(x.scenario, st) for st in stages],
+                grid,
+                f"Utilisation by hour of day — {x.label}",
+            ),
             f"Busy share of open lane-time by stage and hour of day, measured days, all replications "
             f"({x.label}).",
         )
 
 
 def capacity_over_time_png(scenario: Scenario, title: str, side: str = "CN") -> bytes:
-    """The capacity timeline of every stage on ``side`` (all stages if none is), as a figure."""
+    """The capacity timeline of every stage on ``side`` (all stages if none is), a panel per place."""
     stages = scenario_timelines(scenario)
     chosen = [x for x in stages if x[1].side == side] or stages
     horizon_h = scenario.horizon_days * 24
     t = np.arange(0.0, horizon_h * 60.0 + 1.0, 15.0)
-    lines = []
+    groups: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for name, _, timeline, vs, served in chosen:
         if not served:
             continue
-        lines.append((f"{name} ({served[0]})", t / 1440.0, capacity_per_hour(timeline, vs, served[0], t)))
-    return plots.capacity_timeline_figure(lines, title)
+        place, direction, stage = split_stage(name)
+        label = f"{direction}: {stage_words(stage)} ({served[0]})" if place else stage_words(stage)
+        lines = groups.setdefault(place_name(scenario, place) if place else "", [])
+        lines.append((label, t / 1440.0, capacity_per_hour(timeline, vs, served[0], t)))
+    return plots.capacity_timeline_figure(list(groups.items()), title, plots.as_start(scenario.start_date))
 
 
 def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenario, out: str | Path) -> Path:
@@ -481,7 +554,12 @@ def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenari
     r.para(capacity_method_summary())
     r.markdown_table(capacity_markdown(list(capacities), scenario))
     rows = [
-        (f"{c.crossing} {c.direction}", e.mean, e.half_width, c.binding_stage or "-")
+        (
+            f"{crossing_name(scenario, c.crossing)}, {c.direction}",
+            e.mean,
+            e.half_width,
+            stage_label(scenario, c.binding_stage) if c.binding_stage else "-",
+        )
         for c in capacities
         for e in [c.trucks_per_day]
     ]
@@ -512,52 +590,58 @@ def _comparison_report(path: Path) -> Report:
     b = RunData.read(fb, "B", n)
     name_a, name_b = a.manifest["scenario_name"], b.manifest["scenario_name"]
     a.label, b.label = f"A: {name_a}", f"B: {name_b}"
+    result = compare(a.scenario, b.scenario, a.runs[:n], b.runs[:n])
     r = Report(f"bordersim comparison — {name_b} against {name_a}")
-    crn = a.manifest["rng_seed"] == b.manifest["rng_seed"]
+    r.banner(result.warnings())
     unequal = (
         f" A has {counts[0]} replications and B {counts[1]}: only replications 0 to {n - 1} of each are "
         "paired, and every table and figure below uses only those."
         if counts[0] != counts[1]
         else ""
     )
+    seeds = result.rng_seeds
     r.para(
-        f"A is **{name_a}**, B is **{name_b}**; {n} paired replications.{unequal} "
+        f"A is **{name_a}** ({dates(a.scenario)}), B is **{name_b}** ({dates(b.scenario)}); {n} paired "
+        f"replications.{unequal} "
         + (
-            f"Both ran with rng_seed {a.manifest['rng_seed']}: replication `r` of each used the same random "
+            f"Both ran with rng_seed {seeds[0]}: replication `r` of each used the same random "
             "streams (common random numbers), so the differences are paired replication by replication."
-            if crn
-            else "The two ran with different rng_seeds "
-            f"({a.manifest['rng_seed']}, {b.manifest['rng_seed']}): "
+            if result.common_random_numbers
+            else f"The two ran with different rng_seeds ({seeds[0]}, {seeds[1]}): "
             "no common random numbers; pairs are independent and the intervals are wider."
         )
     )
-    comparisons = compare_runs(a.runs[:n], b.runs[:n])
-    by_key = {c.key: c for c in comparisons}
+    by_key = {c.key: c for c in result.kpis}
     headline = [by_key[h.key] for h in HEADLINE if h.key in by_key]
-    r.heading("What B changes, and is it real?")
+    r.heading("What B changes, and does it matter?")
     r.bullets(statements(headline, name_a, name_b))
     r.markdown_table(comparison_markdown(headline, name_a, name_b))
     r.para(
         "Paired CI: Student t on the per-replication differences B − A. Unpaired: Welch's interval, "
-        "shown for comparison; a difference is significant when its paired interval excludes zero."
+        "shown for comparison. A difference is **real** when its paired interval excludes zero and it "
+        "is at least the smallest difference that matters (A's `reporting.smallest_difference`, each an "
+        "ASSUMPTION documented in `bordersim schema`); **detectable but small** when the interval excludes "
+        "zero but the difference is smaller. Numbers are given to the digits their intervals support; "
+        "≥ marks a lower bound (a censored run)."
     )
     r.figure(
         "differences.png",
         _differences_png(headline, name_a, name_b),
-        "Headline KPIs in their own units: A and B (mean, 95% CI) and the paired difference B − A "
-        "(95% CI; filled where it excludes zero).",
+        "Headline KPIs in their own units: A and B (mean, 95% CI; axes from zero) and the paired "
+        "difference B − A (95% CI; filled where real, orange where detectable); the grey band is "
+        "smaller than the difference that matters.",
     )
     r.heading("Provenance")
     r.table(
         ["", "A", "B"],
         _side_by_side(
-            _provenance_rows(a.manifest, Path(manifest["a"])),
-            _provenance_rows(b.manifest, Path(manifest["b"])),
+            _provenance_rows(a.manifest, Path(manifest["a"]), a.scenario),
+            _provenance_rows(b.manifest, Path(manifest["b"]), b.scenario),
         ),
     )
     _figures(r, [a, b])
     r.heading("All KPIs")
-    r.markdown_table(comparison_markdown(comparisons, name_a, name_b))
+    r.markdown_table(comparison_markdown(result.kpis, name_a, name_b))
     return r
 
 
@@ -572,12 +656,16 @@ def _differences_png(comparisons: Sequence[KpiComparison], name_a: str, name_b: 
         if math.isnan(c.paired.mean):
             continue
         h = headline_for(c.key)
+        bounds = " and ".join(x for x, on in (("A", c.a_censored), ("B", c.b_censored)) if on)
         panels.append(
             plots.KpiPanel(
-                h.label,
+                h.label + (f" ({bounds}: lower bound, censored)" if bounds else ""),
                 (c.a.mean * h.scale, c.a.half_width * h.scale),
                 (c.b.mean * h.scale, c.b.half_width * h.scale),
                 (c.paired.mean * h.scale, c.paired.half_width * h.scale),
+                c.real,
+                c.smallest * h.scale,
+                VERDICT_WORDS[c.verdict],
                 c.paired.significant,
             )
         )

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
-from sim.experiments.comparison import headline_for
+from sim.experiments.comparison import decimals_for, headline_for
 from sim.experiments.replications import Estimate
-from sim.experiments.sensitivity import Effect, effects_csv, effects_markdown, label_of
+from sim.experiments.sensitivity import Effect, effects_csv, effects_markdown, interval_text, label_of
 from sim.experiments.sweep import Plan, sweep_csv
 from sim.reporting import plots
 
@@ -18,9 +18,10 @@ def _cell(e: Estimate, key: str) -> str:
     h = headline_for(key)
     if math.isnan(e.mean):
         return "–"
-    text = f"{e.mean * h.scale:,.{h.digits}f}"
+    digits = decimals_for(e.half_width * h.scale, h.digits)
+    text = f"{e.mean * h.scale:,.{digits}f}"
     if not math.isnan(e.half_width):
-        text += f" ± {e.half_width * h.scale:,.{h.digits}f}"
+        text += f" ± {e.half_width * h.scale:,.{digits}f}"
     return text
 
 
@@ -75,7 +76,8 @@ def write_sensitivity(out: Path, effects: Sequence[Effect], intro: str) -> Path:
     kpis = list(dict.fromkeys(e.kpi for e in effects))
     panels = [
         (headline_for(k).label, [(label_of(e.factor), e.mu_star * headline_for(k).scale,
-                                  e.mu_star_conf * headline_for(k).scale) for e in effects if e.kpi == k])
+                                  e.low * headline_for(k).scale, e.high * headline_for(k).scale)
+                                 for e in effects if e.kpi == k])
         for k in kpis
     ]  # fmt: skip
     write_atomic_bytes(out / "sensitivity.png", plots.sensitivity_figure(panels))
@@ -85,3 +87,24 @@ def write_sensitivity(out: Path, effects: Sequence[Effect], intro: str) -> Path:
     )
     write_atomic(out / "sensitivity.md", text)
     return out / "sensitivity.md"
+
+
+SENSITIVITY_BLOCK = "sensitivity"
+
+
+def sensitivity_table(effects: Sequence[Effect], intro: str) -> str:
+    """Factors (rows, by their largest rank) against KPIs (columns): μ* per whole range with its
+    95% interval cut at zero, in each KPI's printed unit; the block ``--table FILE`` replaces."""
+    kpis = list(dict.fromkeys(e.kpi for e in effects))
+    factors = sorted(
+        dict.fromkeys(e.factor for e in effects),
+        key=lambda f: min(e.rank for e in effects if e.factor == f and e.kpi == kpis[0]),
+    )
+    cell = {(e.factor, e.kpi): interval_text(e, headline_for(e.kpi).scale) for e in effects}
+    lines = [
+        "| factor | " + " | ".join(headline_for(k).label for k in kpis) + " |",
+        "|---|" + "---:|" * len(kpis),
+    ]
+    for f in factors:
+        lines.append(f"| {label_of(f)} | " + " | ".join(cell.get((f, k), "–") for k in kpis) + " |")
+    return f"{intro}\n\n" + "\n".join(lines) + "\n"

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import math
 
+from sim.experiments.comparison import decimals_for
 from sim.experiments.replications import Estimate
+from sim.experiments.stability import Stability, is_censorable
 from sim.scenario.schema import Scenario
 
 
 def _fmt(e: Estimate, digits: int = 1) -> str:
+    """``mean ± half-width`` to the digits the half-width supports (``digits`` without one)."""
     if math.isnan(e.mean):
         return "-"
+    digits = decimals_for(e.half_width, digits)
     text = f"{e.mean:,.{digits}f}"
     if not math.isnan(e.half_width):
         text += f" ± {e.half_width:,.{digits}f}"
     return text
 
 
-def kpi_table(scenario: Scenario, summary: dict[str, Estimate], header: str) -> str:
-    """The headline KPIs of a run (one replication or the mean ± 95% CI of several)."""
+def kpi_table(
+    scenario: Scenario, summary: dict[str, Estimate], header: str, stable: Stability | None = None
+) -> str:
+    """The headline KPIs of a run (one replication or the mean ± 95% CI of several).
+
+    With ``stable`` (:func:`sim.experiments.stability.stability` of the runs), an unstable or
+    censored run says so in the lines after ``header``, and its censored time-in-system figures
+    are marked ``≥`` (lower bounds).
+    """
     rows: list[tuple[str, str]] = []  # (label, value); a heading has no value
+    censored = stable is not None and stable.is_censored
 
     def heading(label: str) -> None:
         rows.append((label, ""))
@@ -29,7 +41,8 @@ def kpi_table(scenario: Scenario, summary: dict[str, Estimate], header: str) -> 
         if e is None:
             return
         e = Estimate(e.mean * scale, e.half_width * scale, e.n)
-        rows.append((" " * indent + label, _fmt(e, digits)))
+        mark = "≥ " if censored and is_censorable(key) else ""
+        rows.append((" " * indent + label, mark + _fmt(e, digits)))
 
     heading("Vehicles cleared per day (loaded trucks, the Vietnamese count)")
     row("all crossings", "cleared_per_day", indent=2)
@@ -86,4 +99,5 @@ def kpi_table(scenario: Scenario, summary: dict[str, Estimate], header: str) -> 
     label_w = max(len(label) for label, _ in rows) + 2
     value_w = max(len(value) for _, value in rows)
     body = [f"{label:<{label_w}}{value:>{value_w}}" if value else label for label, value in rows]
-    return "\n".join([header, "", *body])
+    warnings = [f"WARNING: {line}" for line in stable.lines(scenario.name)] if stable is not None else []
+    return "\n".join([header, *warnings, "", *body])

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import stat
+import re
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -26,18 +25,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.errors import ScenarioError
+from sim.scenario.inputs import nesting_depth, read_bounded  # noqa: F401 (read_bounded: re-exported)
 from sim.scenario.limits import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_NESTING
-from sim.scenario.schema import FieldPath, Scenario, limit_problems, reference_problems
+from sim.scenario.overrides import Setting, apply, as_overrides, parse_path, rename_problems
+from sim.scenario.schema import (
+    KEY_PATTERN,
+    FieldPath,
+    Scenario,
+    fields_at,
+    limit_problems,
+    reference_problems,
+)
 
 _TAGS = ("kind", "policy")
-
-
-class ScenarioError(Exception):
-    """A scenario that cannot be used; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 def packaged_dir() -> Path:
@@ -125,6 +126,38 @@ def resolved_data(source: str | Path | None = None) -> dict[str, Any]:
     return _merge_chain(_read_chain(path))
 
 
+def load_with_settings(
+    source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """:func:`load_scenario` with ``overrides`` and then ``settings`` (``--set``) applied; a problem
+    a setting causes is one line naming it (:func:`sim.scenario.overrides.rename_problems`)."""
+    extra = dict(overrides or {})
+    if settings:
+        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
+    try:
+        return load_scenario(source, overrides=extra or None)
+    except ScenarioError as err:
+        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None
+
+
+def data_with_settings(
+    data: Mapping[str, Any],
+    source: str,
+    settings: Sequence[Setting] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """A scenario from ``data`` that no file holds (a results folder's, a form's), with ``overrides``
+    and then ``settings`` applied, through the same checks and limits as a file
+    (:func:`scenario_from_data`); problems name ``source`` or the setting."""
+    extra = dict(overrides or {})
+    if settings:
+        extra = deep_merge(extra, as_overrides(deep_merge(dict(data), extra), settings))
+    try:
+        return scenario_from_data(data, source, overrides=extra or None)
+    except ScenarioError as err:
+        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None
+
+
 def parse_scenario(
     text: str, name: str = "<scenario>", overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
@@ -139,60 +172,6 @@ def parse_scenario(
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
     return _validate(merged, chain)
-
-
-def read_bounded(path: str | Path, limit: int, what: str = "file") -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes; :class:`ScenarioError` (one line
-    naming the path) otherwise.
-
-    Opened without blocking (a FIFO would wait for a writer) and checked to be a regular file
-    (``/dev/zero`` reports a size of 0 and never ends); at most ``limit + 1`` bytes are read.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as err:
-        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise ScenarioError([f"{path}: {kind}: expected a {what}"])
-        if info.st_size > limit:
-            raise ScenarioError(
-                [f"{path}: {info.st_size:,} bytes: expected a {what} of at most {limit:,} bytes"]
-            )
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as err:
-        raise ScenarioError([f"{path}: cannot be read: {err.strerror or err}"]) from None
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ScenarioError(
-            [f"{path}: more than {limit:,} bytes: expected a {what} of at most {limit:,} bytes"]
-        )
-    return b"".join(chunks)
-
-
-def nesting_depth(value: Any, stop: int = MAX_NESTING + 1) -> int:
-    """How deep tables and arrays nest in ``value`` (a scalar: 0), counted up to ``stop``;
-    iterative, so that any depth is measured without recursion."""
-    deepest = 0
-    todo = [(value, 0)]
-    while todo:
-        node, depth = todo.pop()
-        if isinstance(node, Mapping | list | tuple):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest >= stop:
-                return deepest
-            todo.extend((child, depth) for child in (node.values() if isinstance(node, Mapping) else node))
-    return deepest
 
 
 def scenario_from_data(
@@ -224,27 +203,51 @@ def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
         if not path.exists():
             packaged = ", ".join(packaged_names())
             raise ScenarioError(
-                [f"{path}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
+                [f"{shown(path)}: no such scenario file (packaged: {packaged}){_name_hint(path.name)}"]
             )
-        data = read_bounded(path, MAX_FILE_BYTES, "scenario file")
+        data = read_bounded(path, MAX_FILE_BYTES, "scenario file", shown(path))
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ScenarioError([f"{path}: cannot be read: not UTF-8 text"]) from None
+            raise ScenarioError([f"{shown(path)}: cannot be read: not UTF-8 text"]) from None
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError([f"{path}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
+        raise ScenarioError([f"{shown(path)}: expected a scenario file of at most {MAX_FILE_BYTES:,} bytes"])
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError([f"{path}: not valid TOML: {err}"]) from None
+        raise ScenarioError(
+            [f"{shown(path)}: {_bad_date(text, str(err)) or f'not valid TOML: {err}'}"]
+        ) from None
     except RecursionError:
-        raise ScenarioError([f"{path}: not valid TOML: tables or arrays nested too deeply"]) from None
+        raise ScenarioError([f"{shown(path)}: not valid TOML: tables or arrays nested too deeply"]) from None
     if nesting_depth(table) > MAX_NESTING:
         raise ScenarioError(
-            [f"{path}: TOML tables or arrays nested more than {MAX_NESTING} deep: "
+            [f"{shown(path)}: TOML tables or arrays nested more than {MAX_NESTING} deep: "
              f"expected at most {MAX_NESTING}"]  # fmt: skip
         )
     return table
+
+
+_DATE_AT = re.compile(r"""([A-Za-z0-9_\-"']+)\s*=\s*(\d{4}-\d{2}-\d{2})(?![\d:])""")
+
+
+def _bad_date(text: str, error: str) -> str | None:
+    """A TOML error that is a date that does not exist (``2023-05-32``, which TOML reads as the
+    start of something else: "Unclosed inline table"), said as a date error; None otherwise."""
+    from datetime import date
+
+    at = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    if not at or not 0 < int(at.group(1)) <= len(lines):
+        return None
+    line = int(at.group(1))
+    for key, day in _DATE_AT.findall(lines[line - 1]):
+        try:
+            date.fromisoformat(day)
+        except ValueError as err:
+            name = key.strip("\"'")
+            return f"line {line}: {name} = {day}: not a calendar date ({err}); expected YYYY-MM-DD"
+    return None
 
 
 def _read_chain(path: Path, text: str | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -319,7 +322,7 @@ def _parent_path(child: Path, reference: object) -> Path:
         raise ScenarioError(
             [
                 f"{child}: extends = {reference!r}: expected the name of a packaged scenario or a file "
-                f"inside {home} (the folder of the file that names it); give --scenario-path DIR "
+                f"inside {shown(home)} (the folder of the file that names it); give --scenario-path DIR "
                 "to allow another folder"
             ]
         )
@@ -344,9 +347,9 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         if not _looks_like_scenario(parent_raw):
             raise ScenarioError(
                 [
-                    f"{child}: extends = {raw.get('extends')!r}: {parent} is not a scenario file (its "
-                    "top level holds keys that no scenario has, or neither name nor extends); nothing of it "
-                    "is shown"
+                    f"{shown(child)}: extends = {raw.get('extends')!r}: {shown(parent)} is not a scenario "
+                    "file (its top level holds keys that no scenario has, or neither name nor extends); "
+                    "nothing of it is shown"
                 ]
             )
         try:
@@ -354,7 +357,7 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
         except ScenarioError as err:
             raise ScenarioError(
                 [
-                    f"{child}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
+                    f"{shown(child)}: extends = {raw.get('extends')!r}: the parent is not a valid scenario",
                     *err.problems,
                 ]
             ) from None
@@ -362,16 +365,37 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
 
 
 def _looks_like_scenario(raw: Mapping[str, Any]) -> bool:
-    fields = set(Scenario.model_fields) | {"extends"}
+    fields = set(Scenario.model_fields) | {"extends", SET}
     return all(k in fields for k in raw) and ("name" in raw or "extends" in raw)
 
 
 def _merged(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
-    for _, raw in reversed(chain):
-        merged = deep_merge(merged, raw)
+    for path, raw in reversed(chain):
+        merged = deep_merge(merged, {k: v for k, v in raw.items() if k != SET})
+        if SET in raw:  # the file's patches, on what it and its parents make
+            merged = _patched(merged, raw[SET], path)
     merged.pop("extends", None)
     return merged
+
+
+SET = "set"  # a file's [set] table: one field by path, as --set gives it
+
+
+def _patched(data: dict[str, Any], table: object, file: Path) -> dict[str, Any]:
+    """``data`` with a file's ``[set]`` entries applied: each key a path in the ``--set`` syntax
+    (``"crossings.chi_ma.routes.export.stages[0].lanes" = 4``), parsed and applied by
+    :mod:`sim.scenario.overrides` exactly as ``--set`` is (one field of a list item, no copy of
+    the list), so the same one-line errors name the file and the entry."""
+    if not isinstance(table, Mapping):
+        raise ScenarioError([f'{shown(file)}: {SET} = {_show(table)}: expected a table of "path" = value'])
+    settings = []
+    for key, value in table.items():
+        where = f"{shown(file)}: [{SET}] {key}"
+        settings.append(
+            Setting(str(key), parse_path(str(key), where), value, option=f"{shown(file)}: [{SET}]")
+        )
+    return apply(data, settings)
 
 
 def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -395,12 +419,15 @@ def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) 
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as err:
-        raise ScenarioError([_pydantic_line(e, merged, chain) for e in err.errors()]) from None
+        errors = err.errors()
+        # A table whose name is not a name (crossings."Chi Ma"): say that, not its missing fields.
+        bad = [tuple(e["loc"][:-1]) for e in errors if e["loc"] and e["loc"][-1] == "[key]"]
+        errors = [e for e in errors if e["loc"][-1:] == ("[key]",) or not any(
+            tuple(e["loc"][: len(b)]) == b for b in bad)]  # fmt: skip
+        raise ScenarioError([_pydantic_line(e, merged, chain) for e in errors]) from None
     problems = reference_problems(scenario) or limit_problems(scenario)
     if problems:
-        raise ScenarioError(
-            [_line(_file_of(path, chain), path, value, what) for path, value, what in problems]
-        )
+        raise ScenarioError([_line(_where(path, chain), path, value, what) for path, value, what in problems])
     return scenario
 
 
@@ -408,7 +435,15 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
     path = _clean_loc(error["loc"], data)
     kind, ctx = error["type"], error.get("ctx", {})
     value: object = error.get("input")
-    if kind == "missing":
+    if path and path[-1] == "[key]":  # a table's name, not one of its fields
+        path = path[:-1]
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == KEY_PATTERN:
+        what = "expected a name of lowercase letters, digits and '_', starting with a letter" + _name_like(
+            value, data
+        )
+    elif kind == "literal_error":
+        what = error["msg"].replace("Input should be", "expected") + _literal_hint(value, ctx)
+    elif kind == "missing":
         value, what = "(missing)", "a value is required" + _new_name_hint(path, data)
     elif kind == "extra_forbidden":
         what = "unknown key" + _hint(path)
@@ -426,7 +461,7 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         word = "at most" if kind == "too_long" else "at least"
         got = len(value) if isinstance(value, list | dict) else ctx.get("actual_length")
         got_text = f" (got {got})" if got is not None else ""
-        return f"{_file_of(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
+        return f"{_where(path, chain)}: {_dotted(path)}: expected {word} {bound} entries{got_text}"
     elif kind == "union_tag_invalid":
         tag = str(ctx.get("discriminator", "kind")).strip("'")
         path, value = (*path, tag), ctx.get("tag")
@@ -437,7 +472,62 @@ def _pydantic_line(error: Any, data: dict[str, Any], chain: list[tuple[Path, dic
         what = str(ctx.get("error", error["msg"]))
     else:
         what = error["msg"].replace("Input should be", "expected").replace("Input", "value")
-    return _line(_file_of(path, chain), path, value, what)
+    return _line(_where(path, chain), path, value, what)
+
+
+def _names(data: Any) -> list[str]:
+    """Every name a scenario defines (calendars, classes, crossings, ports, staging areas, streams,
+    stages): what a mistyped name was probably meant to be."""
+    out: list[str] = []
+    if not isinstance(data, Mapping):
+        return out
+    for table in ("hours", "cargo", "crossings", "facilities", "staging"):
+        if isinstance(data.get(table), Mapping):
+            out += [str(k) for k in data[table]]
+    streams = data.get("demand", {}).get("streams") if isinstance(data.get("demand"), Mapping) else None
+    if isinstance(streams, Mapping):
+        out += [str(k) for k in streams]
+    for table in ("crossings", "facilities"):
+        for place in (data.get(table) or {}).values() if isinstance(data.get(table), Mapping) else []:
+            for route in (place.get("routes") or {}).values() if isinstance(place, Mapping) else []:
+                for stage in route.get("stages", []) if isinstance(route, Mapping) else []:
+                    if isinstance(stage, Mapping) and isinstance(stage.get("name"), str):
+                        out.append(stage["name"])
+    return list(dict.fromkeys(out))
+
+
+def _name_like(value: object, data: Any) -> str:
+    """``; did you mean 'chi_ma'?`` for "Chi Ma", ``'vn'`` for "VN": the scenario's name it resembles,
+    else the text written as a name."""
+    import re
+    from difflib import get_close_matches
+
+    if not isinstance(value, str):
+        return ""
+    plain = re.sub(r"[^a-z0-9]+", "_", value.strip().lower()).strip("_")
+    known = _names(data)
+    close = (
+        [plain]
+        if plain in known
+        else get_close_matches(plain, known, n=1) or get_close_matches(value, known, n=1)
+    )
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; did you mean '{plain}'?" if plain and plain[0].isalpha() else ""
+
+
+def _literal_hint(value: object, ctx: dict[str, Any]) -> str:
+    """``; did you mean 'VN'?`` for 'vn' when the allowed words differ only in case or spelling."""
+    from difflib import get_close_matches
+
+    if not isinstance(value, str):
+        return ""
+    allowed = [
+        w.strip(" '") for w in str(ctx.get("expected", "")).replace(" or ", ",").split(",") if w.strip()
+    ]
+    same = [w for w in allowed if w.lower() == value.strip().lower()]
+    close = same or get_close_matches(value, allowed, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
@@ -446,7 +536,7 @@ def _new_name_hint(path: FieldPath, data: dict[str, Any]) -> str:
 
     if (
         len(path) < 3
-        or path[0] not in ("crossings", "cargo", "hours")
+        or path[0] not in ("crossings", "cargo", "hours", "facilities", "staging")
         or not isinstance(data.get(path[0]), dict)
     ):
         return ""
@@ -482,7 +572,7 @@ def _hint(path: FieldPath) -> str:
     """Allowed keys at the place of an unknown key, when the schema says them plainly."""
     from difflib import get_close_matches
 
-    fields = _fields_at(path[:-1])
+    fields = fields_at(path[:-1])
     if not fields:
         return ""
     close = get_close_matches(str(path[-1]), fields, n=1)
@@ -491,40 +581,35 @@ def _hint(path: FieldPath) -> str:
     return f"; expected one of: {', '.join(sorted(fields))}"
 
 
-def _fields_at(path: FieldPath) -> list[str]:
-    """Field names of the schema table at ``path`` (keys of dicts and list indexes skipped)."""
-    import typing
+def shown(path: Path | str) -> str:
+    """A scenario file as a message names it: as given when relative; an absolute path the loader
+    found (a parent) relative to the working folder, or as a packaged scenario's name."""
+    p = Path(path)
+    if not p.is_absolute():
+        return str(p)
+    try:
+        real, here, packaged = p.resolve(), Path.cwd().resolve(), packaged_dir().resolve()
+    except OSError:
+        return str(p)
+    if real.is_relative_to(here):
+        return real.relative_to(here).as_posix()
+    if real.is_relative_to(packaged):
+        return f"{real.relative_to(packaged).as_posix()} (packaged)"
+    return str(p)
 
-    from pydantic import BaseModel
 
-    def members(annotation: Any) -> tuple[Any, bool]:
-        """The model inside an annotation, and whether a key or index comes first."""
-        if typing.get_origin(annotation) is typing.Annotated:
-            annotation = typing.get_args(annotation)[0]
-        origin = typing.get_origin(annotation)
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if origin in (dict, list):
-            inner, _ = members(args[-1])
-            return inner, True
-        if origin is not None and len(args) == 1:
-            return members(args[0])
-        return annotation, False
-
-    model: Any = Scenario
-    skip = False
-    for part in path:
-        if skip:  # a dict key or a list index
-            skip = False
+def _where(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> str:
+    """Where a problem at ``path`` comes from: the ``[set]`` entry that set it (the nearest file's),
+    or the file in the extends chain that sets the deepest part of it."""
+    for file, raw in chain:
+        entries = raw.get(SET)
+        if not isinstance(entries, Mapping):
             continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return []
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return []
-        model, skip = members(field.annotation)
-    if not skip and isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
+        for key in reversed(list(entries)):
+            target = parse_path(str(key), f"{file}: [{SET}] {key}")
+            if tuple(path[: len(target)]) == target or tuple(target[: len(path)]) == tuple(path):
+                return f"{shown(file)}: [{SET}] {key}"
+    return shown(_file_of(path, chain))
 
 
 def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
@@ -559,7 +644,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _line(file: Path, path: FieldPath, value: object, what: str) -> str:
+def _line(file: Path | str, path: FieldPath, value: object, what: str) -> str:
     if isinstance(value, Mapping):  # a rule about a whole table: the message names the values
         return f"{file}: {_dotted(path) + ': ' if path else ''}{what}"
     return f"{file}: {_dotted(path)} = {_show(value)}: {what}"

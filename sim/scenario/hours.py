@@ -47,16 +47,44 @@ def parse_clock(text: str) -> int:
     m = _CLOCK.match(text)
     minutes = int(m.group(1)) * 60 + int(m.group(2)) if m else -1
     if not m or minutes > 1440:
-        raise ValueError("expected a local time 'HH:MM' between 00:00 and 24:00")
+        short = re.match(r"^(\d):([0-5]\d)$", text.strip()) if isinstance(text, str) else None
+        hint = f"; did you mean '0{short.group(1)}:{short.group(2)}'?" if short else ""
+        raise ValueError(f"expected a local time 'HH:MM' between 00:00 and 24:00{hint}")
     return minutes
+
+
+# What planners type for the two zones of the border (a hint only; any IANA zone is accepted).
+_ZONE_WORDS = {
+    "vietnam": "Asia/Ho_Chi_Minh", "hanoi": "Asia/Ho_Chi_Minh", "utc+7": "Asia/Ho_Chi_Minh",
+    "ict": "Asia/Ho_Chi_Minh", "china": "Asia/Shanghai", "beijing": "Asia/Shanghai",
+    "utc+8": "Asia/Shanghai", "cst": "Asia/Shanghai",
+}  # fmt: skip
 
 
 def check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError, UnicodeError):  # "Asia" is a folder of tzdata
-        raise ValueError("expected an IANA time zone such as 'Asia/Ho_Chi_Minh' or 'Asia/Shanghai'") from None
+        raise ValueError(
+            "expected an IANA time zone such as 'Asia/Ho_Chi_Minh' or 'Asia/Shanghai'" + _zone_hint(name)
+        ) from None
     return name
+
+
+def _zone_hint(name: object) -> str:
+    """``; did you mean 'Asia/Shanghai'?`` for Beijing, Asia/Beijing, asia/shanghai, UTC+8."""
+    from difflib import get_close_matches
+    from zoneinfo import available_timezones
+
+    if not isinstance(name, str):
+        return ""
+    word = name.strip().lower()
+    guess = _ZONE_WORDS.get(word) or _ZONE_WORDS.get(word.rsplit("/", 1)[-1])
+    if guess is None:
+        zones = {z.lower(): z for z in available_timezones()}
+        close = get_close_matches(word, list(zones), n=1, cutoff=0.8)
+        guess = zones[close[0]] if close else None
+    return f"; did you mean '{guess}'?" if guess else ""
 
 
 def as_start(value: datetime | date) -> datetime:

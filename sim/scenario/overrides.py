@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
 
-from sim.scenario.files import ScenarioError, nesting_depth
+from sim.scenario.errors import ScenarioError
+from sim.scenario.inputs import nesting_depth
 from sim.scenario.limits import MAX_FILE_BYTES, MAX_NESTING
+from sim.scenario.schema import fields_at
 
 _PART = re.compile(r"([A-Za-z0-9_\-]+)|\[(\d+)\]")
 _TAGS = ("kind", "policy")
@@ -201,9 +203,7 @@ def _named_entries(path: Sequence[str | int], node: dict) -> bool:
     """Whether ``node`` (at ``path``) is a table of named entries (crossings, cargo classes,
     calendars, streams...) rather than a part of the schema with fields: a setting may change
     an entry's field but not invent an entry through one of its fields (it would need them all)."""
-    from sim.scenario.files import _fields_at
-
-    return bool(node) and not _fields_at(tuple(path))
+    return bool(node) and not fields_at(tuple(path))
 
 
 def _missing(s: Setting, i: int, node: Any) -> str:
@@ -279,38 +279,3 @@ def _shared(a: str, b: str) -> int:
             break
         n += 1
     return n
-
-
-def load_with_settings(
-    source: str | None, settings: Sequence[Setting], overrides: Mapping[str, Any] | None = None
-):
-    """:func:`~sim.scenario.files.load_scenario` with ``overrides`` and then ``settings`` applied."""
-    from sim.scenario.files import deep_merge, load_scenario, resolved_data
-
-    extra = dict(overrides or {})
-    if settings:
-        extra = deep_merge(extra, as_overrides(deep_merge(resolved_data(source), extra), settings))
-    try:
-        return load_scenario(source, overrides=extra or None)
-    except ScenarioError as err:
-        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None
-
-
-def data_with_settings(
-    data: Mapping[str, Any],
-    source: str,
-    settings: Sequence[Setting] = (),
-    overrides: Mapping[str, Any] | None = None,
-):
-    """A scenario from ``data`` that no file holds (a results folder's, a form's), with ``overrides``
-    and then ``settings`` applied, through the same checks and limits as a file
-    (:func:`~sim.scenario.files.scenario_from_data`); problems name ``source`` or the setting."""
-    from sim.scenario.files import deep_merge, scenario_from_data
-
-    extra = dict(overrides or {})
-    if settings:
-        extra = deep_merge(extra, as_overrides(deep_merge(dict(data), extra), settings))
-    try:
-        return scenario_from_data(data, source, overrides=extra or None)
-    except ScenarioError as err:
-        raise ScenarioError(rename_problems(err.problems, settings, "command-line options")) from None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from difflib import get_close_matches
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
@@ -27,7 +27,8 @@ DEFAULT_SERVICE = "default"
 # Midpoint of "a durian truckload is worth VND 2-3 bn" (F88): the default value of a
 # perishable truckload (CargoClass.value_vnd).
 PERISHABLE_VALUE_VND = 2.5e9
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]*$"  # names of calendars, classes, crossings, stages... (ids)
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 # Booleans are TOML's true and false only: pydantic's lax mode would read "no", "off" or 0 as
 # false, and a planner's `loaded = "no"` must be refused, not guessed (issue 26).
 
@@ -598,6 +599,70 @@ class Backlog(Spec):
     )
 
 
+class SmallestDifference(Spec):
+    """The smallest difference of each headline KPI that matters, in the unit the KPI is printed in.
+
+    A paired comparison can detect a difference far too small to change any decision (3
+    minutes of time in system, 0.1 truck a day); these thresholds separate "a real
+    difference" from "detectable but small". None is sourced: each is an ASSUMPTION, stated
+    with why it is plausible, for a planner to change in a scenario's ``[reporting]``.
+    """
+
+    cleared_per_day: float = Field(
+        10.0,
+        ge=0,
+        le=L.MAX_TRUCKS_PER_DAY,
+        description="Vehicles cleared per day (also by crossing or direction). ASSUMPTION: 10 "
+        "trucks a day, 1% of the Q1 2023 count: a tenth of the band the sources give for it "
+        "(1,000-1,100 a day, 001_), so no count could show a smaller change.",
+    )
+    backlog_midnight: float = Field(
+        50.0,
+        ge=0,
+        le=L.MAX_COUNT,
+        description="Trucks in the system at midnight (mean). ASSUMPTION: 50 trucks, about 1 km "
+        "of road at 20 m a truck and an hour of the baseline's arrivals at the busiest pair "
+        "(about 600 a day, 16 open hours).",
+    )
+    time_in_system_h: float = Field(
+        0.5,
+        ge=0,
+        le=L.MAX_HOURS,
+        description="Hours in the system (mean and percentiles). ASSUMPTION: half an hour; the "
+        "sources report procedure times in hours (the digital border gate cut 4-6 h, F56) and a "
+        "reefer trip takes days (F57), so a shorter change does not alter a trip.",
+    )
+    same_day_pct: float = Field(
+        2.0,
+        ge=0,
+        le=100,
+        description="Share cleared the same day, in percentage points. ASSUMPTION: 2 points, "
+        "about 20 of the baseline's 1,060 trucks a day.",
+    )
+    perishable_delayed_pct: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="Perishables delayed or turned back, in percentage points. ASSUMPTION: 1 "
+        "point, about 3 of the baseline's 370 perishable loads a day, worth VND 2-3 bn each "
+        "(F88).",
+    )
+    road_queue_km: float = Field(
+        0.5,
+        ge=0,
+        le=L.MAX_KM,
+        description="Peak road queue, km. ASSUMPTION: half a kilometre, about 25 trucks at 20 m "
+        "a truck: less than a lay-by holds.",
+    )
+    gave_up_per_day: float = Field(
+        1.0,
+        ge=0,
+        le=L.MAX_TRUCKS_PER_DAY,
+        description="Loaded trucks giving up per day. ASSUMPTION: one truck a day (a load lost "
+        "is worth VND 2-3 bn for fruit, F88).",
+    )
+
+
 class Reporting(Spec):
     """Settings of the KPIs read out of a run."""
 
@@ -643,6 +708,22 @@ class Reporting(Spec):
         "days, the midnight backlog grows by more than this share of a day's arrivals per day. "
         "ASSUMPTION: 2% a day, sustained over half the run, is a trend rather than noise of "
         "a day-to-day backlog.",
+    )
+    censored_share: float = Field(
+        0.1,
+        gt=0,
+        le=1,
+        description="A replication is flagged *censored* when more than this share of the measured "
+        "days' loaded arrivals are still in the system at the end (`in_system_share_end`): its "
+        "time-in-system figures, computed over the trucks that cleared, leave out the longest waits "
+        "and are reported as lower bounds. ASSUMPTION: a tenth; the stable baseline leaves under 5% "
+        "in runs of a week or more (0.7% over its 28 days), office hours a third.",
+    )
+    smallest_difference: SmallestDifference = Field(
+        default_factory=lambda: SmallestDifference(),
+        description="The smallest difference of each headline KPI that matters to a decision: "
+        "`compare` and `table` call a difference real only when its paired 95% interval excludes "
+        "zero and it is at least this large (in the KPI's unit as printed).",
     )
 
 
@@ -946,3 +1027,39 @@ def limit_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             )
         )
     return problems
+
+
+def fields_at(path: FieldPath) -> list[str]:
+    """Field names of the schema table at ``path`` (keys of dicts and list indexes skipped)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def members(annotation: Any) -> tuple[Any, bool]:
+        """The model inside an annotation, and whether a key or index comes first."""
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin in (dict, list):
+            inner, _ = members(args[-1])
+            return inner, True
+        if origin is not None and len(args) == 1:
+            return members(args[0])
+        return annotation, False
+
+    model: Any = Scenario
+    skip = False
+    for part in path:
+        if skip:  # a dict key or a list index
+            skip = False
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return []
+        model, skip = members(field.annotation)
+    if not skip and isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []

@@ -109,9 +109,10 @@ def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     the horizon. A truck driving from a staging area to the gate is not queueing.
     """
     t = result.trucks
-    h = result.horizon_min
     start = np.where(np.isnan(t["t_slot"]), t["t_arrive"], t["t_slot"])
-    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    # Issue 24 fixed this in sim/readouts/daily.py too: a truck still on the road at the end
+    # never leaves it (it left at the horizon, and the series' last sample dropped it).
+    end = np.where(np.isnan(t["t_out"]), np.inf, t["t_out"])
     leave = np.where(
         np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
     )

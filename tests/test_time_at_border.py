@@ -503,3 +503,23 @@ def test_bad_dwell_is_one_line_naming_the_field(dwell, expected):
     message = str(err.value)
     assert expected in message, message
     assert len(message.splitlines()) == 1
+
+
+def test_a_calendar_share_of_lanes_staffs_every_stage_on_it_rounded_up():
+    """The same day as above from the calendar: evenings at half the lanes (2 of 4), a dated
+    quarter (1 of 4) on Tuesday; a stage's own window still wins over the calendar's share."""
+    shares = (
+        'staff_share = [{ open = "17:00", close = "19:00", share = 0.5 },'
+        ' { open = "07:00", close = "19:00", share = 0.25, start = 2024-02-06, end = 2024-02-06 }]'
+    )
+    office = {"lanes": 4, "hours": "office", "service": fixed(6)}
+    r = run_once(scenario(days=3, per_day=0, office_extra=shares, backlog=waiting(3000), **office))
+    assert cleared_per_day(r).tolist() == [440, 120, 440]
+    own = 'staffing = [{ open = "17:00", close = "19:00", lanes = 4 }]'
+    r = run_once(
+        scenario(days=1, per_day=0, office_extra=shares, stage_extra=own, backlog=waiting(3000), **office)
+    )
+    assert cleared_per_day(r).tolist() == [480]
+    odd = shares.replace("share = 0.5", "share = 0.3")  # 0.3 x 4 = 1.2 -> 2 lanes
+    r = run_once(scenario(days=1, per_day=0, office_extra=odd, backlog=waiting(3000), **office))
+    assert cleared_per_day(r).tolist() == [440]

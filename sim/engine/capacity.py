@@ -25,6 +25,7 @@ This module is pure: no files, no randomness.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -98,17 +99,23 @@ def stage_timeline(
     starts = [v.start for v in vs]
     # Per version: its dated staffing windows (around holidays) and its weekly ones, each as
     # (sorted starts, spans); a dated window wins where both cover an instant.
+    # The calendar's shares of lanes (a rota for extended hours), dated ones first: after the
+    # stage's own windows.
+    shares = [
+        _layer([w for w in hours.staff_share if w.start is not None], hours.timezone, epoch, horizon_min)
+    ]
+    shares.append(
+        _layer([w for w in hours.staff_share if w.start is None], hours.timezone, epoch, horizon_min)
+    )
     staffing = []
     for v in vs:
         dated = [w for w in v.staffing if w.start is not None]
         weekly = [w for w in v.staffing if w.start is None]
-        layers = []
-        for windows in (dated, weekly):
-            spans = sorted(window_spans(windows, hours.timezone, epoch, horizon_min)) if windows else []
-            if windows is dated:
-                spans = [sp for sp in spans if _on_its_days(sp, hours.timezone, epoch)]
-            layers.append(([a for a, _, _ in spans], spans))
-        staffing.append(layers)
+        layers = [
+            _layer(dated, hours.timezone, epoch, horizon_min),
+            _layer(weekly, hours.timezone, epoch, horizon_min),
+        ]
+        staffing.append(layers + shares)
 
     ramps: list[tuple[float, float, float]] = []
     ramp = stage.ramp_after_closure
@@ -139,7 +146,12 @@ def stage_timeline(
             for span_starts, spans in staffing[vi]:  # dated windows first, then weekly ones
                 covering = _covering(span_starts, spans, mid)
                 if covering is not None:
-                    lanes = covering
+                    # A stage's window gives lanes; a calendar's share, a share of its lanes.
+                    lanes = (
+                        covering.lanes
+                        if hasattr(covering, "lanes")
+                        else math.ceil(covering.share * lanes - 1e-9)
+                    )
                     break
         fraction = min([f for r0, r1, f in ramps if r0 <= mid < r1], default=1.0)
         seg = (a, lanes, fraction, vi)
@@ -149,12 +161,19 @@ def stage_timeline(
     return segments
 
 
-def _covering(span_starts: list[float], spans: list, mid: float) -> int | None:
-    """Lanes of the latest-starting staffing span that covers ``mid`` (None: none does)."""
+def _layer(windows: list, timezone: str, epoch: datetime, horizon_min: float) -> tuple[list[float], list]:
+    """``(sorted starts, spans)`` of staffing windows over the run (dated ones on their days only)."""
+    spans = sorted(window_spans(windows, timezone, epoch, horizon_min)) if windows else []
+    spans = [sp for sp in spans if sp[2].start is None or _on_its_days(sp, timezone, epoch)]
+    return [a for a, _, _ in spans], spans
+
+
+def _covering(span_starts: list[float], spans: list, mid: float):
+    """The window of the latest-starting staffing span that covers ``mid`` (None: none does)."""
     j = bisect_right(span_starts, mid) - 1
     while j >= 0 and spans[j][0] > mid - 1440.0 * 2:  # windows are at most a day long
         if spans[j][1] > mid:
-            return spans[j][2].lanes
+            return spans[j][2]
         j -= 1
     return None
 

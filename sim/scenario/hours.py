@@ -137,6 +137,29 @@ class Special(Spec):
         return self
 
 
+class StaffShare(Window):
+    """A share of the lanes of every stage on a calendar, staffed in a daily window: the cost in
+    staff of extended hours (a rota works the evening), or a thin first day back after a holiday."""
+
+    share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of each stage's lanes staffed in the window, rounded up (0.5 of 3 lanes "
+        "is 2; 0 closes it); a stage's own `staffing` windows take precedence.",
+    )
+    start: Date | None = Field(None, description="First local day the window applies; omitted = every week.")
+    end: Date | None = Field(None, description="Last local day, inclusive (with `start`).")
+    reason: str = Field("", description="Why, with its source (fact id) or ASSUMPTION.")
+
+    @model_validator(mode="after")
+    def _dated(self) -> StaffShare:
+        if (self.start is None) != (self.end is None):
+            raise ValueError("a dated window needs both `start` and `end`")
+        if self.start is not None and self.end < self.start:  # type: ignore[operator]
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        return self
+
+
 class Hours(Spec):
     """A named opening calendar."""
 
@@ -154,6 +177,12 @@ class Hours(Spec):
         default_factory=list,
         max_length=MAX_CLOSURES,
         description="Dated windows that replace the weekly ones on their days (later entries win).",
+    )
+    staff_share: list[StaffShare] = Field(
+        default_factory=list,
+        max_length=MAX_CLOSURES,
+        description="Windows in which only a share of every stage's lanes is staffed (extended "
+        "hours worked by a rota; dated ones around holidays win over weekly ones).",
     )
 
     _validate_tz = field_validator("timezone")(check_timezone)

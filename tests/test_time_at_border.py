@@ -523,3 +523,25 @@ def test_a_calendar_share_of_lanes_staffs_every_stage_on_it_rounded_up():
     odd = shares.replace("share = 0.5", "share = 0.3")  # 0.3 x 4 = 1.2 -> 2 lanes
     r = run_once(scenario(days=1, per_day=0, office_extra=odd, backlog=waiting(3000), **office))
     assert cleared_per_day(r).tolist() == [440]
+
+
+def test_a_calendars_ramp_applies_to_its_stages_and_a_stages_own_ramp_wins():
+    """The ramp of the tests above set on the calendar instead of the stage: the same day back."""
+    calendar = (
+        'closures = [{ start = 2024-02-14, end = 2024-02-14, reason = "pause" }]\n'
+        'ramp_after_closure = { of = "capacity", fractions = [0.25] }'
+    )
+    s = ramp_scenario("capacity")
+    plain = scenario(days=14, lanes=4, hours="office", per_day=200.0, service=fixed(6), office_extra=calendar)
+    assert cleared_per_day(run_once(plain)).tolist() == cleared_per_day(run_once(s)).tolist()
+    own = 'ramp_after_closure = { of = "capacity", fractions = [0.5] }'
+    both = scenario(
+        days=14,
+        lanes=4,
+        hours="office",
+        per_day=200.0,
+        service=fixed(6),
+        office_extra=calendar,
+        stage_extra=own,
+    )
+    assert cleared_per_day(run_once(both))[10] == 240

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from sim.engine.calendar import closed_intervals, merge, open_intervals, to_model_minutes, window_spans
-from sim.scenario.hours import as_start
+from sim.scenario.hours import Ramp, as_start
 from sim.scenario.schema import DEFAULT_SERVICE, Scenario, Stage
 
 Segment = tuple[float, int, float, int]  # start (model min), lanes, speed fraction, version
@@ -118,7 +118,7 @@ def stage_timeline(
         staffing.append(layers + shares)
 
     ramps: list[tuple[float, float, float]] = []
-    ramp = stage.ramp_after_closure
+    ramp = ramp_of(stage, scenario)
     if ramp is not None and ramp.of == "capacity":
         for _, reopen in reopenings(stage, scenario, epoch, also_closed, intervals):
             for day, fraction in enumerate(ramp.fractions):
@@ -183,6 +183,13 @@ def _on_its_days(span: tuple, timezone: str, epoch: datetime) -> bool:
     window = span[2]
     day = (epoch + timedelta(minutes=span[0])).astimezone(ZoneInfo(timezone)).date()
     return window.start <= day <= window.end
+
+
+def ramp_of(stage: Stage, scenario: Scenario) -> Ramp | None:
+    """The stage's ramp after closures: its own, else its calendar's (None: none)."""
+    if stage.ramp_after_closure is not None:
+        return stage.ramp_after_closure
+    return scenario.hours[stage.hours].ramp_after_closure
 
 
 def reopenings(

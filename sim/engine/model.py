@@ -51,7 +51,7 @@ from sim.engine.calendar import (
     open_intervals,
     to_model_minutes,
 )
-from sim.engine.capacity import Segment, Version, reopenings, stage_timeline, versions
+from sim.engine.capacity import Segment, Version, ramp_of, reopenings, stage_timeline, versions
 from sim.engine.demand import Arrivals, sample_demand
 from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by tests)
     CLEARED,
@@ -752,8 +752,9 @@ class Model:
             env.process(self._keep_capacity(stage, timeline, draws))
         if st.max_per_day is not None:
             env.process(self._reset_quota(stage, hours.timezone))
-        ramp_ = st.ramp_after_closure
-        if ramp_ is not None and ramp_.of == "normal_day" and departures is None:
+        ramp_ = ramp_of(st, s)
+        # A normal day's share is a quota: a stage with a daily quota of its own keeps that one.
+        if ramp_ is not None and ramp_.of == "normal_day" and departures is None and st.max_per_day is None:
             stage.quota = INF  # its hops count starts (QuotaHop); no quota until a ramp sets one
             opened = reopenings(st, s, self.epoch, closed, intervals)
             env.process(

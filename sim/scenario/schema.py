@@ -18,7 +18,16 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from sim.scenario import limits as L
 from sim.scenario.distributions import Distribution
-from sim.scenario.hours import Closure, Hours, as_start, check_timezone, parse_clock, parse_weekdays
+from sim.scenario.hours import (
+    Closure,
+    Hours,
+    Ramp,
+    as_start,
+    check_timezone,
+    parse_clock,
+    parse_weekdays,
+    ramp_table,
+)
 from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 Direction = Literal["export", "import"]
@@ -98,49 +107,6 @@ class Staffing(Spec):
             raise ValueError("a dated staffing window needs both `start` and `end`")
         if self.start is not None and self.end < self.start:  # type: ignore[operator]
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
-        return self
-
-
-def _ramp_table(value: object) -> object:
-    """The list form of issue 11 meant 'fractions of capacity'; say how to write it now."""
-    if isinstance(value, list | tuple):
-        raise ValueError(
-            "expected a table naming what the fractions are of: "
-            f'{{ of = "capacity", fractions = {list(value)} }} (service times divided by the '
-            f'fraction) or {{ of = "normal_day", fractions = {list(value)} }} (at most that share of '
-            "a normal day's clearances)"
-        )
-    return value
-
-
-class Ramp(Spec):
-    """The days back after a dated closure, in one of two meanings named by ``of``."""
-
-    of: Literal["capacity", "normal_day"] = Field(
-        description="'capacity': each fraction scales the stage's capacity (its service times are "
-        "divided by it), so 0.25 serves a quarter of what its open lanes could; 'normal_day': each "
-        "fraction caps the trucks the stage starts in that day at that share of a normal day's "
-        "(the mean per day over `normal_days` days before the closure), so 0.25 clears a quarter "
-        "of a normal day whatever the capacity. No default: a reader must see which is meant."
-    )
-    fractions: list[Annotated[float, Field(gt=0, le=L.MAX_FACTOR)]] = Field(
-        min_length=1,
-        max_length=L.MAX_CLOSURES,
-        description="One fraction per 24 h after the stage reopens: [0.25, 0.5] = a quarter in "
-        "the first 24 h, half in the next.",
-    )
-    normal_days: int = Field(
-        7,
-        ge=1,
-        le=L.MAX_HORIZON_DAYS,
-        description="With of = 'normal_day': the days before the closure whose mean clearances "
-        "make a normal day. ASSUMPTION: a week, so that weekdays even out.",
-    )
-
-    @model_validator(mode="after")
-    def _capacity_at_most_one(self) -> Ramp:
-        if self.of == "capacity" and any(f > 1 for f in self.fractions):
-            raise ValueError("fractions of capacity must be at most 1")
         return self
 
 
@@ -233,7 +199,7 @@ class Stage(Spec):
         description="Dated changes of lanes, pace, service times or staffing, in date order "
         "(e.g. Youyiguan lanes 6 -> 12 on 30 Apr 2024, F59; a slower check from Oct 2020, F38).",
     )
-    ramp_after_closure: Annotated[Ramp | None, BeforeValidator(_ramp_table)] = Field(
+    ramp_after_closure: Annotated[Ramp | None, BeforeValidator(ramp_table)] = Field(
         None,
         description="The days back after a dated closure (of the stage's calendar, crossing or "
         "facility): `of` says whether the fractions are of the stage's capacity or of a normal "

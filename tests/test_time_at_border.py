@@ -545,3 +545,10 @@ def test_a_calendars_ramp_applies_to_its_stages_and_a_stages_own_ramp_wins():
         stage_extra=own,
     )
     assert cleared_per_day(run_once(both))[10] == 240
+
+
+def test_a_day_factor_of_cv_zero_is_no_factor():
+    on = '[demand.day_to_day]\ncv = 0\nshared_by = "crossing"\n'
+    a, b = run_once(scenario(days=5)), run_once(scenario(days=5, extra=on))
+    for name in a.trucks:
+        np.testing.assert_array_equal(a.trucks[name], b.trucks[name])

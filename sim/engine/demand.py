@@ -76,7 +76,7 @@ def sample_demand(scenario: Scenario, streams) -> Arrivals:
     nothing else is drawn, and the arrivals are those of plain Poisson streams.
     """
     d = scenario.demand
-    if d.day_to_day is None and not d.pauses:
+    if (d.day_to_day is None or d.day_to_day.cv == 0) and not d.pauses:
         times, ids = [], []
         for i, (name, stream) in enumerate(d.streams.items()):
             t = sample_arrivals(hourly_rates(scenario, stream), streams.get(f"arrivals/{name}"))
@@ -92,7 +92,7 @@ def sample_demand(scenario: Scenario, streams) -> Arrivals:
 def _sample_shaped(scenario: Scenario, streams) -> Arrivals:
     """Arrivals with day-to-day factors and/or pauses (see :func:`sample_demand`)."""
     d = scenario.demand
-    setting = d.day_to_day
+    setting = d.day_to_day if d.day_to_day is not None and d.day_to_day.cv > 0 else None
     x_index = {c: i for i, c in enumerate(scenario.crossings)}
     factors: dict[str, np.ndarray] = {}
 

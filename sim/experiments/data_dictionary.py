@@ -215,7 +215,14 @@ KPIS: dict[str, tuple[str, str]] = {
     "cleared_per_day.": ("Vehicles cleared per measured day, by direction or crossing", "trucks/day"),
     "backlog_growth_per_day.": ("Growth of the midnight backlog per day, by crossing", "trucks/day"),
     "backlog_midnight.": ("Trucks in the system at midnight over measured days (mean or max)", "trucks"),
-    "time_in_system_h.mean.": ("Mean time in the system, by direction or crossing", "h"),
+    "time_in_system_h.mean.": ("Mean time in the system, by direction, crossing or cargo class", "h"),
+    "dwell_h.mean": (
+        "Mean hours held by dwells (papers, declarations: no lane) of the trucks of time_in_system_h",
+        "h",
+    ),
+    "dwell_h.mean.": ("Mean hours held by dwells, by direction, cargo class or crossing", "h"),
+    "queue_h.mean": ("Mean hours queueing (road, yard, stage queues), runs with dwells", "h"),
+    "service_h.mean": ("Mean hours in service at lane stages, runs with dwells", "h"),
     "time_in_system_h.": (
         "Time in the system of the cleared loaded trucks arrived in the measured days "
         "(mean, p50, p95, max; trucks still waiting or that gave up are left out)",

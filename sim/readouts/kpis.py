@@ -43,6 +43,7 @@ time_in_system_h.trucks                how many trucks those figures are compute
 time_in_system_h.lower_bound           mean hours over the measured days' loaded arrivals that
                                        cleared or are still in the system, counting the latter
                                        until the end of the run: a lower bound of the true mean
+time_in_system_h.mean.<direction>      ... by direction (loaded trucks)
 time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class (empty returns too)
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
@@ -158,6 +159,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    for di, d in enumerate(result.directions):
+        mine = done & (t["direction"] == di)
+        out[f"time_in_system_h.mean.{d}"] = float(hours_in_system[mine].mean()) if mine.any() else np.nan
     by_crossing = trucks_by_crossing(result)  # group xi + 1: crossing xi, in table order
     hours_split, done_split = by_crossing.split(hours_in_system)[1:], by_crossing.split(done)[1:]
     for x, hours, mine in zip(result.crossings, hours_split, done_split, strict=True):

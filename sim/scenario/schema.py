@@ -568,9 +568,11 @@ class DayToDay(Spec):
 
     description: str = Field("", description="What the swings stand for, with their sources.")
     cv: float = Field(
-        gt=0,
+        ge=0,
         le=10,
-        description="Coefficient of variation of the daily factor (its standard deviation; the mean is 1).",
+        description="Coefficient of variation of the daily factor (its standard deviation; the "
+        "mean is 1). 0 turns the swings off (as if the table were omitted): for a file that "
+        "extends one with swings but gives its days' counts, as an episode does.",
     )
     shared_by: Literal["all", "direction", "stream", "crossing"] = Field(
         description="Which arrivals share a day's factor: 'all' (one per day for the province), "

@@ -216,7 +216,8 @@ plt.show()
 
 after_warmup = times >= t0
 mean_queue = waiting[:, after_warmup].mean(axis=1)
-top = np.argsort(mean_queue)[::-1][:10][::-1]
+lanes = np.array([kind != "hold" for kind in result.stage_kinds])  # dwells have no lanes, no queue
+top = np.argsort(np.where(lanes, mean_queue, -1.0))[::-1][:10][::-1]
 labels = [result.stage_names[i] for i in top]
 
 fig, ax = plt.subplots(figsize=(9, 5))
@@ -417,7 +418,8 @@ for x, e in sorted(by_crossing_1.items(), key=lambda item: -item[1].mean):
     print(f"{x:16} mean time in system {e.mean:5.1f} ± {e.half_width:.1f} h")
 slowest_1 = max(by_crossing_1, key=lambda x: by_crossing_1[x].mean)
 print(f"\nslowest: {slowest_1}; utilisation of its stages (busy share of open lane-time):")
-stages_1 = [name for name in result.stage_names if name.startswith(slowest_1 + "/")]
+stages_1 = [name for name, kind in zip(result.stage_names, result.stage_kinds)
+            if name.startswith(slowest_1 + "/") and kind != "hold"]  # dwells have no lanes
 for name in stages_1:
     print(f"    {name:40} {summary['utilisation.' + name].mean:.0%}")
 

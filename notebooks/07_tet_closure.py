@@ -174,7 +174,9 @@ for other in SCENARIOS[1:]:
 # utilisation KPI (busy share of the open lane-time) shows which stages run near full:
 
 # %%
-util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean for s in results["pre_tet"][0].stage_names}
+first = results["pre_tet"][0]
+util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean
+        for s, kind in zip(first.stage_names, first.stage_kinds) if kind != "hold"}  # dwells: no lanes
 print("busiest stages in pre_tet (share of open lane-time busy):")
 for s, u in sorted(util.items(), key=lambda kv: -kv[1])[:6]:
     print(f"    {s:42} {u:.0%}")

@@ -552,3 +552,16 @@ def test_a_day_factor_of_cv_zero_is_no_factor():
     a, b = run_once(scenario(days=5)), run_once(scenario(days=5, extra=on))
     for name in a.trucks:
         np.testing.assert_array_equal(a.trucks[name], b.trucks[name])
+
+
+def test_a_holds_mean_time_by_class_and_date_for_a_chooser():
+    """What issue 22's chooser may add to a route's expected wait: the mean of the time in force."""
+    from sim.engine import dwell
+
+    changes = f'changes = [{{ start = 2024-02-06, time.fruit = {fixed(20)}, reason = "test" }}]'
+    m = Model(scenario(dwell=dwell_table(fixed(200), changes=changes)))
+    sid = m.stage_names.index("gate/export/papers")
+    versions = m.hold_versions[sid]
+    assert dwell.mean_minutes(versions, "fruit", 0.0) == 200.0
+    assert dwell.mean_minutes(versions, "fruit", 1440.0) == 20.0
+    assert dwell.mean_minutes(versions, "general", 1440.0) == 200.0

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import simpy
 
-from sim.engine.calendar import open_intervals, to_model_minutes
+from sim.engine.calendar import to_model_minutes
 from sim.engine.path import Durations, Hold
 from sim.scenario.distributions import Distribution
 from sim.scenario.hours import as_start
@@ -66,18 +66,11 @@ def distribution(version: DwellVersion, cargo: str) -> Distribution:
 
 
 def mean_minutes(dwell_versions: list[DwellVersion], cargo: str, t: float) -> float:
-    """Mean open-time minutes a truck of ``cargo`` starting the dwell at model minute ``t`` is held."""
+    """Mean open-time minutes a truck of ``cargo`` starting the dwell at model minute ``t`` is held
+    (a hold's versions: ``Model.hold_versions[stage id]``): what a chooser can add to its
+    expected wait for a route's holds."""
     k = bisect_right([v.start for v in dwell_versions], t) - 1
     return float(distribution(dwell_versions[max(k, 0)], cargo).mean_min)
-
-
-def intervals(
-    dwell: Dwell, scenario: Scenario, epoch: datetime, horizon: float
-) -> list[tuple[float, float]] | None:
-    """The open intervals on which the dwell's clock runs (None: it always runs)."""
-    if dwell.hours is None:
-        return None
-    return open_intervals(scenario.hours[dwell.hours], epoch, horizon)
 
 
 def build(

@@ -412,6 +412,7 @@ class Model:
         self.stage_direction: list[int] = []
         self.stage_departures: list[list[float] | None] = []
         self.stage_kinds: list[str] = []  # "lanes", "train" or "hold" (a dwell, sim.engine.dwell)
+        self.hold_versions: dict[int, list[dwell.DwellVersion]] = {}  # a hold's times by stage id
         self._open: dict[tuple, list[tuple[float, float]]] = {}
         n_classes = len(self.class_names)
 
@@ -547,7 +548,12 @@ class Model:
                 for c in held:
                     draw[cls_index[c]] = _durations(dwell.distribution(v, c), rngs[c])
                 draws.append(draw)
-            clock = dwell.intervals(spec, s, self.epoch, self.horizon)
+            clock = None
+            if spec.hours is not None:  # calendars are shared: their open intervals computed once
+                key = (spec.hours, ())
+                if key not in self._open:
+                    self._open[key] = open_intervals(s.hours[spec.hours], self.epoch, self.horizon)
+                clock = list(self._open[key])
             hold = dwell.build(
                 self.env,
                 len(self.stages),
@@ -566,6 +572,7 @@ class Model:
             self.stage_versions.append([])
             self.stage_departures.append(None)
             self.stage_kinds.append("hold")
+            self.hold_versions[hold.id] = vs  # for a chooser's expected wait: dwell.mean_minutes
             self.stage_crossing.append(xi)
             self.stage_direction.append(di)
             out.setdefault(spec.at, []).append((hold, spec))

@@ -197,11 +197,16 @@ class StaffShare(Window):
 
     @model_validator(mode="after")
     def _dated(self) -> StaffShare:
-        if (self.start is None) != (self.end is None):
-            raise ValueError("a dated window needs both `start` and `end`")
-        if self.start is not None and self.end < self.start:  # type: ignore[operator]
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        check_dated_window(self.start, self.end)
         return self
+
+
+def check_dated_window(start: date | None, end: date | None) -> None:
+    """A window dated by ``start`` and ``end`` (both or neither; in order)."""
+    if (start is None) != (end is None):
+        raise ValueError("a dated window needs both `start` and `end`")
+    if start is not None and end < start:  # type: ignore[operator]
+        raise ValueError(f"end ({end}) is before start ({start})")
 
 
 class Hours(Spec):

@@ -23,6 +23,7 @@ from sim.scenario.hours import (
     Hours,
     Ramp,
     as_start,
+    check_dated_window,
     check_timezone,
     parse_clock,
     parse_weekdays,
@@ -103,10 +104,7 @@ class Staffing(Spec):
 
     @model_validator(mode="after")
     def _dated(self) -> Staffing:
-        if (self.start is None) != (self.end is None):
-            raise ValueError("a dated staffing window needs both `start` and `end`")
-        if self.start is not None and self.end < self.start:  # type: ignore[operator]
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        check_dated_window(self.start, self.end)
         return self
 
 

@@ -171,7 +171,8 @@ class Ramp(Spec):
         ge=1,
         le=MAX_HORIZON_DAYS,
         description="With of = 'normal_day': the days before the closure whose mean clearances "
-        "make a normal day. ASSUMPTION: a week, so that weekdays even out.",
+        "make a normal day (those within the run; with none, no ramp: `validate` warns). "
+        "ASSUMPTION: a week, so that weekdays even out.",
     )
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -184,6 +184,13 @@ plt.show()
 # extension to 23:00 matters because it clears the day's trucks on the Vietnamese side
 # (notebook 3); the Chinese closing hour sets when the night's wait begins.
 #
+# Part of every truck's time is not queueing at all: its Vietnamese papers, the Chinese
+# importer's declaration and quarantine booking, and Vietnamese release of imports hold it
+# without taking a lane (`[dwell]` in `baseline.toml`, from F54 and F56). Their clocks run on
+# the agencies' hours, so an export whose declaration is not done by 19:00 waits for the
+# morning even where no lane is busy; `kpis(result)["dwell_h.mean"]`, `["queue_h.mean"]` and
+# `["service_h.mean"]` split the time in system into the three.
+#
 # ## Where queues form
 #
 # `result.queue_lengths()` gives the number of trucks waiting at each stage over time.
@@ -209,7 +216,8 @@ plt.show()
 
 after_warmup = times >= t0
 mean_queue = waiting[:, after_warmup].mean(axis=1)
-top = np.argsort(mean_queue)[::-1][:10][::-1]
+lanes = np.array([kind != "hold" for kind in result.stage_kinds])  # dwells have no lanes, no queue
+top = np.argsort(np.where(lanes, mean_queue, -1.0))[::-1][:10][::-1]
 labels = [result.stage_names[i] for i in top]
 
 fig, ax = plt.subplots(figsize=(9, 5))
@@ -230,9 +238,11 @@ plt.show()
 # inspection berths are the busiest stages of the model (about 70 % of their 12 open
 # hours), against about 55 % for the Vietnamese customs lanes in their 16. Queues at a
 # stage with low utilisation, such as the Chinese border check of exports, are mostly
-# the evening's trucks waiting for the morning: Vietnamese customs clears exports until
-# 23:00, the Chinese side takes them from 07:00. Utilisation here is measured over the
-# *open* hours only.
+# the morning's burst: exports that passed Vietnamese customs in the evening spend the
+# night in the Chinese declaration's dwell (its clock stops at 19:00 Hà Nội time) and reach
+# the border check together after 07:00. A dwell is not a queue, so it is not in this
+# chart: it holds trucks without lanes (the report plots both by hour of day).
+# Utilisation here is measured over the *open* hours only.
 #
 # ## Where capacity binds: `bordersim capacity`
 #
@@ -408,7 +418,8 @@ for x, e in sorted(by_crossing_1.items(), key=lambda item: -item[1].mean):
     print(f"{x:16} mean time in system {e.mean:5.1f} ± {e.half_width:.1f} h")
 slowest_1 = max(by_crossing_1, key=lambda x: by_crossing_1[x].mean)
 print(f"\nslowest: {slowest_1}; utilisation of its stages (busy share of open lane-time):")
-stages_1 = [name for name in result.stage_names if name.startswith(slowest_1 + "/")]
+stages_1 = [name for name, kind in zip(result.stage_names, result.stage_kinds)
+            if name.startswith(slowest_1 + "/") and kind != "hold"]  # dwells have no lanes
 for name in stages_1:
     print(f"    {name:40} {summary['utilisation.' + name].mean:.0%}")
 

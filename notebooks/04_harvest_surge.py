@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -281,7 +281,7 @@ fig.tight_layout()
 plt.show()
 
 utilisation = {name: estimate(r[f"utilisation.{name}"] for r in runs["harvest_surge"]).mean
-               for name in first.stage_names}
+               for name, kind in zip(first.stage_names, first.stage_kinds) if kind != "hold"}
 print("busiest stages (busy share of open lane-time):")
 for name, u in sorted(utilisation.items(), key=lambda item: -item[1])[:5]:
     print(f"    {name:40} {u:.0%}")

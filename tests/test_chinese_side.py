@@ -214,11 +214,22 @@ def test_ramp_after_a_closure_clears_the_stated_fraction():
     cn = 'closures = [{ start = 2023-02-14, end = 2023-02-14, reason = "pause" }]'
     result = run_once(
         build(
-            days=4, backlogs=(("road_a", 2000),), cn_extra=cn, stage_extra="ramp_after_closure = [0.25, 0.5]"
+            days=4,
+            backlogs=(("road_a", 2000),),
+            cn_extra=cn,
+            stage_extra='ramp_after_closure = { of = "capacity", fractions = [0.25, 0.5] }',
         )
     )
     # Reopens 00:00 Beijing 15 Feb; the stage opens at 07:00 Hanoi: a quarter of 240, then half.
     assert cleared_by_day(result) == [240, 0, 60, 120]
+
+
+def test_a_ramp_must_say_what_its_fractions_are_of():
+    with pytest.raises(ScenarioError) as err:
+        build(stage_extra="ramp_after_closure = [0.25, 0.5]")
+    message = str(err.value)
+    assert "ramp_after_closure" in message and 'of = "capacity"' in message and 'of = "normal_day"' in message
+    assert len(message.splitlines()) == 1
 
 
 def test_empty_returns_never_count_as_cleared_loaded_trucks():

@@ -46,9 +46,9 @@ def test_validate_bad_file_one_line_per_problem_exit_2(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert lines == [
         f"{bad}: horizon_days = 0: expected at least 1",
-        f"{bad}: foo = 1: unknown key; expected one of: cargo, crossings, demand, description, extends, "
-        "facilities, horizon_days, hours, initial_backlog, name, reporting, rng_seed, staging, start_date, "
-        "timezone, warmup_days",
+        f"{bad}: foo = 1: unknown key; expected one of: cargo, crossings, demand, description, dwell, "
+        "extends, facilities, horizon_days, hours, initial_backlog, name, reporting, rng_seed, staging, "
+        "start_date, timezone, warmup_days",
     ]
 
 

@@ -84,7 +84,44 @@ end = 2024-02-06
 share = 0.3
 reason = "test"
 """,
+    # Issue 21: dwells (on arrival with an office-hours clock and a dated change; before the
+    # Chinese side, always running), a ramp of a normal day's clearances after a closure, dated
+    # staffing, day-to-day factors shared by crossing and a pause whose trucks come back.
+    "time_at_border": GATE.format(
+        cid="fast",
+        hours="day",
+        service=8,
+        extra='ramp_after_closure = { of = "normal_day", fractions = [0.5], normal_days = 1 }\n'
+        'staffing = [{ days = "daily", open = "08:00", close = "12:00", lanes = 1, '
+        "start = 2024-02-07, end = 2024-02-07 }]",
+    )
+    + GATE.format(cid="slow", hours="always", service=15, extra="")
+    + """
+[dwell.papers]
+direction = "export"
+at = "arrival"
+hours = "day"
+time.default = { kind = "lognormal", mean_min = 90, sd_min = 60 }
+changes = [{ start = 2024-02-06T10:00:00, time.fruit = { kind = "exponential", mean_min = 30 } }]
+[dwell.declaration]
+direction = "export"
+at = "before_cn"
+crossings = ["slow"]
+time.general = { kind = "gamma", mean_min = 45, sd_min = 30 }
+[demand.day_to_day]
+cv = 0.3
+shared_by = "crossing"
+[[demand.pauses]]
+start = 2024-02-06
+end = 2024-02-06
+keep = 0.4
+return_profile = [2, 1]
+""",
 }
+# The pause's closure of "fast" (its ramp follows it).
+FEATURES["time_at_border"] = FEATURES["time_at_border"].replace(
+    'name = "fast"\n', 'name = "fast"\nclosures = [{ start = 2024-02-06, end = 2024-02-06 }]\n', 1
+)
 
 CHILD = r"""
 import hashlib, json, sys

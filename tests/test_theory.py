@@ -127,8 +127,8 @@ def test_littles_law_on_the_baseline() -> None:
     assert that the 99% interval of the relative gap (L - lambda W) / L covers 0, and that
     it is narrow (under 3%), so that a real violation of a few percent would show.
     """
-    scenario = load_scenario("baseline", overrides={"horizon_days": 10, "warmup_days": 2})
-    a, b = 2 * MINUTES_PER_DAY, 9 * MINUTES_PER_DAY
+    scenario = load_scenario("baseline", overrides={"horizon_days": 11, "warmup_days": 2})
+    a, b = 2 * MINUTES_PER_DAY, 9 * MINUTES_PER_DAY  # two final days: a dwell on office hours
     grid = np.arange(a + 2.5, b, 5.0)
     gaps = []
     for r in range(10):

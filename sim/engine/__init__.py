@@ -1,10 +1,12 @@
 """Layer 2, the engine: one replication of a scenario, simulated with SimPy.
 
 Holds the model (``model``) and its per-truck path (``path``, compiled when installed:
-``sim.compiled``), opening calendars on the model clock (``calendar``), drawing durations
-(``sampling``), arrivals (``demand``), routing policies (``routing``), named random streams
-(``randomness``), the records a run leaves (``records``) and ``run_once`` with its
-``RunResult`` (``run``).
+``sim.compiled``), opening calendars on the model clock (``calendar``), each stage's capacity
+over time (``capacity``), drawing durations (``sampling``), arrivals (``demand``) with days
+that differ (``day_to_day``) and demand held back in a pause (``pause_return``), dwells that
+hold a truck without a lane (``dwell``), ramps of a normal day's clearances after a closure
+(``ramp``), routing policies (``routing``), named random streams (``randomness``), the records
+a run leaves (``records``) and ``run_once`` with its ``RunResult`` (``run``).
 
 May import: ``sim.scenario``. It reads no files, prints nothing, plots nothing, touches no
 global random state and imports no pandas, pyarrow or matplotlib (``tests/test_layers.py``).

@@ -7,11 +7,14 @@ its scenario data into the sorted segments of a run, each
 * ``lanes`` — lanes open from ``start`` until the next segment: 0 while the
   stage's calendar is closed; otherwise the lanes of its ``staffing`` window at
   that hour and weekday (local time of the calendar, so UTC+8 on the Chinese
-  side), or its ``lanes`` outside the windows;
+  side; a dated window, around a holiday, before a weekly one), or its
+  ``lanes`` outside the windows;
 * ``fraction`` — the share of normal speed after a dated closure
-  (``ramp_after_closure``: ``[0.25]`` means the first 24 h after the stage
-  first reopens run at a quarter of normal capacity); service times are
-  divided by it;
+  (``ramp_after_closure`` with ``of = "capacity"``: ``fractions = [0.25]`` means
+  the first 24 h after the stage first reopens run at a quarter of normal
+  capacity); service times are divided by it. A ramp ``of = "normal_day"`` (at
+  most a share of a normal day's clearances) is a quota, not a capacity: the
+  model applies it (:mod:`sim.engine.ramp`) from :func:`reopenings`;
 * ``version`` — which dated ``changes`` are in effect (0: none yet), so that
   the model can switch the service-time samplers at the instant of a change.
 
@@ -22,15 +25,16 @@ This module is pure: no files, no randomness.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from sim.engine.calendar import closed_intervals, merge, open_intervals, to_model_minutes, window_spans
-from sim.scenario.hours import as_start
+from sim.scenario.hours import Ramp, as_start
 from sim.scenario.schema import DEFAULT_SERVICE, Scenario, Stage
 
 Segment = tuple[float, int, float, int]  # start (model min), lanes, speed fraction, version
@@ -93,31 +97,39 @@ def stage_timeline(
         intervals = open_intervals(hours, epoch, horizon_min, also_closed)
     vs = versions(stage, epoch, hours.timezone)
     starts = [v.start for v in vs]
+    # Per version: its dated staffing windows (around holidays) and its weekly ones, each as
+    # (sorted starts, spans); a dated window wins where both cover an instant.
+    # The calendar's shares of lanes (a rota for extended hours), dated ones first: after the
+    # stage's own windows.
+    shares = [
+        _layer([w for w in hours.staff_share if w.start is not None], hours.timezone, epoch, horizon_min)
+    ]
+    shares.append(
+        _layer([w for w in hours.staff_share if w.start is None], hours.timezone, epoch, horizon_min)
+    )
     staffing = []
     for v in vs:
-        spans = sorted(window_spans(v.staffing, hours.timezone, epoch, horizon_min)) if v.staffing else []
-        staffing.append(([a for a, _, _ in spans], spans))
+        dated = [w for w in v.staffing if w.start is not None]
+        weekly = [w for w in v.staffing if w.start is None]
+        layers = [
+            _layer(dated, hours.timezone, epoch, horizon_min),
+            _layer(weekly, hours.timezone, epoch, horizon_min),
+        ]
+        staffing.append(layers + shares)
 
     ramps: list[tuple[float, float, float]] = []
-    if stage.ramp_after_closure:
-        closed = merge(closed_intervals(hours.closures, hours.timezone, epoch) + list(also_closed))
-        opens = [a for a, _ in intervals]
-        for _, end in closed:
-            k = bisect_right(opens, end) - 1
-            if k >= 0 and intervals[k][1] > end:
-                reopen = end  # open again at the instant the closure ends
-            elif k + 1 < len(opens):
-                reopen = opens[k + 1]  # at the next opening of the calendar
-            else:
-                continue
-            for day, fraction in enumerate(stage.ramp_after_closure):
+    ramp = ramp_of(stage, scenario)
+    if ramp is not None and ramp.of == "capacity":
+        for _, reopen in reopenings(stage, scenario, epoch, also_closed, intervals):
+            for day, fraction in enumerate(ramp.fractions):
                 ramps.append((reopen + 1440.0 * day, reopen + 1440.0 * (day + 1), fraction))
 
     points = {0.0, horizon_min}
     points.update(x for iv in intervals for x in iv)
     points.update(v.start for v in vs[1:])
-    for _, spans in staffing:
-        points.update(x for a, b, _ in spans for x in (a, b))
+    for layers in staffing:
+        for _, spans in layers:
+            points.update(x for a, b, _ in spans for x in (a, b))
     points.update(x for a, b, _ in ramps for x in (a, b))
     grid = sorted(p for p in points if 0.0 <= p <= horizon_min)
     open_starts = [a for a, _ in intervals]
@@ -131,19 +143,80 @@ def stage_timeline(
         lanes = 0
         if is_open:
             lanes = vs[vi].lanes
-            span_starts, spans = staffing[vi]
-            j = bisect_right(span_starts, mid) - 1
-            while j >= 0 and spans[j][0] > mid - 1440.0 * 2:  # windows are at most a day long
-                if spans[j][1] > mid:
-                    lanes = spans[j][2].lanes
+            for span_starts, spans in staffing[vi]:  # dated windows first, then weekly ones
+                covering = _covering(span_starts, spans, mid)
+                if covering is not None:
+                    # A stage's window gives lanes; a calendar's share, a share of its lanes.
+                    lanes = (
+                        covering.lanes
+                        if hasattr(covering, "lanes")
+                        else math.ceil(covering.share * lanes - 1e-9)
+                    )
                     break
-                j -= 1
         fraction = min([f for r0, r1, f in ramps if r0 <= mid < r1], default=1.0)
         seg = (a, lanes, fraction, vi)
         if segments and segments[-1][1:] == seg[1:]:
             continue
         segments.append(seg)
     return segments
+
+
+def _layer(windows: list, timezone: str, epoch: datetime, horizon_min: float) -> tuple[list[float], list]:
+    """``(sorted starts, spans)`` of staffing windows over the run (dated ones on their days only)."""
+    spans = sorted(window_spans(windows, timezone, epoch, horizon_min)) if windows else []
+    spans = [sp for sp in spans if sp[2].start is None or _on_its_days(sp, timezone, epoch)]
+    return [a for a, _, _ in spans], spans
+
+
+def _covering(span_starts: list[float], spans: list, mid: float):
+    """The window of the latest-starting staffing span that covers ``mid`` (None: none does)."""
+    j = bisect_right(span_starts, mid) - 1
+    while j >= 0 and spans[j][0] > mid - 1440.0 * 2:  # windows are at most a day long
+        if spans[j][1] > mid:
+            return spans[j][2]
+        j -= 1
+    return None
+
+
+def _on_its_days(span: tuple, timezone: str, epoch: datetime) -> bool:
+    """Does a dated staffing window's span start on one of its local days?"""
+    window = span[2]
+    day = (epoch + timedelta(minutes=span[0])).astimezone(ZoneInfo(timezone)).date()
+    return window.start <= day <= window.end
+
+
+def ramp_of(stage: Stage, scenario: Scenario) -> Ramp | None:
+    """The stage's ramp after closures: its own, else its calendar's (None: none)."""
+    if stage.ramp_after_closure is not None:
+        return stage.ramp_after_closure
+    return scenario.hours[stage.hours].ramp_after_closure
+
+
+def reopenings(
+    stage: Stage,
+    scenario: Scenario,
+    epoch: datetime,
+    also_closed: list[tuple[float, float]] = (),
+    intervals: list[tuple[float, float]] | None = None,
+    horizon_min: float | None = None,
+) -> list[tuple[float, float]]:
+    """``(closure start, reopening)`` in model minutes of each dated closure of the stage (its
+    calendar's, and ``also_closed``: its crossing's or facility's) after which it opens again:
+    where a ramp after a closure begins."""
+    hours = scenario.hours[stage.hours]
+    if intervals is None:
+        horizon = horizon_min if horizon_min is not None else scenario.horizon_days * 1440.0
+        intervals = open_intervals(hours, epoch, horizon, also_closed)
+    closed = merge(closed_intervals(hours.closures, hours.timezone, epoch) + list(also_closed))
+    opens = [a for a, _ in intervals]
+    out = []
+    for start, end in closed:
+        k = bisect_right(opens, end) - 1
+        if k >= 0 and intervals[k][1] > end:
+            out.append((start, end))  # open again at the instant the closure ends
+        elif k + 1 < len(opens):
+            out.append((start, opens[k + 1]))  # at the next opening of the calendar
+    return out
 
 
 def capacity_at(timeline: list[Segment], t: float) -> tuple[int, float]:

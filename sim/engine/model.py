@@ -42,6 +42,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, URGENT
 
+from sim.engine import dwell, ramp
 from sim.engine.calendar import (
     MINUTES_PER_DAY,
     closed_intervals,
@@ -50,7 +51,7 @@ from sim.engine.calendar import (
     open_intervals,
     to_model_minutes,
 )
-from sim.engine.capacity import Segment, Version, stage_timeline, versions
+from sim.engine.capacity import Segment, Version, ramp_of, reopenings, stage_timeline, versions
 from sim.engine.demand import Arrivals, sample_demand
 from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by tests)
     CLEARED,
@@ -60,6 +61,8 @@ from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by t
     ArrivalFeed,
     Draws,
     Durations,
+    Hold,
+    HoldHop,
     Hop,
     Pass,
     PriorityStage,
@@ -82,7 +85,7 @@ from sim.scenario.schema import Stage as StageSpec
 # 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
 OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
 # Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
-P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED = range(9)
+P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED, P_DWELL = range(10)
 
 # Order of events at the same instant (SimPy breaks ties by priority, then by creation):
 # a stage closes, then a new quota day begins, then stages open and trains leave, and only
@@ -348,7 +351,7 @@ class Model:
         if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
             self.t_slot, self.t_staged, self.t_called = (array("d", [np.nan]) * n for _ in range(3))
         self._chooser = LeastWaitChooser(
-            s, self.crossing_names, self.class_names, self.yards, self.routes, self.stage_intervals
+            s, self.crossing_names, self.class_names, self.yards, self._lane_routes(), self.stage_intervals
         )
         self._turn_back = [
             None if c.turn_back_over_h is None else c.turn_back_over_h * 60.0 for c in s.cargo.values()
@@ -370,10 +373,16 @@ class Model:
         """Crossings of the trucks of fixed-share streams (-1: chosen on arrival)."""
         x_index = {c: i for i, c in enumerate(self.crossing_names)}
         out = np.full(arrivals.time.size, -1, dtype=np.int64)
+        if arrivals.crossing is not None:  # split among crossings with the arrivals (day factors)
+            named = np.array([x_index.get(c, -1) for c in self.scenario.crossings], np.int64)
+            drawn = arrivals.crossing >= 0
+            out[drawn] = named[arrivals.crossing[drawn]]
         for i, (name, stream) in enumerate(self.scenario.demand.streams.items()):
             if not isinstance(stream.routing, ClassShares):
                 continue
             mask = arrivals.stream == i
+            if arrivals.crossing is not None and (arrivals.crossing[mask] >= 0).all():
+                continue
             targets = [c for c, p in stream.routing.shares.items() if p > 0]
             p = np.array([stream.routing.shares[c] for c in targets])
             rng = self.streams.get(f"routing/{name}")
@@ -402,6 +411,8 @@ class Model:
         self.stage_crossing: list[int] = []  # -1: a shared facility's stage
         self.stage_direction: list[int] = []
         self.stage_departures: list[list[float] | None] = []
+        self.stage_kinds: list[str] = []  # "lanes", "train" or "hold" (a dwell, sim.engine.dwell)
+        self.hold_versions: dict[int, list[dwell.DwellVersion]] = {}  # a hold's times by stage id
         self._open: dict[tuple, list[tuple[float, float]]] = {}
         n_classes = len(self.class_names)
 
@@ -469,8 +480,17 @@ class Model:
                     self.stage_crossing.append(xi)
                     self.stage_direction.append(di)
                 facility = shared.get((route.facility, direction), []) if route.facility else []
+                holds = self._build_holds(cid, xi, direction, crossing.accepts, cls_index)
+                arrival, between = (
+                    holds.get("arrival", []),
+                    holds.get("before_cn", []) + holds.get("after_cn", []),
+                )
                 # Exports pass the Vietnamese stages, then China's; imports the other way round.
-                passed = own + facility if direction == "export" else facility + own
+                # Dwells (holds) sit on arrival and between the two sides.
+                if direction == "export":
+                    passed = arrival + own + between + facility
+                else:
+                    passed = arrival + facility + between + own
                 per_variant: list[list[Stage]] = [[] for _ in range(2 * n_classes)]
                 for stage, st in passed:
                     for cname in crossing.accepts:
@@ -499,7 +519,9 @@ class Model:
                 yard.first = []
                 for route in variants:
                     chain = [
-                        (Hop if stage.quota is None else QuotaHop)(stage, p, self)
+                        (HoldHop if type(stage) is Hold else Hop if stage.quota is None else QuotaHop)(
+                            stage, p, self
+                        )
                         for p, stage in enumerate(route)
                     ]
                     for a, b in zip(chain, chain[1:], strict=False):
@@ -508,6 +530,63 @@ class Model:
                         chain[-1].yard = yard
                     self.hops += chain
                     yard.first.append(chain[0] if chain else None)
+
+    def _build_holds(
+        self, cid: str, xi: int, direction: str, accepts: list[str], cls_index: dict[str, int]
+    ) -> dict[str, list[tuple[Hold, object]]]:
+        """The holds (dwells) of one crossing's route, by position (sim.engine.dwell)."""
+        s, di = self.scenario, DIRECTIONS.index(direction)
+        out: dict[str, list[tuple[Hold, object]]] = {}
+        for name, spec in dwell.on_route(s, cid, direction):
+            full = f"{cid}/{direction}/{name}"
+            vs = dwell.versions(spec, s, self.epoch)
+            held = [c for c in accepts if spec.holds(c)]
+            rngs = {c: self.streams.get(f"service/{full}/{c}") for c in held}
+            draws = []
+            for v in vs:
+                draw: list[Durations | None] = [None] * len(self.class_names)
+                for c in held:
+                    draw[cls_index[c]] = _durations(dwell.distribution(v, c), rngs[c])
+                draws.append(draw)
+            clock = None
+            if spec.hours is not None:  # calendars are shared: their open intervals computed once
+                key = (spec.hours, ())
+                if key not in self._open:
+                    self._open[key] = open_intervals(s.hours[spec.hours], self.epoch, self.horizon)
+                clock = list(self._open[key])
+            hold = dwell.build(
+                self.env,
+                len(self.stages),
+                draws,
+                vs,
+                self,
+                clock,
+                self.horizon,
+                lambda t: self._at(t, OPENING),
+            )
+            self.stages.append(hold)
+            self.stage_names.append(full)
+            self.stage_lanes.append(0)
+            self.stage_intervals.append(clock if clock is not None else [(0.0, self.horizon)])
+            self.stage_timelines.append([(0.0, 0, 1.0, 0)])
+            self.stage_versions.append([])
+            self.stage_departures.append(None)
+            self.stage_kinds.append("hold")
+            self.hold_versions[hold.id] = vs  # for a chooser's expected wait: dwell.mean_minutes
+            self.stage_crossing.append(xi)
+            self.stage_direction.append(di)
+            out.setdefault(spec.at, []).append((hold, spec))
+        return out
+
+    def _lane_routes(self) -> list:
+        """The routes without their holds (what the least-wait chooser reckons with): the
+        routes themselves when there is no hold."""
+        if "hold" not in self.stage_kinds:
+            return self.routes
+        return [
+            [None if v is None else [[st for st in r if type(st) is not Hold] for r in v] for v in by_dir]
+            for by_dir in self.routes
+        ]
 
     def yard_for(self, truck: int) -> Yard:
         """The yard of the truck's crossing and direction."""
@@ -670,6 +749,7 @@ class Model:
             stage = Stage(env, sid, top, draws[0], st.max_per_day, self)
         self.stages.append(stage)
         self.stage_names.append(name)
+        self.stage_kinds.append("lanes" if departures is None else "train")
         self.stage_lanes.append(stage.lanes)
         self.stage_intervals.append(intervals)
         self.stage_timelines.append(timeline if departures is None else [(0.0, st.wagons_per_train, 1.0, 0)])
@@ -679,6 +759,14 @@ class Model:
             env.process(self._keep_capacity(stage, timeline, draws))
         if st.max_per_day is not None:
             env.process(self._reset_quota(stage, hours.timezone))
+        ramp_ = ramp_of(st, s)
+        # A normal day's share is a quota: a stage with a daily quota of its own keeps that one.
+        if ramp_ is not None and ramp_.of == "normal_day" and departures is None and st.max_per_day is None:
+            stage.quota = INF  # its hops count starts (QuotaHop); no quota until a ramp sets one
+            opened = reopenings(st, s, self.epoch, closed, intervals)
+            env.process(
+                ramp.run(self, stage, ramp_, opened, self.horizon, lambda t: self._at(t, QUOTA_RESET))
+            )
         return stage
 
     def _at(self, when: float, priority: int) -> simpy.Event:
@@ -860,7 +948,39 @@ class Model:
         code = np.array([0, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
         in_yard = ~np.isnan(t_yard[waiting])
         out[waiting] = np.where(where > 0, code, np.where(in_yard, P_YARD, P_ROAD))
+        if "hold" in self.stage_kinds:  # held at the end: its current position is a hold it started
+            out[waiting & self._held_now()] = P_DWELL
         return out
+
+    def _held_now(self) -> np.ndarray:
+        """True for trucks whose current route position (the first not ended) is a hold they
+        have started (sim.engine.dwell)."""
+        n, w = len(self.t_arr), self.width
+        if not n:
+            return np.zeros(0, bool)
+        ends = np.frombuffer(self.t_end, float).reshape(n, w)
+        starts = np.frombuffer(self.t_start, float).reshape(n, w)
+        pos = np.argmax(np.isnan(ends), axis=1)  # the first position not ended (0 if all ended)
+        started = ~np.isnan(starts[np.arange(n), pos]) & np.isnan(ends[np.arange(n), pos])
+        kinds = np.array([k == "hold" for k in self.stage_kinds] + [False])
+        ids = self._route_ids()
+        crossing = np.frombuffer(self.crossing, np.int16).astype(np.int64)
+        direction = np.frombuffer(self.direction, np.int8).astype(np.int64)
+        variant = np.frombuffer(self.variant, np.int16).astype(np.int64)
+        nv = 2 * len(self.class_names)
+        route = np.where(crossing >= 0, (2 * crossing + direction) * nv + variant, 0)
+        sid = ids[route, pos]
+        return started & (crossing >= 0) & kinds[sid]
+
+    def _route_ids(self) -> np.ndarray:
+        """Stage ids of each route (crossing, direction, variant) by position, -1 past its end."""
+        nv = 2 * len(self.class_names)
+        ids = np.full((len(self.crossing_names) * 2 * nv, self.width), -1, np.int16)
+        for xi, by_dir in enumerate(self.routes):
+            for di, variants in enumerate(by_dir):
+                for v, route in enumerate(variants or []):
+                    ids[(2 * xi + di) * nv + v, : len(route)] = [stage.id for stage in route]
+        return ids
 
     def _dismantle(self) -> None:
         """Break the reference cycles of a finished run (model <-> stages and yards, processes <->
@@ -917,11 +1037,7 @@ class Model:
         joined[:, 0] = t_yard
         joined[:, 1:] = end2d[:, :-1]
         nv = 2 * len(self.class_names)
-        ids = np.full((len(self.crossing_names) * 2 * nv, w), -1, np.int16)
-        for xi, by_dir in enumerate(self.routes):
-            for di, variants in enumerate(by_dir):
-                for v, route in enumerate(variants or []):
-                    ids[(2 * xi + di) * nv + v, : len(route)] = [stage.id for stage in route]
+        ids = self._route_ids()
         route = (2 * crossing.astype(np.int64) + direction) * nv + variant
         r.set_stages(
             truck=truck,

@@ -63,6 +63,18 @@ cdef class TrainStage(Stage):
     pass
 
 
+cdef class Hold(Stage):
+    cdef public double[:] opens
+    cdef public double[:] closes
+    cdef public Py_ssize_t n
+    cdef public bint always
+
+    @cython.locals(lo=Py_ssize_t, hi=Py_ssize_t, mid=Py_ssize_t, k=Py_ssize_t, t=double, left=double, room=double)
+    cpdef double release_at(self, double now, double duration) except? -1.0
+
+    cpdef drop(self, Py_ssize_t truck)
+
+
 cdef class Hop:
     cdef public Stage stage
     cdef public Hop next
@@ -94,6 +106,13 @@ cdef class Hop:
 
 cdef class QuotaHop(Hop):
     pass
+
+
+cdef class HoldHop(Hop):
+    @cython.locals(st=Hold, now=double, at=double, durations=Durations)
+    cpdef start(self, Py_ssize_t truck, Pass event)
+
+    cpdef finish(self, Pass event)
 
 
 cdef class Yard:

@@ -26,6 +26,7 @@ Model = Any
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 INF = float("inf")
+UNLIMITED = 1 << 62  # the capacity of a hold: never reached
 
 
 class Pass:
@@ -218,6 +219,58 @@ class TrainStage(Stage):
                 hop_of[truck].start(truck, None)
 
 
+class Hold(Stage):
+    """A waiting process without lanes (papers, a declaration, a quarantine booking): each truck
+    is held for its drawn time, counted on the open time of a calendar (``opens``/``closes``,
+    sorted and disjoint; ``always``: the clock always runs), and no truck waits for another.
+
+    Its capacity is never reached, so a truck starts it on arrival (``t_queue = t_start``) and
+    leaves at its release. Built by :mod:`sim.engine.dwell`.
+    """
+
+    __slots__ = ("opens", "closes", "n", "always")
+
+    def __init__(self, env: simpy.Environment, sid: int, draw: list[Durations | None], model: Model,
+                 intervals: list[tuple[float, float]] | None):  # fmt: skip
+        super().__init__(env, sid, 1, draw, None, model)
+        self.capacity = self.open_lanes = UNLIMITED
+        self.always = intervals is None
+        self.opens = array("d", [a for a, _ in intervals or []])
+        self.closes = array("d", [b for _, b in intervals or []])
+        self.n = len(self.opens)
+
+    def release_at(self, now: float, duration: float) -> float:
+        """When a truck held from ``now`` for ``duration`` minutes of open time is released
+        (``INF``: not within the calendar's intervals, i.e. after the run)."""
+        if self.always:
+            return now + duration
+        lo, hi = 0, self.n
+        while lo < hi:  # the first interval that closes after now
+            mid = (lo + hi) // 2
+            if self.closes[mid] <= now:
+                lo = mid + 1
+            else:
+                hi = mid
+        k = lo
+        if k == self.n:
+            return INF
+        t = now if now > self.opens[k] else self.opens[k]
+        left = duration
+        while True:
+            room = self.closes[k] - t
+            if left <= room:
+                return t + left
+            left -= room
+            k += 1
+            if k == self.n:
+                return INF
+            t = self.opens[k]
+
+    def drop(self, truck: int) -> None:
+        """A held truck taken out (it gave up): its release will do nothing (see HoldHop.finish)."""
+        self.busy -= 1
+
+
 class Hop:
     """One stage at one position of one route: where the per-truck path runs.
 
@@ -321,6 +374,37 @@ class QuotaHop(Hop):
         if st.quota_left <= 0:
             st.capacity = 0
         Hop.start(self, truck, event)
+
+
+class HoldHop(Hop):
+    """A hop at a :class:`Hold`: started at once (never queued), released at the hold's clock."""
+
+    __slots__ = ()
+
+    def __init__(self, stage: Stage, p: int, model: Model):
+        super().__init__(stage, p, model)
+        self.quick = False  # the previous hop calls start: the release is not now + duration
+
+    def start(self, truck: int, event: Pass | None) -> None:
+        st = self.stage
+        now = self.env._now
+        self.t_start[truck * self.width + self.p] = now
+        st.busy += 1
+        durations = st.draw[self.cargo[truck]]
+        at = st.release_at(now, durations.next())  # type: ignore[attr-defined]
+        if at == INF:
+            return  # released after the run: held at the end
+        if event is None:
+            event = Pass()
+            event._value = truck
+        event.callbacks = self.cbs
+        event.at = at
+        heappush(self.heap, (at, NORMAL, next(self.eid), event))
+
+    def finish(self, event: Pass) -> None:
+        if self.outcome[event._value] != IN_SYSTEM:
+            return  # taken out of the hold meanwhile (Hold.drop did the bookkeeping)
+        Hop.finish(self, event)
 
 
 class Yard:

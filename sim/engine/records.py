@@ -15,7 +15,8 @@ place        where the truck gave up or, still in the system, waits at the end (
              ``PLACES``; "none" for cleared trucks; "rerouted": turned back because its
              crossing stopped accepting its class and the rule names no other; "diverted":
              left on arrival by the crossing's dated diversion share; "balked": turned back on
-             arrival, expecting to wait longer than its class's turn_back_over_h)
+             arrival, expecting to wait longer than its class's turn_back_over_h; "dwell": held
+             at the end by a dwell, sim.engine.dwell)
 rerouted     True for trucks sent on to another crossing by a dated eligibility change
              (``crossing`` is then the crossing they were sent to and ``t_yard`` their
              entry into its yard; a truck sent on while waiting in a staging area keeps no
@@ -47,7 +48,7 @@ from __future__ import annotations
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
-PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted", "diverted", "balked")
+PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted", "diverted", "balked", "dwell")
 
 
 class Records:

@@ -42,6 +42,12 @@ class RunResult:
     stage_versions: list[list]  # each stage's settings by dated change, sim.capacity.Version
     wall_s: float
     directions: tuple[str, ...] = field(default=DIRECTIONS)
+    # Per stage: "lanes", "train" (a timetable) or "hold" (a dwell: no lanes, sim.engine.dwell).
+    stage_kinds: list[str] = field(default_factory=list)
+
+    def kind(self, sid: int) -> str:
+        """The kind of stage ``sid`` ("lanes" when the result does not say)."""
+        return self.stage_kinds[sid] if self.stage_kinds else "lanes"
 
     @property
     def horizon_min(self) -> float:
@@ -115,4 +121,5 @@ def run_once(scenario: Scenario, replication: int = 0, rng_seed: int | None = No
         stage_timelines=model.stage_timelines,
         stage_versions=model.stage_versions,
         wall_s=time.perf_counter() - start,
+        stage_kinds=model.stage_kinds,
     )

@@ -32,6 +32,12 @@ FACTORS: tuple[tuple[str, str], ...] = (
     ("demand.streams.export_empty.trucks_per_day", "empty returns a day"),
     ("crossings.*.routes.*.yard_capacity", "yard capacities"),
     ("demand.hour_of_day[*]", "arrivals by hour (flattened or sharpened)"),
+    # Issue 21: the dwells' times (mean and sd together, so their spread is kept), those in
+    # force after their dated changes and those before (Q1 2023's fruit declaration), and
+    # the day-to-day swings.
+    ("dwell.*.changes[*].time.*.*", "dwell times after their dated changes (F54, F56)"),
+    ("dwell.*.time.*.*", "dwell times before their dated changes"),
+    ("demand.day_to_day.cv", "days that differ (cv of the daily factor)"),
 )
 
 

@@ -6,7 +6,8 @@ Method
    scenario's own — stages, lanes, staffing by hour, dated changes, hours and closures
    on both sides (each in its time zone), shared Chinese facilities, quotas, trains —
    and so is the rest of the system's demand: the other crossings and the empty returns
-   keep the scenario's arrivals, and take their share of any facility they share with
+   keep the scenario's arrivals (at their daily mean: without the scenario's day-to-day
+   swings, which change no mean), and take their share of any facility they share with
    the crossing measured. The crossing measured gets, in each direction, a flat
    Poisson stream of loaded trucks per cargo class in the scenario's own mix for that
    crossing (each stream's ``trucks_per_day`` times its share; ``least_expected_wait``
@@ -246,6 +247,9 @@ def saturating_scenario(
             stream = {**stream, "routing": {**stream["routing"], "crossings": left}}
         kept[name] = stream
     data["demand"]["streams"] = {**kept, **streams}
+    # A rate is measured: the rest of the system's demand at its daily mean. Day-to-day swings
+    # (demand.day_to_day) leave the mean as it is and would only add noise between replications.
+    data["demand"]["day_to_day"] = None
     data["initial_backlog"] = [b for b in data["initial_backlog"] if b["crossing"] not in targets] + backlog
     for x in data["crossings"].values():
         for route in x["routes"].values():

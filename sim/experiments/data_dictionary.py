@@ -95,6 +95,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "initial": ("Part of the backlog waiting at time zero", ""),
     "service_min": ("Minutes in service at clearance stages, within the horizon", "min"),
     "wait_min": ("Minutes waiting (road, yard and stage queues), within the horizon", "min"),
+    "dwell_min": ("Minutes held by dwells (papers, declarations), within the horizon", "min"),
     "stage": ("Stage as crossing/direction/stage", ""),
     "t_queue": (f"Joined the stage's queue ({MODEL_MIN})", "min"),
     "t_start": (f"Service started ({MODEL_MIN}); null: still waiting or gave up", "min"),
@@ -113,6 +114,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "in_system": ("Trucks arrived and not yet out (the backlog)", "trucks"),
     "road_queue": ("Trucks waiting on the road (not yet in the yard)", "trucks"),
     "stage_queue": ("Trucks waiting in the queues of the clearance stages", "trucks"),
+    "dwelling": ("Trucks held by dwells (papers, declarations; no lane)", "trucks"),
     "hour": ("Hour of day, 0..23 (scenario time zone)", "h"),
     "busy_min": ("Lane-minutes spent serving while open", "lane-min"),
     "open_min": ("Lane-minutes open (lanes open, by the stage's capacity timeline, x minutes)", "lane-min"),
@@ -228,7 +230,14 @@ KPIS: dict[str, tuple[str, str]] = {
         "Loaded trucks in the system at midnight over measured days (mean or max)",
         "trucks",
     ),
-    "time_in_system_h.mean.": ("Mean time in the system, by direction or crossing", "h"),
+    "time_in_system_h.mean.": ("Mean time in the system, by direction, crossing or cargo class", "h"),
+    "dwell_h.mean": (
+        "Mean hours held by dwells (papers, declarations: no lane) of the trucks of time_in_system_h",
+        "h",
+    ),
+    "dwell_h.mean.": ("Mean hours held by dwells, by direction, cargo class or crossing", "h"),
+    "queue_h.mean": ("Mean hours queueing (road, yard, stage queues), runs with dwells", "h"),
+    "service_h.mean": ("Mean hours in service at lane stages, runs with dwells", "h"),
     "time_in_system_h.": (
         "Time in the system of the cleared loaded trucks arrived in the measured days "
         "(mean, p50, p95, max; trucks still waiting or that gave up are left out)",

@@ -11,6 +11,8 @@ crossing      crossing id, or ``all``
 in_system     trucks arrived and not yet out (the backlog)
 road_queue    trucks waiting on the road (not yet in the yard)
 stage_queue   trucks waiting in the queues of the crossing's clearance stages
+dwelling      trucks held by the crossing's dwells (papers, declarations: no lane,
+              no queue; sim.engine.dwell), 0 without dwells
 ============  ==================================================================
 
 :func:`utilisation_by_hour` — lane-time of each stage by hour of day
@@ -25,7 +27,8 @@ open_min      lane-minutes open (lanes x open minutes)
 
 ``busy_min`` counts service time only while the stage is open (as :mod:`sim.kpis` does), so
 ``busy_min / open_min`` summed over hours is the run's ``utilisation.<stage>``.
-Timetabled stages (trains), whose utilisation counts loads rather than time, are left out.
+Timetabled stages (trains), whose utilisation counts loads rather than time, and holds
+(dwells, which have no lanes) are left out.
 """
 
 from __future__ import annotations
@@ -64,16 +67,36 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
         stage_crossing == xi for xi in range(len(result.crossings))
     ]
 
+    holds = np.array([result.kind(sid) == "hold" for sid in range(stage_crossing.size)], bool)
+    held = _held(result, holds, times)  # per stage: trucks held at each time (holds only)
+
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("t_h", "crossing", "in_system", "road_queue")}
     cols["stage_queue"] = []
+    cols["dwelling"] = []
     names = [ALL, *result.crossings]
     for name, trucks, on_the_road, mine in zip(names, in_system, road_queue, stages, strict=True):
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
         cols["in_system"].append(trucks)
         cols["road_queue"].append(on_the_road)
-        cols["stage_queue"].append(waiting[mine].sum(axis=0).astype(np.int64))
+        cols["stage_queue"].append(waiting[mine & ~holds].sum(axis=0).astype(np.int64))
+        cols["dwelling"].append(held[mine].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def _held(result: RunResult, holds: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Trucks held at each time, per stage: ``(stages, times)``, zero for stages not holds."""
+    out = np.zeros((holds.size, times.size), np.int64)
+    if not holds.any():
+        return out
+    by_stage = rows_by_stage(result)
+    start, end = result.stages["t_start"], result.stages["t_end"]
+    for sid in np.flatnonzero(holds):
+        rows = by_stage.order[by_stage.bounds[sid] : by_stage.bounds[sid + 1]]
+        a = start[rows][~np.isnan(start[rows])]
+        b = end[rows][~np.isnan(end[rows])]  # a truck still held: never counted out
+        out[sid] = np.searchsorted(np.sort(a), times, "right") - np.searchsorted(np.sort(b), times, "right")
+    return out
 
 
 def _count_between(start: np.ndarray, end: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -93,7 +116,7 @@ def utilisation_by_hour(result: RunResult) -> dict[str, np.ndarray]:
     departures = getattr(result, "stage_departures", None) or [None] * len(result.stage_names)
     cols: dict[str, list] = {"stage": [], "hour": [], "busy_min": [], "open_min": []}
     for sid, name in enumerate(result.stage_names):
-        if departures[sid] is not None:
+        if departures[sid] is not None or result.kind(sid) == "hold":
             continue
         start, end = served.of(sid)  # the rows whose service started; end NaN -> h
         # Busy time counts only while the stage is open, as in sim.kpis: measured on the clock

@@ -44,6 +44,7 @@ time_in_system_h.trucks                how many trucks those figures are compute
 time_in_system_h.lower_bound           mean hours over the measured days' loaded arrivals that
                                        cleared or are still in the system, counting the latter
                                        until the end of the run: a lower bound of the true mean
+time_in_system_h.mean.<direction>      ... by direction (loaded trucks)
 time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class (empty returns too)
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
@@ -55,10 +56,16 @@ value_at_risk_vnd_per_day              value of those delayed perishable loads (
                                        value_vnd; default F88), per measured day, VND
 queue_cost_vnd_per_day                 loaded truck-hours in the system over the measured days
                                        x reporting.queue_cost_vnd_per_truck_hour, per day, VND
+dwell_h.mean                           with dwells (sim.engine.dwell): hours held by them, over
+                                       the trucks of time_in_system_h (papers, declarations...)
+dwell_h.mean.<direction/class/crossing>  ... by direction, cargo class (empties too), crossing
+queue_h.mean / service_h.mean          ... and hours queueing (road, yard, stage queues) and in
+                                       service: dwell + queue + service = time in system
 utilisation.<stage>                    busy lane-time while open / lane-minutes offered (the
                                        stage's capacity timeline, sim.engine.capacity; <= 1;
                                        service running on past closing is not counted);
-                                       for a timetabled stage, loads carried / wagons offered
+                                       for a timetabled stage, loads carried / wagons offered;
+                                       none for a hold (a dwell has no lanes)
 road_queue_peak.<crossing>             most trucks waiting on the road at once
 road_queue_peak_km.<crossing>          ... as road length in km
 yard_peak.<crossing>                   most trucks in the crossing's gate yards at once (both
@@ -81,7 +88,7 @@ from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
 from sim.readouts.daily import loaded_trucks, midnight_backlog, road_span
-from sim.readouts.grouping import Groups, Served, served_by_stage, trucks_by_crossing
+from sim.readouts.grouping import Groups, Served, cached, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
 MIN_TREND_MIDNIGHTS = 3  # midnights in the second half of the measured days that can show a trend
@@ -159,6 +166,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
     hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    for di, d in enumerate(result.directions):
+        mine = done & (t["direction"] == di)
+        out[f"time_in_system_h.mean.{d}"] = float(hours_in_system[mine].mean()) if mine.any() else np.nan
     by_crossing = trucks_by_crossing(result)  # group xi + 1: crossing xi, in table order
     hours_split, done_split = by_crossing.split(hours_in_system)[1:], by_crossing.split(done)[1:]
     for x, hours, mine in zip(result.crossings, hours_split, done_split, strict=True):
@@ -189,9 +199,12 @@ def kpis(result: RunResult) -> dict[str, float]:
     truck_hours = float(inside[loaded].sum()) / 60.0
     out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
+    if "hold" in result.stage_kinds:
+        _dwell_kpis(result, out, done, done_any, by_crossing, by_cargo)
     served = served_by_stage(result)
     for sid, name in enumerate(result.stage_names):
-        out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h, served)
+        if result.kind(sid) != "hold":  # a hold has no lanes to use
+            out[f"utilisation.{name}"] = _utilisation(result, sid, w0, h, served)
     m_per_truck = [s.crossings[x].road_m_per_truck for x in result.crossings]
     peaks = road_queue_peaks(result)
     for xi, x in enumerate(result.crossings):
@@ -205,6 +218,43 @@ def kpis(result: RunResult) -> dict[str, float]:
     if staged:
         _staging_kpis(result, out, end)
     return {k: float(v) for k, v in out.items()}
+
+
+def time_split(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes each truck spent held by dwells and in service at lane stages (within the
+    horizon); the rest of its time in the system it waited (road, yard and stage queues)."""
+
+    def compute(r: RunResult) -> tuple[np.ndarray, np.ndarray]:
+        rows, n = r.stages, r.trucks["t_arrive"].size
+        started = ~np.isnan(rows["t_start"])
+        spent = np.where(np.isnan(rows["t_end"]), r.horizon_min, rows["t_end"]) - rows["t_start"]
+        hold = np.array([r.kind(sid) == "hold" for sid in range(len(r.stage_names))], bool)
+        held = started & hold[rows["stage"]] if hold.any() else np.zeros(started.size, bool)
+        served = started & ~held
+        dwell = np.bincount(rows["truck"][held], weights=spent[held], minlength=n)[:n]
+        service = np.bincount(rows["truck"][served], weights=spent[served], minlength=n)[:n]
+        dwell.flags.writeable = service.flags.writeable = False
+        return dwell, service
+
+    return cached(result, "time_split", compute)
+
+
+def _dwell_kpis(result, out, done, done_any, by_crossing: Groups, by_cargo: Groups) -> None:
+    """Time in the system split into dwell, queueing and service, and dwell by class and crossing."""
+    t = result.trucks
+    dwell, service = time_split(result)
+    dwell_h, service_h = dwell / 60.0, service / 60.0
+    queue_h = (t["t_out"] - t["t_arrive"]) / 60.0 - dwell_h - service_h
+    for name, hours in (("dwell_h", dwell_h), ("queue_h", queue_h), ("service_h", service_h)):
+        out[f"{name}.mean"] = float(hours[done].mean()) if done.any() else np.nan
+    for di, d in enumerate(result.directions):
+        mine = done & (t["direction"] == di)
+        out[f"dwell_h.mean.{d}"] = float(dwell_h[mine].mean()) if mine.any() else np.nan
+    for c, hours, mine in zip(result.cargo, by_cargo.split(dwell_h), by_cargo.split(done_any), strict=True):
+        out[f"dwell_h.mean.{c}"] = float(hours[mine].mean()) if mine.any() else np.nan
+    split, mine_split = by_crossing.split(dwell_h)[1:], by_crossing.split(done)[1:]
+    for x, hours, mine in zip(result.crossings, split, mine_split, strict=True):
+        out[f"dwell_h.mean.{x}"] = float(hours[mine].mean()) if mine.any() else np.nan
 
 
 def conservation(result: RunResult) -> dict[str, int]:

@@ -16,7 +16,8 @@ cargo             cargo class
 stream            demand stream ("" for the initial backlog)
 service_min       minutes in service at clearance stages (within the horizon)
 wait_min          minutes waiting (road, yard and stage queues): time in the
-                  system, up to the horizon, less ``service_min``
+                  system, up to the horizon, less ``service_min`` and ``dwell_min``
+dwell_min         minutes held by dwells (papers, declarations: sim.engine.dwell)
 ================  ================================================================
 
 ``stages`` — ``replication``, ``truck``, ``stage`` (name), ``t_queue``, ``t_start``, ``t_end``.
@@ -36,7 +37,7 @@ from sim.engine.run import RunResult, run_once
 from sim.readouts.daily import daily_table
 from sim.readouts.headline import with_derived
 from sim.readouts.hourly import queue_series, utilisation_by_hour
-from sim.readouts.kpis import kpis
+from sim.readouts.kpis import kpis, time_split
 from sim.scenario.schema import Scenario
 
 Table = dict[str, np.ndarray]
@@ -86,13 +87,11 @@ def truck_table(result: RunResult) -> Table:
             out[name] = _labels(column, list(result.directions))
         else:
             out[name] = column
-    rows = result.stages
-    h = result.horizon_min
-    started = ~np.isnan(rows["t_start"])
-    served = np.where(np.isnan(rows["t_end"]), h, rows["t_end"]) - rows["t_start"]
-    out["service_min"] = np.bincount(rows["truck"][started], weights=served[started], minlength=n)[:n]
-    end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
-    out["wait_min"] = end - t["t_arrive"] - out["service_min"]
+    dwell, service = time_split(result)
+    out["service_min"] = np.array(service)
+    end = np.where(np.isnan(t["t_out"]), result.horizon_min, t["t_out"])
+    out["wait_min"] = end - t["t_arrive"] - service - dwell
+    out["dwell_min"] = np.array(dwell)
     return out
 
 

@@ -166,6 +166,26 @@ def backlog_figure(
     return _png(fig)
 
 
+def by_hour_figure(runs: Sequence[tuple[str, np.ndarray, np.ndarray]]) -> bytes:
+    """Trucks held by dwells and queueing by hour of day, one pair of curves per run."""
+    fig = Figure(figsize=(7, 3.6))
+    ax = fig.subplots()
+    hours = np.arange(24)
+    for j, (label, dwelling, queueing) in enumerate(runs):
+        colour = COLOURS[j % len(COLOURS)]
+        ax.plot(hours, dwelling, color=colour, lw=1.6, label=f"{label}: held by dwells")
+        ax.plot(hours, queueing, color=colour, lw=1.2, ls="--", label=f"{label}: queueing")
+    ax.set_xlabel("hour of day (model time zone)", fontsize=8)
+    ax.set_ylabel("trucks", fontsize=8)
+    ax.set_xticks(range(0, 24, 3))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7)
+    fig.suptitle("Trucks dwelling and queueing by hour of day (mean)", fontsize=10)
+    return _png(fig)
+
+
 def wait_ecdf_figure(curves: Sequence[tuple[str, np.ndarray]]) -> bytes:
     """Empirical CDF of waiting times in hours, one curve per label."""
     fig = Figure(figsize=(7, 3.6))

@@ -257,6 +257,28 @@ class RunData:
     def series_band(self, column: str, crossing: str = ALL) -> plots.Band:
         return _band(self.label, self.series, crossing, "t_h", column)
 
+    def has_dwell(self) -> bool:
+        """Does the run hold trucks in dwells (older folders have no such column)?"""
+        names = self.series.column_names
+        return "dwelling" in names and bool(self.series.column("dwelling").to_numpy().any())
+
+    def by_hour_of_day(self, warmup_days: float) -> tuple[np.ndarray, np.ndarray]:
+        """Mean trucks dwelling and queueing (road + stage queues) at each hour of day, all
+        crossings, over the measured days and replications."""
+        table = self.series
+        mask = np.asarray(table.column("crossing").to_pylist(), dtype=object) == ALL
+        t_h = table.column("t_h").to_numpy()[mask]
+        keep = t_h >= warmup_days * 24.0
+        hour = np.floor(t_h[keep]).astype(np.int64) % 24
+        dwell = table.column("dwelling").to_numpy()[mask][keep].astype(float)
+        queue = (table.column("road_queue").to_numpy() + table.column("stage_queue").to_numpy())[mask][keep]
+        n = np.bincount(hour, minlength=24)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (
+                np.bincount(hour, weights=dwell, minlength=24) / n,
+                np.bincount(hour, weights=queue.astype(float), minlength=24) / n,
+            )
+
     def utilisation_grid(self) -> tuple[list[str], np.ndarray]:
         u = self.utilisation
         names = np.asarray(u.column("stage").to_pylist(), dtype=object)
@@ -468,14 +490,26 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
         else:
             empty.append(label)
     nobody = f" No truck waited {' or '.join(empty)} in any replication (panel left out)." if empty else ""
+    dwelling = [x for x in runs if x.has_dwell()]
+    if dwelling:
+        series_panels.append(("held by dwells", [x.series_band("dwelling") for x in runs]))
     r.figure(
         "backlog.png",
         plots.backlog_figure(series_panels, warmup * 24.0, start),
         "Trucks in the system (the backlog), waiting on the road, and waiting at clearance stages, "
-        "all crossings, sampled every `reporting.queue_sample_min` until the end of the run."
+        "all crossings"
+        + (", and held by dwells (papers, declarations: no lane)" if dwelling else "")
+        + ", sampled every `reporting.queue_sample_min` until the end of the run."
         + nobody
         + other_periods,
     )
+    if dwelling:
+        r.figure(
+            "dwelling_by_hour.png",
+            plots.by_hour_figure([(x.label, *x.by_hour_of_day(warmup)) for x in dwelling]),
+            "Trucks held by dwells (papers, declarations) and queueing (road and stage queues) by "
+            "hour of day, all crossings: mean over the measured days and replications.",
+        )
     r.heading("Waiting time")
     without = [x.label for x in runs if x.waits is None]
     if without:
@@ -492,7 +526,8 @@ def _figures(r: Report, runs: Sequence[RunData]) -> None:
         r.figure(
             "waiting_time_ecdf.png",
             plots.wait_ecdf_figure(curves),
-            "Empirical distribution of the time cleared trucks spent waiting (not in service), "
+            "Empirical distribution of the time cleared trucks spent queueing (not in service, not held "
+            "by dwells), "
             "all replications.",
         )
         rows = []

@@ -74,6 +74,12 @@ def kpi_table(
         row(stat, f"time_in_system_h.{stat}", digits=2, indent=2)
     row("trucks these are over", "time_in_system_h.trucks", digits=0, indent=2)
     row("mean counting those still waiting (lower bound)", "time_in_system_h.lower_bound", digits=2, indent=2)
+    row("mean of exports", "time_in_system_h.mean.export", digits=2, indent=2)
+    row("mean of imports", "time_in_system_h.mean.import", digits=2, indent=2)
+    if "dwell_h.mean" in summary:
+        row("of the mean: held by dwells (papers, declarations; no lane)", "dwell_h.mean", digits=2, indent=2)
+        row("of the mean: queueing (road, yard, stage queues)", "queue_h.mean", digits=2, indent=2)
+        row("of the mean: in service", "service_h.mean", digits=2, indent=2)
     row("Share cleared the same day, %", "same_day_share", scale=100)
     row(
         f"Perishables over {scenario.reporting.perishable_delay_h:g} h or turned back, %",

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from sim.scenario.limits import MAX_CLOSURES, MAX_WINDOWS
+from sim.scenario.limits import MAX_CLOSURES, MAX_FACTOR, MAX_HORIZON_DAYS, MAX_WINDOWS
 from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -165,6 +166,78 @@ class Special(Spec):
         return self
 
 
+def ramp_table(value: object) -> object:
+    """The list form of issue 11 meant 'fractions of capacity'; say how to write it now."""
+    if isinstance(value, list | tuple):
+        raise ValueError(
+            "expected a table naming what the fractions are of: "
+            f'{{ of = "capacity", fractions = {list(value)} }} (service times divided by the '
+            f'fraction) or {{ of = "normal_day", fractions = {list(value)} }} (at most that share of '
+            "a normal day's clearances)"
+        )
+    return value
+
+
+class Ramp(Spec):
+    """The days back after a dated closure, in one of two meanings named by ``of``."""
+
+    of: Literal["capacity", "normal_day"] = Field(
+        description="'capacity': each fraction scales the stage's capacity (its service times are "
+        "divided by it), so 0.25 serves a quarter of what its open lanes could; 'normal_day': each "
+        "fraction caps the trucks the stage starts in that day at that share of a normal day's "
+        "(the mean per day over `normal_days` days before the closure), so 0.25 clears a quarter "
+        "of a normal day whatever the capacity. No default: a reader must see which is meant."
+    )
+    fractions: list[Annotated[float, Field(gt=0, le=MAX_FACTOR)]] = Field(
+        min_length=1,
+        max_length=MAX_CLOSURES,
+        description="One fraction per 24 h after the stage reopens: [0.25, 0.5] = a quarter in "
+        "the first 24 h, half in the next.",
+    )
+    normal_days: int = Field(
+        7,
+        ge=1,
+        le=MAX_HORIZON_DAYS,
+        description="With of = 'normal_day': the days before the closure whose mean clearances "
+        "make a normal day (those within the run; with none, no ramp: `validate` warns). "
+        "ASSUMPTION: a week, so that weekdays even out.",
+    )
+
+    @model_validator(mode="after")
+    def _capacity_at_most_one(self) -> Ramp:
+        if self.of == "capacity" and any(f > 1 for f in self.fractions):
+            raise ValueError("fractions of capacity must be at most 1")
+        return self
+
+
+class StaffShare(Window):
+    """A share of the lanes of every stage on a calendar, staffed in a daily window: the cost in
+    staff of extended hours (a rota works the evening), or a thin first day back after a holiday."""
+
+    share: float = Field(
+        ge=0,
+        le=1,
+        description="Share of each stage's lanes staffed in the window, rounded up (0.5 of 3 lanes "
+        "is 2; 0 closes it); a stage's own `staffing` windows take precedence.",
+    )
+    start: Date | None = Field(None, description="First local day the window applies; omitted = every week.")
+    end: Date | None = Field(None, description="Last local day, inclusive (with `start`).")
+    reason: str = Field("", description="Why, with its source (fact id) or ASSUMPTION.")
+
+    @model_validator(mode="after")
+    def _dated(self) -> StaffShare:
+        check_dated_window(self.start, self.end)
+        return self
+
+
+def check_dated_window(start: date | None, end: date | None) -> None:
+    """A window dated by ``start`` and ``end`` (both or neither; in order)."""
+    if (start is None) != (end is None):
+        raise ValueError("a dated window needs both `start` and `end`")
+    if start is not None and end < start:  # type: ignore[operator]
+        raise ValueError(f"end ({end}) is before start ({start})")
+
+
 class Hours(Spec):
     """A named opening calendar."""
 
@@ -182,6 +255,18 @@ class Hours(Spec):
         default_factory=list,
         max_length=MAX_CLOSURES,
         description="Dated windows that replace the weekly ones on their days (later entries win).",
+    )
+    ramp_after_closure: Annotated[Ramp | None, BeforeValidator(ramp_table)] = Field(
+        None,
+        description="The days back after a dated closure, for every stage on this calendar that "
+        "sets none of its own (an agency's restart after a holiday; a stage with a daily quota "
+        "keeps its quota instead of a normal-day share); see Ramp for `of`.",
+    )
+    staff_share: list[StaffShare] = Field(
+        default_factory=list,
+        max_length=MAX_CLOSURES,
+        description="Windows in which only a share of every stage's lanes is staffed (extended "
+        "hours worked by a rota; dated ones around holidays win over weekly ones).",
     )
 
     _validate_tz = field_validator("timezone")(check_timezone)

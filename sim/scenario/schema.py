@@ -14,11 +14,21 @@ from datetime import timedelta
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, field_validator, model_validator
 
 from sim.scenario import limits as L
 from sim.scenario.distributions import Distribution
-from sim.scenario.hours import Closure, Hours, as_start, check_timezone, parse_clock, parse_weekdays
+from sim.scenario.hours import (
+    Closure,
+    Hours,
+    Ramp,
+    as_start,
+    check_dated_window,
+    check_timezone,
+    parse_clock,
+    parse_weekdays,
+    ramp_table,
+)
 from sim.scenario.spec import Date, DateOrDateTime, Spec
 
 Direction = Literal["export", "import"]
@@ -85,9 +95,20 @@ class Staffing(Spec):
     lanes: int = Field(
         ge=0, le=L.MAX_LANES, description="Lanes staffed in the window (replaces the stage's `lanes`)."
     )
+    start: Date | None = Field(
+        None,
+        description="First local day the window applies (staffing around a holiday); omitted = "
+        "every week. Dated windows take precedence over weekly ones where both cover an hour.",
+    )
+    end: Date | None = Field(None, description="Last local day, inclusive (with `start`).")
 
     _validate_days = field_validator("days")(lambda v: (parse_weekdays(v), v)[1])
     _validate_clock = field_validator("open", "close")(lambda v: (parse_clock(v), v)[1])
+
+    @model_validator(mode="after")
+    def _dated(self) -> Staffing:
+        check_dated_window(self.start, self.end)
+        return self
 
 
 class StageChange(Spec):
@@ -179,12 +200,11 @@ class Stage(Spec):
         description="Dated changes of lanes, pace, service times or staffing, in date order "
         "(e.g. Youyiguan lanes 6 -> 12 on 30 Apr 2024, F59; a slower check from Oct 2020, F38).",
     )
-    ramp_after_closure: list[Annotated[float, Field(gt=0, le=1)]] = Field(
-        default_factory=list,
-        max_length=L.MAX_CLOSURES,
-        description="Capacity on the days back after a dated closure, as fractions of normal: "
-        "[0.25, 0.5] = a quarter in the first 24 h after reopening, half in the next 24 h. "
-        "Applied as service times divided by the fraction.",
+    ramp_after_closure: Annotated[Ramp | None, BeforeValidator(ramp_table)] = Field(
+        None,
+        description="The days back after a dated closure (of the stage's calendar, crossing or "
+        "facility): `of` says whether the fractions are of the stage's capacity or of a normal "
+        "day's clearances (see Ramp).",
     )
 
     @model_validator(mode="after")
@@ -201,6 +221,12 @@ class Stage(Spec):
             raise ValueError(
                 "a timetabled stage takes no `max_per_day`: its departures and wagons are its limit"
             )
+        if (
+            self.max_per_day is not None
+            and self.ramp_after_closure
+            and self.ramp_after_closure.of == "normal_day"
+        ):
+            raise ValueError("a ramp of a normal day's clearances is a quota: not with `max_per_day`")
         for clock in self.departures or []:
             parse_clock(clock)
         if self.departures is not None and (self.staffing or self.changes or self.ramp_after_closure):
@@ -531,6 +557,64 @@ class DemandWindow(Spec):
         return self
 
 
+class DayToDay(Spec):
+    """Days that differ: each day's arrivals are multiplied by a random factor of mean 1.
+
+    The factor of a day is gamma-distributed with mean 1 and coefficient of variation ``cv``
+    (shape 1/cv², scale cv²), drawn once per day and per group of arrivals that share it; a
+    day's count of a stream is then Poisson given the factor (gamma-Poisson: the count's
+    variance is λ + λ²·cv² where Poisson alone gives λ). Convoys after a closure, harvest
+    pulses and market days move whole days up or down, which hourly Poisson noise does not.
+    """
+
+    description: str = Field("", description="What the swings stand for, with their sources.")
+    cv: float = Field(
+        ge=0,
+        le=10,
+        description="Coefficient of variation of the daily factor (its standard deviation; the "
+        "mean is 1). 0 turns the swings off (as if the table were omitted): for a file that "
+        "extends one with swings but gives its days' counts, as an episode does.",
+    )
+    shared_by: Literal["all", "direction", "stream", "crossing"] = Field(
+        description="Which arrivals share a day's factor: 'all' (one per day for the province), "
+        "'direction', 'stream', or 'crossing' (each crossing its own; a fixed-share stream's "
+        "trucks are split among its crossings day by day, so the split follows the factors; a "
+        "least-expected-wait stream gets a factor of its own)."
+    )
+
+
+class DemandPause(Spec):
+    """Dated days on which trucks stop coming (a holiday), and their return afterwards.
+
+    Of the trucks that would have arrived in the pause, a share ``keep`` still come (already on
+    the road); the others wait upstream (at home, at the depot) and come after the pause, on the
+    days of ``return_profile``, at the usual hours of the day. Trucks are conserved: each held
+    truck arrives later, none is lost or added.
+    """
+
+    name: str = Field("", description="What the pause stands for, e.g. 'Tết'.")
+    start: Date = Field(description="First day of the pause (local, model time zone).")
+    end: Date = Field(description="Last day of the pause, inclusive.")
+    keep: float = Field(ge=0, le=1, description="Share of the pause's trucks that still come on their day.")
+    return_profile: list[Annotated[float, Field(ge=0, le=L.MAX_FACTOR)]] = Field(
+        min_length=1,
+        max_length=L.MAX_DEMAND_WINDOWS,
+        description="Relative weight of each day after the pause on which held trucks come back "
+        "(the first is the day after `end`; rescaled to sum to 1): [1, 1, 1] = evenly over three "
+        "days, [3, 2, 1] = most at once.",
+    )
+    cargo: list[Key] | None = Field(None, description="Classes affected; omitted = all.")
+    directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DemandPause:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if sum(self.return_profile) <= 0 and self.keep < 1:
+            raise ValueError("`return_profile` needs a positive weight (held trucks must come back)")
+        return self
+
+
 def _flat(n: int) -> list[float]:
     return [1.0] * n
 
@@ -570,6 +654,15 @@ class Demand(Spec):
     windows: list[DemandWindow] = Field(
         default_factory=list, max_length=L.MAX_DEMAND_WINDOWS, description="Dated multipliers."
     )
+    day_to_day: DayToDay | None = Field(
+        None, description="Days that differ: a random daily factor on arrivals; omitted = none."
+    )
+    pauses: list[DemandPause] = Field(
+        default_factory=list,
+        max_length=L.MAX_DEMAND_WINDOWS,
+        description="Dated pauses in arrivals whose held-back trucks come afterwards (conserved), "
+        "in date order without overlap.",
+    )
     streams: dict[Key, Stream] = Field(
         min_length=1, max_length=L.MAX_STREAMS, description="The flows of trucks."
     )
@@ -580,6 +673,16 @@ class Demand(Spec):
         if sum(values) <= 0:
             raise ValueError("at least one value must be positive")
         return values
+
+    @field_validator("pauses")
+    @classmethod
+    def _pauses_in_order(cls, pauses: list[DemandPause]) -> list[DemandPause]:
+        for a, b in zip(pauses, pauses[1:], strict=False):
+            if b.start <= a.end + timedelta(days=len(a.return_profile)):
+                raise ValueError(
+                    f"pauses must be in date order, each after the previous one's return days: {b.start}"
+                )
+        return pauses
 
 
 class Backlog(Spec):
@@ -727,6 +830,94 @@ class Reporting(Spec):
     )
 
 
+class DwellChange(Spec):
+    """A dated change of a dwell's times (a new system, a new procedure)."""
+
+    start: DateOrDateTime = Field(
+        description="When the change takes effect: a date (its local midnight) or a local "
+        "date-time, in the time zone of the dwell's calendar (the scenario's without one). A "
+        "truck's time is the one in force when it starts the dwell."
+    )
+    time: dict[str, Distribution] = Field(
+        default_factory=dict,
+        description="New times of the classes listed (others keep theirs); 'default' as in `time`.",
+    )
+    reason: str = Field("", description="Why, with its source (fact id), for the reader.")
+
+
+class Dwell(Spec):
+    """Time a truck waits at the border for something other than a lane: papers, the importer's
+    declaration, a quarantine booking, the consignee.
+
+    Each truck of the classes it applies to, on the crossings it names, is held for a time drawn
+    from its class's distribution, at a position of the route (``at``). The hold keeps the
+    truck's place in the yard but takes no lane: there is no queue and no capacity, and a hold
+    never delays another truck. The time runs on the open hours of a calendar (``hours``):
+    papers that need 6 working hours and start at 18:00 on a 07:00-19:00 calendar are done at
+    12:00 the next day. Records show it as a stage of its own (``stage_kinds`` = 'hold').
+    """
+
+    description: str = Field("", description="What the truck waits for, with its sources.")
+    direction: Direction = Field(description="'export' (VN to CN) or 'import' (CN to VN).")
+    at: Literal["arrival", "before_cn", "after_cn"] = Field(
+        description="Where in the route: 'arrival' (before every stage: for exports, before "
+        "Vietnamese customs; for imports, before the Chinese stages), 'before_cn' (exports: "
+        "after the Vietnamese stages, before the Chinese side accepts the truck) or 'after_cn' "
+        "(imports: after the Chinese stages, before Vietnamese release). Several dwells at one "
+        "position follow in the order of [dwell]."
+    )
+    crossings: list[Key] | None = Field(
+        None,
+        description="Crossings whose routes in `direction` have the dwell; omitted = every enabled "
+        "crossing with such a route.",
+    )
+    hours: Key | None = Field(
+        None,
+        description="Calendar of [hours] whose open time the clock counts (office hours: the "
+        "clock stops at night and on closures); omitted = the clock always runs.",
+    )
+    time: dict[str, Distribution] = Field(
+        min_length=1,
+        description="Time by cargo class, counted on the calendar's open time; 'default' covers "
+        "classes not listed. A class with neither is not held (changes only change times).",
+    )
+    applies_to: list[Key] | None = Field(
+        None, description="Classes held (others pass); omitted = those `time` covers."
+    )
+    serves: Literal["all", "equipped", "conventional"] = Field(
+        "all", description="Which trucks are held: equipped (smart-gate) ones, conventional ones, or all."
+    )
+    changes: list[DwellChange] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Dated changes of the times, in date order (F54 smart quarantine, F56 digital "
+        "border gate, F57 the Viettel park's data link...).",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Dwell:
+        if self.at == "before_cn" and self.direction != "export":
+            raise ValueError(
+                "at = 'before_cn' is for exports (imports pass the Chinese side first: 'after_cn')"
+            )
+        if self.at == "after_cn" and self.direction != "import":
+            raise ValueError(
+                "at = 'after_cn' is for imports (exports reach the Chinese side last: 'before_cn')"
+            )
+        starts = [as_start(c.start) for c in self.changes]
+        if len({x.utcoffset() is not None for x in starts}) > 1:
+            raise ValueError("`changes`: expected a UTC offset on every start date-time or on none")
+        if starts != sorted(starts):
+            raise ValueError("`changes` must be in date order")
+        return self
+
+    def holds(self, cargo: str) -> bool:
+        """Is a truck of ``cargo`` held (given it passes a crossing of the dwell)?"""
+        if self.applies_to is not None and cargo not in self.applies_to:
+            return False
+        return cargo in self.time or DEFAULT_SERVICE in self.time
+
+
 class Scenario(Spec):
     """A complete, validated scenario."""
 
@@ -764,6 +955,12 @@ class Scenario(Spec):
         default_factory=dict,
         max_length=L.MAX_CROSSINGS,
         description="Staging areas (logistics parks) that routes name.",
+    )
+    dwell: dict[Key, Dwell] = Field(
+        default_factory=dict,
+        max_length=L.MAX_STAGES_PER_ROUTE,
+        description="Waiting processes at the border that hold a truck without a lane (papers, "
+        "declarations, quarantine booking), by name.",
     )
     demand: Demand = Field(description="Arrivals.")
     initial_backlog: list[Backlog] = Field(
@@ -919,6 +1116,10 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     for i, window in enumerate(s.demand.windows):
         for k, cls in enumerate(window.cargo or []):
             need(("demand", "windows", i, "cargo", k), cls, classes, "cargo classes")
+    for i, pause in enumerate(s.demand.pauses):
+        for k, cls in enumerate(pause.cargo or []):
+            need(("demand", "pauses", i, "cargo", k), cls, classes, "cargo classes")
+    problems += _dwell_problems(s, need)
     for i, b in enumerate(s.initial_backlog):
         here = ("initial_backlog", i)
         need((*here, "cargo"), b.cargo, classes, "cargo classes")
@@ -936,6 +1137,36 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                 )
             elif b.cargo not in crossing.accepts:
                 problems.append(((*here, "cargo"), b.cargo, f"expected a class that {b.crossing} accepts"))
+    return problems
+
+
+def _dwell_problems(s: Scenario, need) -> list[tuple[FieldPath, object, str]]:
+    """Broken references of the [dwell] tables (``need`` records unknown names)."""
+    problems: list[tuple[FieldPath, object, str]] = []
+    classes = set(s.cargo)
+    for name, dwell in s.dwell.items():
+        here: FieldPath = ("dwell", name)
+        if dwell.hours is not None:
+            need((*here, "hours"), dwell.hours, s.hours, "calendars in [hours]")
+        keys = [((*here, "time", key), key) for key in dwell.time]
+        for i, change in enumerate(dwell.changes):
+            keys += [((*here, "changes", i, "time", key), key) for key in change.time]
+        for path, key in keys:
+            if key != DEFAULT_SERVICE:
+                need(path, key, classes | {DEFAULT_SERVICE}, "cargo classes or 'default'")
+        for k, cls in enumerate(dwell.applies_to or []):
+            need((*here, "applies_to", k), cls, classes, "cargo classes")
+        named = dwell.crossings if dwell.crossings is not None else list(s.crossings)
+        for k, cid in enumerate(named):
+            path = (*here, "crossings", k) if dwell.crossings is not None else here
+            if dwell.crossings is not None and not need(path, cid, s.crossings, "crossings"):
+                continue
+            route = s.crossings[cid].routes.get(dwell.direction)
+            if route is None:
+                if dwell.crossings is not None:
+                    problems.append((path, cid, f"expected a crossing with a '{dwell.direction}' route"))
+            elif name in {st.name for st in route.stages}:
+                problems.append((here, name, f"expected a name that is not a stage of {cid}'s route"))
     return problems
 
 

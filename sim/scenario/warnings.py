@@ -5,7 +5,7 @@ look for the usual slips; ``bordersim validate`` and ``bordersim run`` print
 them on standard error and go on.
 
 ==============================  ============================================================
-dated entries outside the run   a demand window, a closure, special hours, a slot rule or
+dated entries outside the run   a demand window or pause, a closure, special hours, a slot rule or
                                 an eligibility change that does not overlap the simulated
                                 days (start_date .. + horizon_days); dates with a UTC offset
                                 are compared as instants, local ones in their calendar's zone
@@ -19,6 +19,8 @@ short patience                  a cargo class's mean patience shorter than the m
                                 time of the first stage it waits for (hours written as minutes?)
 open after close                a window whose ``open`` is after its ``close``: it runs past
                                 midnight; two windows (to 24:00, from 00:00) say so plainly
+short normal day                a calendar's ramp of a normal day's clearances after a closure
+                                that comes before ``normal_days`` days of the run
 ==============================  ============================================================
 """
 
@@ -109,7 +111,28 @@ def scenario_warnings(s: Scenario) -> list[str]:
                         f"{where}.{field} = 0 over the whole run ({span}): no truck of {who} ever gets a "
                         f"slot at {cid} {direction}; they all wait outside to the end"
                     )
+    for i, p in enumerate(s.demand.pauses):
+        outside(f"demand.pauses[{i}]", p.start, p.end)
+    out += _normal_day_ramps(s, local_first)
     out += _patience(s)
+    return out
+
+
+def _normal_day_ramps(s: Scenario, first: datetime) -> list[str]:
+    """A ramp of a normal day's clearances needs normal days before its closure in the run."""
+    out = []
+    for name, h in s.hours.items():
+        ramp = h.ramp_after_closure
+        if ramp is None or ramp.of != "normal_day":
+            continue
+        for i, c in enumerate(h.closures):
+            days = (as_start(c.start) - first).days
+            if 0 <= days < ramp.normal_days:
+                out.append(
+                    f"hours.{name}.closures[{i}] = {c.start}: {days} day(s) of the run before it, fewer "
+                    f"than the ramp's normal_days ({ramp.normal_days}): a normal day is measured on "
+                    "those (none: no ramp)"
+                )
     return out
 
 

@@ -104,7 +104,7 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     if overrides:
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
-    return _validate(merged, chain)
+    return _validate(merged, chain, suspects=2 if overrides else 1)
 
 
 def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -136,7 +136,7 @@ def parse_scenario(
     if overrides:
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
-    return _validate(merged, chain)
+    return _validate(merged, chain, suspects=2 if overrides else 1)
 
 
 def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
@@ -251,10 +251,12 @@ def _parent_path(child: Path, reference: object) -> Path:
 
 
 def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
-    """Merge a child-first chain, checking first that every parent is a scenario of its own."""
-    for i in range(1, len(chain)):
+    """Merge a child-first chain, checking first that every parent is a scenario of its own,
+    from the root down: each file is checked on parents already found valid, so a problem is
+    its own (named against it, not against a parent whose value it changed the meaning of)."""
+    for i in reversed(range(1, len(chain))):
         try:
-            _validate(_merged(chain[i:]), chain[i:])
+            _validate(_merged(chain[i:]), chain[i:], suspects=1)
         except ScenarioError as err:
             child, raw = chain[i - 1]
             raise ScenarioError(
@@ -291,7 +293,10 @@ def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) -> Scenario:
+def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]], suspects: int) -> Scenario:
+    """Validate ``merged``; a problem is named against one of the first ``suspects`` entries of
+    ``chain`` (the file, and the command-line options): the parents behind them are valid."""
+    chain = chain[:suspects]
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as err:
@@ -428,7 +433,10 @@ def _fields_at(path: FieldPath) -> list[str]:
 
 
 def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
-    """The file in the extends chain that sets the deepest part of ``path``."""
+    """Of the files a problem can be in (``chain``, child first: the command-line options, then
+    the file), the first that sets ``path`` whole (its value is in force), else the one that sets
+    the deepest part of it, the file rather than the options on a tie: a problem whose path the
+    file does not write (a class it added, skipped by a parent's stage) is still the file's."""
     best, depth = chain[0][0], -1
     for file, raw in chain:
         node: Any = raw
@@ -440,7 +448,9 @@ def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
                 node, d = node[part], d + 1
             else:
                 break
-        if d > depth:
+        if d == len(path):
+            return file
+        if d >= depth:
             best, depth = file, d
     return best
 

@@ -799,6 +799,13 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                         problems.append((path, route.facility, expected))
                     else:
                         shared = froute.stages
+            if crossing.enabled:
+                own_path = ("crossings", cid, "routes", direction, "stages")
+                where = [(*own_path, j) for j in range(len(route.stages))]
+                if shared:
+                    shared_path = ("facilities", route.facility, "routes", direction, "stages")
+                    where += [(*shared_path, j) for j in range(len(shared))]
+                problems += _uncleared(s, cid, direction, [*route.stages, *shared], where)
             for cls in crossing.accepts:
                 passes = [
                     st for st in [*route.stages, *shared] if st.applies_to is None or cls in st.applies_to
@@ -854,6 +861,51 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             elif b.cargo not in crossing.accepts:
                 problems.append(((*here, "cargo"), b.cargo, f"expected a class that {b.crossing} accepts"))
     return problems
+
+
+def _uncleared(
+    s: Scenario, cid: str, direction: str, stages: list[Stage], where: list[FieldPath]
+) -> list[tuple[FieldPath, object, str]]:
+    """Loaded classes a route accepts that its stages would let through uncleared.
+
+    A stage with `applies_to` skips the classes it does not list, so a class added to a
+    crossing's `accepts` silently skips every stage whose list was written before it (customs,
+    the Chinese inspection). Refused: a loaded class that no stage of a side the route has
+    (Vietnamese, Chinese) applies to; and one skipped by a stage that applies to every other
+    loaded class the route accepts (at least two: a stage for one class, such as plant
+    quarantine for farm produce, is meant for that class alone). Empty returns may skip stages.
+    """
+    out: list[tuple[FieldPath, object, str]] = []
+    loaded = [c for c in s.crossings[cid].accepts if c in s.cargo and s.cargo[c].loaded]
+    names = {"VN": "Vietnamese", "CN": "Chinese"}
+    for cls in loaded:
+        for side, label in names.items():
+            mine = [st for st in stages if st.side == side]
+            if mine and not any(st.applies_to is None or cls in st.applies_to for st in mine):
+                listed = ", ".join(st.name for st in mine)
+                out.append(
+                    (
+                        ("crossings", cid, "routes", direction, "stages"),
+                        [st.name for st in s.crossings[cid].routes[direction].stages],
+                        f"expected a {label} stage that applies to the loaded class '{cls}' "
+                        f"({cid} {direction}: none of {listed} does); add it to an `applies_to`",
+                    )
+                )
+        others = [c for c in loaded if c != cls]
+        for st, path in zip(stages, where, strict=True):
+            if st.applies_to is None or cls in st.applies_to or len(others) < 2:
+                continue
+            if all(c in st.applies_to for c in others):
+                out.append(
+                    (
+                        (*path, "applies_to"),
+                        st.applies_to,
+                        f"expected '{cls}' in it: {cid} {direction} accepts the loaded class '{cls}', and "
+                        f"stage {st.name}, which applies to every other loaded class the route accepts, "
+                        "would let it through uncleared",
+                    )
+                )
+    return out
 
 
 def expected_trucks(s: Scenario) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import conservation, kpis, parse_scenario, run_once
+from sim.engine.records import PLACES
 
 BASE = """
 name = "capacity"
@@ -103,16 +104,20 @@ def test_full_yard_sends_trucks_to_the_road():
 
 def test_impatient_trucks_give_up_and_are_counted():
     patience = 'patience = { kind = "deterministic", value_min = 120 }'
-    # The Chinese side opens at 07:00 Hanoi; trucks in the yard wait for the first stage only
-    # briefly, so those who give up are the ones on the road past two hours.
+    # The Chinese side opens at 07:00 Hanoi (420 min). The 5 trucks in the yard pass Vietnamese
+    # customs within 2 min and then wait for the Chinese acceptance, which has not started:
+    # not yet accepted, they turn back at 120 min like the 35 on the road (issue 22; before,
+    # a truck past its first stage waited however long China took).
     result = run_once(
         scenario(backlog=40, yard="yard_capacity = 5", extra_stage=CN_PACE, cargo_extra=patience)
     )
     c = conservation(result)
-    assert c["gave_up"] == 35, "the 35 trucks that cannot enter the yard within 120 min give up"
+    assert c["gave_up"] == 40, "nobody is accepted by the Chinese side before 420 min"
     assert c["initial_backlog"] == c["cleared"] + c["gave_up"] + c["in_system"]
     t = result.trucks
     assert np.all(t["t_out"][t["outcome"] == 2] == 120)
+    places = [PLACES[p] for p in t["place"]]
+    assert places.count("later_stage") == 5 and places.count("road") == 35
 
 
 def test_least_expected_wait_prefers_the_faster_crossing():

@@ -39,8 +39,34 @@ class CargoClass(Spec):
     )
     patience: Distribution | None = Field(
         None,
-        description="Time a truck waits for its first clearance stage before giving up and "
-        "returning inland; omitted = never gives up.",
+        description="Time a truck waits at the border before it gives up and turns back, drawn per "
+        "truck when it reaches the border (on a metered route: when it is dispatched with its "
+        "slot), on the clock `patience_clock` says. It turns back from wherever it waits before the "
+        "Chinese side accepts it (on the road, in a staging area, in the yard, queued after "
+        "Vietnamese customs, in a dwell hold); a truck in service turns back when that service "
+        "ends, if it must then wait; once the first Chinese stage has started it is committed. "
+        "Omitted = never gives up.",
+    )
+    patience_clock: Literal["since_arrival", "waiting"] = Field(
+        "since_arrival",
+        description="What `patience` counts: 'since_arrival' every minute since the truck reached "
+        "the border; 'waiting' the same less its time in service at stages (holds and drives "
+        "count as waiting). In a jam the two differ by minutes against days.",
+    )
+    origin_patience: Distribution | None = Field(
+        None,
+        description="Time a truck waits at its origin for a registration slot (metered routes) "
+        "before its load goes another way (sold inland, another border, the sea): gave up, place "
+        "'origin'. Omitted = it waits for its slot however long.",
+    )
+    reimport_h: float = Field(
+        0.0,
+        ge=0,
+        le=L.MAX_HOURS,
+        description="Hours of paperwork for a truck that turns back, or is sent to another "
+        "crossing, after passing a stage (an export declaration to cancel, the truck to re-enter "
+        "Vietnam): added to a sent-on truck's drive, and counted in `turn_back_cost_h_per_day`. "
+        "0 = no cost stated.",
     )
     loaded: bool = Field(
         True,
@@ -216,9 +242,10 @@ class Stage(Spec):
 
 
 class SlotRule(Spec):
-    """Registration slots (metering) in force over dated days: a truck needs a slot to go on
-    to the staging area or the gate; trucks without one wait outside (inland, off the border
-    road), counted apart, and get slots first come, first served as periods begin."""
+    """Registration slots (metering) in force over dated days: a truck is dispatched to the
+    border (its staging area or its gate) only with a slot; trucks without one wait at their
+    origin, counted apart from the border queue, and get slots first come, first served as
+    periods begin (``sim.engine.slots``)."""
 
     start: Date = Field(description="First local day of the rule (in `timezone`).")
     end: Date = Field(description="Last local day, inclusive.")
@@ -232,7 +259,15 @@ class SlotRule(Spec):
         "'Asia/Shanghai' (UTC+8) for slots booked on the Chinese side; omitted = the scenario's.",
     )
     cargo: list[Key] | None = Field(
-        None, description="Classes that need a slot under this rule; omitted = every class."
+        None,
+        description="Classes that need a slot under this rule; omitted = every class. Rules with "
+        "the same classes share one quota (a pool); rules for other classes, which must not "
+        "overlap them, are quotas of their own (loaded trucks and empty returns apart).",
+    )
+    preregistered_only: bool = Field(
+        False,
+        description="On these days a slot goes only to a truck that asked for one before the day "
+        "began (held at its origin), never to one that asks that day.",
     )
     reason: str = Field("", description="Why, with its source (fact id), for the reader.")
 
@@ -307,16 +342,32 @@ class Route(Spec):
     slots: list[SlotRule] = Field(
         default_factory=list,
         max_length=L.MAX_CLOSURES,
-        description="Registration slots by date (metering, pre-registered-only days), in date "
-        "order without overlap: outside the rules' days no slot is needed.",
+        description="Registration slots by date (metering, pre-registered-only days): rules for "
+        "the same classes in date order without overlap, rules for other classes apart: outside "
+        "a class's rules' days no slot is needed.",
     )
 
     @field_validator("slots")
     @classmethod
     def _slots_in_order(cls, slots: list[SlotRule]) -> list[SlotRule]:
-        for a, b in zip(slots, slots[1:], strict=False):
-            if b.start <= a.end:
-                raise ValueError(f"slot rules must be in date order without overlap: {b.start} <= {a.end}")
+        pools: dict[tuple[str, ...] | None, list[SlotRule]] = {}
+        for rule in slots:
+            pools.setdefault(None if rule.cargo is None else tuple(sorted(rule.cargo)), []).append(rule)
+        for mine in pools.values():
+            for a, b in zip(mine, mine[1:], strict=False):
+                if b.start <= a.end:
+                    raise ValueError(
+                        f"slot rules must be in date order without overlap: {b.start} <= {a.end}"
+                    )
+        keys = list(pools)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                if a is None or b is None or set(a) & set(b):
+                    names = [list(k) if k else "every class" for k in (a, b)]
+                    raise ValueError(
+                        f"slot rules for {names[0]} and {names[1]}: expected the same classes "
+                        "(one quota) or none in common (quotas apart)"
+                    )
         return slots
 
     @field_validator("stages")
@@ -333,6 +384,13 @@ class Route(Spec):
         if not self.stages and self.facility is None:
             raise ValueError("a route needs `stages`, a `facility`, or both")
         return self
+
+
+class ClassSuspension(Closure):
+    """A dated window when a shared facility takes no truck of the classes listed."""
+
+    cargo: list[Key] = Field(min_length=1, description="Classes the facility does not take.")
+    directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
 
 
 class FacilityRoute(Spec):
@@ -363,6 +421,13 @@ class Facility(Spec):
         max_length=L.MAX_CLOSURES,
         description="Dated closures of the facility (both directions), local dates in the "
         "time zone of each stage's calendar: every crossing feeding it stops crossing.",
+    )
+    suspensions: list[ClassSuspension] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Dated windows when the facility takes no truck of some classes (an intake "
+        "ban on farm produce, F20, F38): they wait at its entry (or turn back, or change "
+        "crossing); local dates in the time zone of the calendar of its first stage.",
     )
 
 
@@ -490,7 +555,80 @@ class LeastExpectedWait(Spec):
     )
 
 
-Routing = Annotated[ClassShares | LeastExpectedWait, Field(discriminator="policy")]
+class Logit(Spec):
+    """Trucks bound to a home crossing, and the others choosing by multinomial logit on the
+    expected wait plus travel (``sim.engine.route_choice``)."""
+
+    policy: Literal["logit"]
+    shares: dict[Key, float] = Field(
+        min_length=1,
+        max_length=L.MAX_CROSSINGS,
+        description="Home crossing -> share of the stream's trucks (sum 1): where the trucks bound "
+        "to their crossing go, drawn as fixed shares draw them (common random numbers).",
+    )
+    crossings: list[Key] | None = Field(
+        None,
+        max_length=L.MAX_CROSSINGS,
+        description="Crossings the other trucks choose among; omitted = those of `shares`.",
+    )
+    bound_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the trucks bound to their home crossing whatever the waits (a "
+        "contract, a forwarder's routine, a cargo only one gate clears in practice). 1 = fixed "
+        "shares. ASSUMPTION 0.5 (no source counts drivers who change crossing): range 0.2-0.9.",
+    )
+    scale_h: float = Field(
+        2.0,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="Logit scale, hours: a crossing whose expected wait plus travel is this much "
+        "longer is chosen e (2.7) times less often; small = drivers go where the wait is least, "
+        "large = spread evenly. ASSUMPTION 2 h (drivers hear of queues by phone and from "
+        "forwarders, roughly): range 0.5-8 h.",
+    )
+    travel_h: dict[Key, float] = Field(
+        default_factory=dict,
+        description="Extra drive, hours, from where the stream's trucks come to each crossing "
+        "(omitted: 0). ASSUMPTION where set: the Lạng Sơn gates are some 10-30 km apart by road "
+        "(DOMAIN.md).",
+    )
+    reroute_saving_h: float | None = Field(
+        None,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="A choosing truck still waiting at its origin or on the border road moves to "
+        "another crossing when it expects to save more than this, hours, driving there included; "
+        "reviewed every `review_min` and when a crossing starts accepting its class. Omitted = it "
+        "stays where it chose.",
+    )
+    review_min: float = Field(
+        60.0,
+        ge=1,
+        le=L.MAX_DURATION_MIN,
+        description="Minutes between reviews of the waiting trucks (with `reroute_saving_h`).",
+    )
+    reroute_min: float = Field(
+        60.0,
+        ge=0,
+        le=L.MAX_DURATION_MIN,
+        description="Drive from one crossing to another for a truck that moves from the border "
+        "road, minutes. ASSUMPTION: the gates are 10-30 km apart (DOMAIN.md), about an hour in "
+        "border traffic.",
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        return ClassShares._sum_to_one(shares)
+
+    def choices(self) -> list[str]:
+        """The crossings the choosing trucks choose among."""
+        return self.crossings if self.crossings is not None else [c for c, p in self.shares.items() if p > 0]
+
+
+Routing = Annotated[ClassShares | LeastExpectedWait | Logit, Field(discriminator="policy")]
 
 
 class Stream(Spec):
@@ -752,6 +890,9 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             for j, stage in enumerate(froute.stages):
                 here = ("facilities", fid, "routes", direction, "stages", j)
                 check_stage(here, stage, feeds.get((fid, direction), []))
+        for i, susp in enumerate(facility.suspensions):
+            for k, cls in enumerate(susp.cargo):
+                need(("facilities", fid, "suspensions", i, "cargo", k), cls, classes, "cargo classes")
 
     for cid, crossing in s.crossings.items():
         for i, cls in enumerate(crossing.accepts):
@@ -824,11 +965,14 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     for name, stream in s.demand.streams.items():
         here = ("demand", "streams", name)
         known_class = need((*here, "cargo"), stream.cargo, classes, "cargo classes")
-        targets = (
-            [(("routing", "shares", c), c) for c in stream.routing.shares if stream.routing.shares[c] > 0]
-            if isinstance(stream.routing, ClassShares)
-            else [(("routing", "crossings", i), c) for i, c in enumerate(stream.routing.crossings)]
-        )
+        policy = stream.routing
+        targets = []
+        if isinstance(policy, ClassShares | Logit):
+            targets += [(("routing", "shares", c), c) for c in policy.shares if policy.shares[c] > 0]
+        if isinstance(policy, LeastExpectedWait | Logit) and policy.crossings is not None:
+            targets += [(("routing", "crossings", i), c) for i, c in enumerate(policy.crossings)]
+        if isinstance(policy, Logit):
+            targets += [(("routing", "travel_h", c), c) for c in policy.travel_h]
         for sub, cid in targets:
             path = (*here, *sub)
             if not need(path, cid, s.crossings, "crossings"):

@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.engine.calendar import QUOTA_RESET
 from sim.engine.path import IN_SYSTEM
-from sim.engine.waiting import ON_ROAD, ORIGIN
+from sim.engine.waiting import ON_ROAD, ORIGIN, QUEUED
 from sim.scenario.schema import DIRECTIONS, ClassShares, LeastExpectedWait, Logit, Scenario
 
 
@@ -342,42 +342,47 @@ class RouteChoice(LeastWaitChooser):
 
     def review(self, classes: set[int] | None = None) -> None:
         """Move the choosing trucks (of ``classes``; None: all) that save more than their stream's
-        threshold by another crossing, from the back of each queue (those with most ahead)."""
+        threshold by another crossing, from the back of each queue (those with most ahead): at
+        their origin waiting for a slot, on the border road, in the yard queueing for the first
+        stage (not yet declared: a truck past customs stays)."""
         m = self.model
         now = m.env._now
         for xi, yards in enumerate(m.yards):
             for di, yard in enumerate(yards):
-                if yard is None:
+                if yard is None or (xi, di) not in self.movable:
                     continue
                 slots = getattr(yard, "slots", None)
                 if slots is not None:
                     for pool in slots.pools:
                         if pool.waiting:
-                            self._review_queue(pool.queue, pool.waiting, xi, di, now, classes, slots)
+                            self._review_queue(pool.queue, pool.waiting, xi, di, now, classes, ORIGIN)
                 if getattr(yard, "staging", None) is None and yard.on_road:
-                    self._review_queue(yard.road, yard.on_road, xi, di, now, classes, None)
+                    self._review_queue(yard.road, yard.on_road, xi, di, now, classes, ON_ROAD)
+                firsts = {id(h.stage): h.stage for h in yard.first if h is not None}
+                for stage in firsts.values():
+                    if stage.waiting:
+                        self._review_queue(stage.queued(), stage.waiting, xi, di, now, classes, QUEUED)
 
-    def _review_queue(self, queue, live: int, xi: int, di: int, now: float, classes, slots) -> None:
-        """One queue (a slot pool's trucks at their origin, or the border road), from its back:
-        a truck with ``k`` live trucks ahead expects ``k + 1`` (and those in the yard) before it."""
+    def _review_queue(self, queue, live: int, xi: int, di: int, now: float, classes, where: int) -> None:
+        """One queue, from its back: a truck with ``k`` live trucks ahead in it expects ``k + 1``
+        before it (on the road, those in the yard too; at its origin, its slot first)."""
         m = self.model
         yard = self.yards[xi][di]
-        place = ORIGIN if slots is not None else 0
-        movable = self.movable.get((xi, di), set())
-        if classes is not None:
-            movable = movable & classes
+        movable = self.movable[(xi, di)] if classes is None else self.movable[(xi, di)] & classes
         if not movable:
             return
         done: set[int] = set()
         moves: list[tuple[int, int, float]] = []
         k = live
         for truck in reversed(list(queue)):
-            if m.outcome[truck] != IN_SYSTEM or m.place[truck] != place:
+            if m.outcome[truck] != IN_SYSTEM:
                 continue
             k -= 1  # live trucks ahead of this one
             ci = m.cargo[truck]
             if ci in done or ci not in movable:
                 continue
+            if where == QUEUED and (m.crossing[truck] != xi or m.direction[truck] != di or m.hop_of[truck].p):
+                continue  # another crossing's truck at a shared stage, or one past a stage
             u = self.u[truck] if self.u is not None else math.nan
             policy = self.policies[m.stream[truck]] if m.stream[truck] >= 0 else None
             if u != u or not isinstance(policy, Logit) or policy.reroute_saving_h is None:
@@ -386,14 +391,17 @@ class RouteChoice(LeastWaitChooser):
             v = 2 * ci + eq
             ready = self.ready_at(self.routes[xi][di][v], now, (xi, di, v)) - now  # type: ignore[index]
             others = [x for x in self.candidates[stream] if x != xi]
-            if slots is not None:  # at its origin: its slot, then the queue at the border
+            rate = self.rate[xi][di][ci]
+            if where == ORIGIN:  # its slot, then the queue at the border; no drive yet
+                slots = yard.slots  # type: ignore[union-attr]
                 ahead = yard.inside + yard.on_road + yard.transit + k  # type: ignore[union-attr]
-                here = max(slots.slot_time(ci, k, now) - now, (ahead + 1) / self.rate[xi][di][ci] + ready)
+                here = max(slots.slot_time(ci, k, now) - now, (ahead + 1) / rate + ready)
                 travel = self.travel[stream]
                 here += travel[xi] if travel else 0.0
                 costs, drive = self.costs(stream, others, di, ci, eq, now), 0.0
-            else:  # on the border road: it drives to the other crossing
-                here = (yard.inside + k + 1) / self.rate[xi][di][ci] + ready  # type: ignore[union-attr]
+            else:  # at the border: it drives to the other crossing
+                ahead = yard.inside + k if where == ON_ROAD else k  # type: ignore[union-attr]
+                here = (ahead + 1) / rate + ready
                 costs, drive = self.costs(stream, others, di, ci, eq, now, travel=False), policy.reroute_min
             best = min(range(len(costs)), key=costs.__getitem__, default=-1)
             if best < 0 or not here - (costs[best] + drive) > 60.0 * policy.reroute_saving_h:
@@ -405,7 +413,7 @@ class RouteChoice(LeastWaitChooser):
             m.where.incoming[others[best]][di] += 1  # counted at once: the next truck sees it
         for truck, to, drive in moves:
             m.where.incoming[to][di] -= 1
-            m.where.take_out(truck, ORIGIN if slots is not None else ON_ROAD, -1, lazy=False)
+            m.where.take_out(truck, where, 0 if where == QUEUED else -1, lazy=False)
             m.where.send_on(truck, to, drive)
 
 

@@ -355,7 +355,8 @@ accepts = ["fruit", "general", "empty"]
             0,
             logit(
                 "a = 1.0",
-                f", bound_share = 0.0, reroute_saving_h = {saving_h}, review_min = {review}, reroute_min = 15",
+                f", bound_share = 0.0, reroute_saving_h = {saving_h}, review_min = {review}, "
+                "reroute_min = 15",
             ),
             cargo="fruit",
         )

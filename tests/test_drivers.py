@@ -272,19 +272,23 @@ def _within(p_hat: float, p: float, n: int) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("travel", "bound", "expected"),
+    ("shares", "extra", "expected"),
     [
-        ("", 0.0, 0.5),  # identical crossings: half each
-        (", travel_h = { a = 1.0 }", 0.0, 1 / (1 + math.e)),  # a 1 h further: exp(-1) to 1
-        ("", 0.4, 0.4 + 0.6 * 0.5),  # 40% bound to a (their home), the rest half each
+        # Without share prior: identical crossings, half each; a 1 h further, exp(-1) to 1;
+        # 40% bound to a (their home), the others half each.
+        ("a = 1.0", ", share_prior = false, bound_share = 0", 0.5),
+        ("a = 1.0", ", share_prior = false, bound_share = 0, travel_h = { a = 1.0 }", 1 / (1 + math.e)),
+        ("a = 1.0", ", share_prior = false, bound_share = 0.4", 0.4 + 0.6 * 0.5),
+        # With it: equal waits split as the shares; a 1 h further on equal shares, 1 / (1 + e).
+        ("a = 0.8, b = 0.2", ", bound_share = 0", 0.8),
+        ("a = 0.5, b = 0.5", ", bound_share = 0, travel_h = { a = 1.0 }", 1 / (1 + math.e)),
     ],
 )
-def test_logit_shares_from_theory(travel, bound, expected):
+def test_logit_shares_from_theory(shares, extra, expected):
     # Service of 0.01 min: the crossings are empty when a truck chooses (the expected waits
     # differ by at most a few hundredths of a minute against a scale of 60), so the shares
-    # are the logit's: exp(-C_a / s) / (exp(-C_a / s) + exp(-C_b / s)).
-    extra = f"{travel}, bound_share = {bound}"
-    text = HEAD.format(days=3, fruit="") + TWO + stream(2000, logit("a = 1.0", extra))
+    # are the logit's: w_a exp(-C_a / s) / (w_a exp(-C_a / s) + w_b exp(-C_b / s)).
+    text = HEAD.format(days=3, fruit="") + TWO + stream(2000, logit(shares, extra))
     p_hat, n = _share_of_a(text)
     assert n > 5000
     assert _within(p_hat, expected, n), f"{p_hat:.4f} against {expected:.4f} (n = {n})"
@@ -295,6 +299,7 @@ def test_logit_pick_and_shares_agree():
     assert logit_shares([60.0, 0.0], 60.0)[0] == pytest.approx(1 / (1 + math.e))
     assert logit_pick([0.0, 60.0], 60.0, 0.72) == 0 and logit_pick([0.0, 60.0], 60.0, 0.74) == 1
     assert logit_pick([math.inf, 5.0], 1.0, 0.0) == 1 and logit_pick([math.inf, math.inf], 1.0, 0.5) == -1
+    assert logit_shares([0.0, 0.0], 60.0, [0.8, 0.2]) == pytest.approx([0.8, 0.2])
 
 
 def test_all_bound_is_fixed_shares_to_the_bit():
@@ -355,7 +360,8 @@ accepts = ["fruit", "general", "empty"]
             0,
             logit(
                 "a = 1.0",
-                f", bound_share = 0.0, reroute_saving_h = {saving_h}, review_min = {review}, "
+                f", share_prior = false, bound_share = 0.0, reroute_saving_h = {saving_h}, "
+                f"review_min = {review}, "
                 "reroute_min = 15",
             ),
             cargo="fruit",
@@ -474,3 +480,23 @@ per_day = 1"""
     assert k["backlog_midnight.max"] <= 1, "at most the truck in service; the others are at their origin"
     assert k["perishable_delayed_share"] == 0 and k["perishable_delayed_share.with_origin"] > 0.5
     assert k["unregistered_peak.a"] >= 10
+
+
+def test_trucks_bound_to_their_crossing_never_move():
+    # Found in disruption_closure: the bound trucks were reviewed like the choosing ones. All
+    # bound to a, closed the first day: they wait there, however much b would save.
+    closure = 'closures = [{ start = 2024-02-05, end = 2024-02-05, reason = "test" }]'
+    routing = logit(
+        "a = 1.0", ", share_prior = false, bound_share = 1.0, reroute_saving_h = 0.5, review_min = 30"
+    )
+    text = (
+        HEAD.format(days=2, fruit="")
+        + gate("a", [("vn", "VN", "always", 1)], extra=closure)
+        + gate("b", [("vn", "VN", "always", 1)])
+        + stream(200, routing)
+    )
+    r = run_once(parse_scenario(text, "bound.toml"))
+    t = r.trucks
+    first_day = t["t_arrive"] < 1440
+    assert first_day.sum() > 150 and not t["rerouted"].any()
+    assert (t["crossing"] == r.crossings.index("a")).all() and (t["t_out"][first_day] >= 1440).all()

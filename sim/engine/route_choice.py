@@ -9,8 +9,10 @@ state of the crossings at the moment of choice and live here, on one estimate of
 * ``logit``: a share ``bound_share`` of the trucks keep their home crossing (drawn from
   ``shares``, with the same draws as fixed shares: common random numbers); the others choose
   among the eligible crossings with multinomial-logit probabilities
-  ``P(j) = exp(-C_j / scale) / sum_k exp(-C_k / scale)``, where ``C_j`` is the expected wait
-  at ``j`` plus ``travel_h[j]`` (extra drive from where the stream's trucks come from). With
+  ``P(j) = w_j exp(-C_j / scale) / sum_k w_k exp(-C_k / scale)``, where ``C_j`` is the expected
+  wait at ``j`` plus ``travel_h[j]`` (extra drive from where the stream's trucks come from) and
+  ``w_j`` the crossing's share (``share_prior``: alternative-specific constants ``ln w_j``, so
+  that with equal waits the choosers split as the shares say) or 1. With
   ``reroute_saving_h`` set, those choosing trucks still waiting at their origin or on the
   border road are reviewed every ``review_min`` and whenever a crossing starts accepting a
   class: one moves (``reroute_min`` of driving from the border road, none from its origin)
@@ -258,7 +260,7 @@ def draw_logit(scenario: Scenario, streams: Any, stream_of: np.ndarray, crossing
         home = np.array([x_index[c] for c in targets])[picks]
         bound = streams.get(f"bound/{name}").random(n) < policy.bound_share
         crossing[mask] = np.where(bound, home, -1)
-        u[mask] = streams.get(f"choice/{name}").random(n)
+        u[mask] = np.where(bound, np.nan, streams.get(f"choice/{name}").random(n))  # bound: no choice
     return u
 
 
@@ -277,6 +279,11 @@ class RouteChoice(LeastWaitChooser):
         self.policies = [x.routing for x in s.demand.streams.values()]
         self.travel = [
             [60.0 * r.travel_h.get(c, 0.0) for c in m.crossing_names] if isinstance(r, Logit) else None
+            for r in self.policies
+        ]
+        # Per logit stream, the prior weight of each of its candidates (share_prior), or None.
+        self.weights = [
+            [r.shares[c] for c in r.choices()] if isinstance(r, Logit) and r.share_prior else None
             for r in self.policies
         ]
         self.home = [
@@ -313,7 +320,7 @@ class RouteChoice(LeastWaitChooser):
         if not isinstance(policy, Logit):
             return self.choose(stream, di, ci, eq, now)
         costs = self.costs(stream, self.candidates[stream], di, ci, eq, now)
-        xi = logit_pick(costs, 60.0 * policy.scale_h, float(self.u[truck]))  # type: ignore[index]
+        xi = logit_pick(costs, 60.0 * policy.scale_h, float(self.u[truck]), self.weights[stream])  # type: ignore[index]
         return self.candidates[stream][xi] if xi >= 0 else self.home[stream][0]
 
     def costs(
@@ -417,13 +424,15 @@ class RouteChoice(LeastWaitChooser):
             m.where.send_on(truck, to, drive)
 
 
-def logit_pick(costs: Sequence[float], scale: float, u: float) -> int:
-    """The index chosen with multinomial-logit probabilities ``exp(-cost / scale)`` (normalised)
-    by the uniform ``u``; -1 when every cost is infinite."""
+def logit_pick(costs: Sequence[float], scale: float, u: float, prior: Sequence[float] | None = None) -> int:
+    """The index chosen with multinomial-logit probabilities ``prior * exp(-cost / scale)``
+    (normalised; ``prior`` None: 1) by the uniform ``u``; -1 when every cost is infinite."""
     low = min(costs, default=math.inf)
     if low == math.inf:
         return -1
     weights = [math.exp(-(c - low) / scale) if c < math.inf else 0.0 for c in costs]
+    if prior is not None:
+        weights = [w * p for w, p in zip(weights, prior, strict=True)]
     total = sum(weights)
     target = u * total
     acc = 0.0
@@ -434,9 +443,11 @@ def logit_pick(costs: Sequence[float], scale: float, u: float) -> int:
     return max(i for i, w in enumerate(weights) if w > 0)
 
 
-def logit_shares(costs: Sequence[float], scale: float) -> list[float]:
+def logit_shares(costs: Sequence[float], scale: float, prior: Sequence[float] | None = None) -> list[float]:
     """The choice probabilities of :func:`logit_pick` (for tests and reports)."""
     low = min(costs)
-    weights = [math.exp(-(c - low) / scale) for c in costs]
+    weights = [
+        math.exp(-(c - low) / scale) * (1.0 if prior is None else prior[i]) for i, c in enumerate(costs)
+    ]
     total = sum(weights)
     return [w / total for w in weights]

@@ -135,7 +135,7 @@ class Hold:
 
 def _refill(stage: Stage, trucks: list[int]) -> None:
     """Replace a stage's queue(s) by ``trucks``, in this order."""
-    if stage.queues is not None:
+    if getattr(stage, "queues", None) is not None:  # a PriorityStage (plain Stage: no such slot)
         for queue in stage.queues:
             queue.clear()
     else:

@@ -571,6 +571,13 @@ class Logit(Spec):
         max_length=L.MAX_CROSSINGS,
         description="Crossings the other trucks choose among; omitted = those of `shares`.",
     )
+    share_prior: bool = Field(
+        True,
+        description="True: a choosing truck takes crossing j with probability proportional to "
+        "shares[j] x exp(-C_j / scale) (alternative-specific constants ln shares[j]: with equal "
+        "waits the choosers split as the shares do, what brings trucks to a gate besides its wait "
+        "kept); false: exp(-C_j / scale) alone.",
+    )
     bound_share: float = Field(
         0.5,
         ge=0,
@@ -626,6 +633,17 @@ class Logit(Spec):
     def choices(self) -> list[str]:
         """The crossings the choosing trucks choose among."""
         return self.crossings if self.crossings is not None else [c for c, p in self.shares.items() if p > 0]
+
+    @model_validator(mode="after")
+    def _priors_known(self) -> Logit:
+        if self.share_prior and self.crossings is not None:
+            missing = [c for c in self.crossings if self.shares.get(c, 0) <= 0]
+            if missing:
+                raise ValueError(
+                    f"crossings {missing} have no share: with share_prior they would never be chosen "
+                    "(give them a share, or set share_prior = false)"
+                )
+        return self
 
 
 Routing = Annotated[ClassShares | LeastExpectedWait | Logit, Field(discriminator="policy")]

@@ -73,7 +73,7 @@ from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by t
 )
 from sim.engine.patience import Patience
 from sim.engine.randomness import Streams
-from sim.engine.records import Records
+from sim.engine.records import PLACES, Records
 from sim.engine.route_choice import RouteChoice, draw_logit
 from sim.engine.sampling import blocks
 from sim.engine.slots import Slots
@@ -83,8 +83,10 @@ from sim.scenario.distributions import Deterministic
 from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Logit, Scenario
 from sim.scenario.schema import Stage as StageSpec
 
-# Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
-P_NONE, P_ORIGIN, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED = range(9)
+# Where a truck gave up or still waits at the end (records column `place`).
+P_ORIGIN, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_DIVERTED = (
+    PLACES.index(p) for p in ("origin", "road", "staging", "transit", "yard", "diverted")
+)
 
 
 def _column(typecode: str, values: np.ndarray) -> array:

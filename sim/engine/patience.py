@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from sim.engine.path import GAVE_UP, IN_SYSTEM, Pass, after
+from sim.engine.records import PLACES
 from sim.engine.sampling import sampler
 from sim.engine.waiting import (
     COMMITTED,
@@ -40,8 +41,10 @@ from sim.engine.waiting import (
     TRANSIT,
 )
 
-# Where a truck gave up (records column `place`, see records.PLACES).
-P_ORIGIN, P_ROAD, P_STAGING, P_YARD, P_BALKED, P_DWELL, P_LATER = 1, 2, 3, 5, 8, 9, 10
+# Where a truck gave up (records column `place`).
+P_ORIGIN, P_ROAD, P_STAGING, P_YARD, P_BALKED, P_DWELL, P_LATER = (
+    PLACES.index(p) for p in ("origin", "road", "staging", "yard", "balked", "dwell", "later_stage")
+)
 
 
 class Patience:
@@ -131,7 +134,7 @@ class Patience:
         if m.outcome[truck] != IN_SYSTEM:
             return
         where, p = self.where.locate(truck)
-        if where == COMMITTED or where == ORIGIN:
+        if where == COMMITTED:
             return
         now = m.env._now
         if self.limit is not None and self.waiting_clock[m.cargo[truck]] and where != ON_ROAD:
@@ -146,7 +149,14 @@ class Patience:
         if where == QUEUED:
             place = P_YARD if p == 0 else P_LATER
         else:
-            place = {HELD: P_DWELL, STAGING_ROAD: P_ROAD, STAGED: P_STAGING, ON_ROAD: P_ROAD}[where]
+            # (ORIGIN: a truck sent on from another crossing, waiting for a slot at this one)
+            place = {
+                HELD: P_DWELL,
+                STAGING_ROAD: P_ROAD,
+                STAGED: P_STAGING,
+                ON_ROAD: P_ROAD,
+                ORIGIN: P_ORIGIN,
+            }[where]
         if p > 0:
             m.reimported[truck] = 1
         self.give_up(truck, place)

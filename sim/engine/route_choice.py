@@ -203,9 +203,18 @@ class LeastWaitChooser(WaitEstimate):
     """Crossings chosen by the least expected wait (``least_expected_wait``), with the estimate
     every other choice uses: a re-routed truck's crossing among those its rule names."""
 
-    def __init__(self, scenario: Scenario, *args, **kwargs):
-        super().__init__(scenario, *args, **kwargs)
-        x_index = {c: i for i, c in enumerate(args[0])}
+    def __init__(
+        self,
+        scenario: Scenario,
+        crossing_names: Sequence[str],
+        class_names: Sequence[str],
+        yards: Sequence[Sequence[YardLoad | None]],
+        routes: Sequence[Sequence[Sequence[Sequence[StageState]] | None]] | None = None,
+        intervals: Sequence[Sequence[tuple[float, float]]] | None = None,
+        incoming: list[list[int]] | None = None,
+    ):
+        super().__init__(scenario, crossing_names, class_names, yards, routes, intervals, incoming)
+        x_index = {c: i for i, c in enumerate(crossing_names)}
         self.candidates: list[list[int]] = []
         for stream in scenario.demand.streams.values():
             if isinstance(stream.routing, LeastExpectedWait):

@@ -28,12 +28,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sim.engine.calendar import CLOSING, OPENING, QUOTA_RESET, closed_intervals, to_model_minutes
-from sim.engine.path import IN_SYSTEM, Hop, Pass, Stage, after
+from sim.engine.path import GAVE_UP, IN_SYSTEM, Hop, Pass, Stage, after
+from sim.engine.records import PLACES
 from sim.engine.waiting import COMMITTED, SERVED, TRANSIT
 from sim.scenario.hours import as_start
 
-# Where a truck gave up (records.PLACES): turned back by an eligibility change with no crossing to go.
-P_REROUTED = 6
+# Where a truck gave up: turned back by an eligibility change with no crossing to go.
+P_REROUTED = PLACES.index("rerouted")
 
 
 def merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -289,7 +290,7 @@ class Suspensions:
         if passed:
             m.reimported[truck] = 1
         if xi < 0:
-            m.outcome[truck] = 2
+            m.outcome[truck] = GAVE_UP
             m.t_out[truck] = now
             m.gave_up_at[truck] = P_REROUTED
             return

@@ -445,12 +445,13 @@ class EligibilityChange(Spec):
     )
     reroute_to: list[Key] = Field(
         default_factory=list,
-        description="Rule for trucks of a class the crossing stops accepting: those waiting and "
-        "not yet in service (outside, on the road, in staging or in the yard), and those that "
-        "arrive while it is not accepted, drive to the crossing of this list where they expect "
-        "the shortest wait (as `least_expected_wait`); empty = they turn back (counted as gave "
-        "up, place 'rerouted'). Trucks already waiting elsewhere stay where they are when a class "
-        "is accepted again.",
+        description="Rule for trucks of a class the crossing stops accepting: every one the Chinese "
+        "side has not accepted, wherever it waits (at its origin, on the road, in staging, in the "
+        "yard, after Vietnamese customs: its class's `reimport_h` first; one in service when that "
+        "ends), and those that arrive while it is not accepted, drive to the crossing of this list "
+        "where they expect the shortest wait (as `least_expected_wait`); empty = they turn back "
+        "(counted as gave up, place 'rerouted'). When a class is accepted again, trucks waiting "
+        "elsewhere move only by their stream's logit re-routing (`reroute_saving_h`).",
     )
     reroute_min: float = Field(
         60.0,

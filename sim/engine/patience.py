@@ -143,7 +143,9 @@ class Patience:
                 after(m.env, left, truck, self.cbs)
                 return
         if where == SERVED or where == TRANSIT:  # not taken out of a service or a drive
-            after(m.env, self.where.pending_at(truck) - now, truck, self.cbs)
+            end = self.where.pending_at(truck)
+            if end is not None:  # (none: nothing to wait for, it stays)
+                after(m.env, end - now, truck, self.cbs)
             return
         self.where.take_out(truck, where, p, lazy=True)
         if where == QUEUED:

@@ -266,7 +266,9 @@ class Suspensions:
             return  # a called truck is sent on from the gate (CalledYard); a sent-on one on arrival
         if where == SERVED:
             m = self.model
-            after(m.env, self.where.pending_at(truck) - m.env._now, truck, self.deferred_cbs)
+            end = self.where.pending_at(truck)
+            if end is not None:  # (none: nothing to wait for, it stays)
+                after(m.env, end - m.env._now, truck, self.deferred_cbs)
             return
         self.where.take_out(truck, where, p, lazy=False)
         self.reroute(truck, change, passed=p > 0)

@@ -104,14 +104,15 @@ class Whereabouts:
             return HELD, p
         return SERVED, p
 
-    def pending_at(self, truck: int) -> float:
+    def pending_at(self, truck: int) -> float | None:
         """When the truck's own pending event (the end of its service or drive) happens: found
-        in SimPy's queue, skipping timers (patience, deferred checks). Rare: a linear scan."""
+        in SimPy's queue, skipping timers (patience, deferred checks); None if it has none. Rare:
+        a linear scan."""
         skip = self.skip
         for at, _, _, event in self.model.env._queue:
             if type(event) is Pass and event._value == truck and id(event.callbacks) not in skip:
                 return at
-        return self.model.env._now
+        return None
 
     def waited(self, truck: int, since: float) -> float:
         """Minutes since ``since`` less the truck's time in service at stages (holds and drives

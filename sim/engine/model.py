@@ -16,7 +16,7 @@ Design of the per-truck path (a simulated year of the baseline is ~530,000 truck
 * the classes every event touches (stages, hops, yards, arrivals, durations) are in
   :mod:`sim.engine.path`, compiled with Cython at install when a C compiler is there
   (:mod:`sim.compiled`; same results to the bit, ~1.5x faster); this module builds them and
-  drives the calendars, the slots and the staging areas;
+  drives the calendars and the staging areas;
 * opening hours, staffing by hour, dated changes and ramps after closures
   change a stage's capacity a few times a day (:mod:`sim.capacity`): service
   in progress finishes when lanes close, the queue persists, and on opening as many
@@ -26,7 +26,10 @@ Design of the per-truck path (a simulated year of the baseline is ~530,000 truck
   (one slot per route position); the stage table is built from them, vectorised, at the
   end, and every KPI is computed afterwards (:mod:`sim.kpis`), nothing in the hot path;
 * features a scenario does not use (patience, turning back, quotas, slots, staging,
-  eligibility) cost the others nothing: their checks sit on other classes or behind one flag.
+  eligibility) cost the others nothing: their checks sit on other classes or behind one flag;
+  the behaviours of drivers and rules are modules of their own, built only when used
+  (:mod:`sim.engine.patience`, :mod:`sim.engine.slots`, :mod:`sim.engine.suspension`,
+  :mod:`sim.engine.route_choice`, :mod:`sim.engine.waiting`).
 
 This module never reads files, prints or touches global random state.
 """

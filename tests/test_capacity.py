@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import conservation, kpis, parse_scenario, run_once
+from sim.engine.records import PLACES
 
 BASE = """
 name = "capacity"
@@ -103,16 +104,23 @@ def test_full_yard_sends_trucks_to_the_road():
 
 def test_impatient_trucks_give_up_and_are_counted():
     patience = 'patience = { kind = "deterministic", value_min = 120 }'
-    # The Chinese side opens at 07:00 Hanoi; trucks in the yard wait for the first stage only
-    # briefly, so those who give up are the ones on the road past two hours.
+    # The Chinese side opens at 07:00 Hanoi (420 min). Trucks 0-4 fill the yard (5), pass
+    # Vietnamese customs (4 lanes, 1 min) within 2 min and wait for the Chinese acceptance:
+    # not yet accepted, they turn back at 120 after customs (issue 22; before, a truck past its
+    # first stage waited however long China took). Their timers run first (set in truck order
+    # at time 0): each leaving lets a truck in from the road, and trucks 5-8 start customs at
+    # 120, the very instant their own patience is up: in service, they turn back when it ends,
+    # at 121, after customs. Truck 9 finds the four lanes busy and queues: it turns back at
+    # 120 from the yard, letting truck 10 in, and so on to truck 39.
     result = run_once(
         scenario(backlog=40, yard="yard_capacity = 5", extra_stage=CN_PACE, cargo_extra=patience)
     )
     c = conservation(result)
-    assert c["gave_up"] == 35, "the 35 trucks that cannot enter the yard within 120 min give up"
+    assert c["gave_up"] == 40, "nobody is accepted by the Chinese side before 420 min"
     assert c["initial_backlog"] == c["cleared"] + c["gave_up"] + c["in_system"]
     t = result.trucks
-    assert np.all(t["t_out"][t["outcome"] == 2] == 120)
+    assert np.array_equal(t["t_out"], [120] * 5 + [121] * 4 + [120] * 31)
+    assert [PLACES[p] for p in t["place"]] == ["later_stage"] * 9 + ["yard"] * 31
 
 
 def test_least_expected_wait_prefers_the_faster_crossing():

@@ -4,7 +4,10 @@
 ``sim/compiled.py``). The same runs are made in two fresh processes, one with
 ``BORDERSIM_PURE_PYTHON=1``, and every record of every run is compared through its SHA-256:
 all the packaged scenarios, and small scenarios for what they do not use (daily quotas,
-least-expected-wait routing, dated eligibility and re-routing, diversions, patience).
+least-expected-wait routing, dated eligibility and re-routing, diversions, patience; issue
+22: turning back after customs, holds at a shared facility for a crossing's closure and a
+class suspension, slot pools with pre-registered days and waiting at the origin, logit
+choice with re-routing).
 
 Where the package was installed without a C compiler, the comparison is skipped, unless
 ``BORDERSIM_REQUIRE_COMPILED`` is set (CI sets it): then it fails.
@@ -64,6 +67,52 @@ cargo = "general"
 trucks_per_day = 150
 routing = { policy = "shares", shares = { fast = 0.7, slow = 0.3 } }
 """
+SHARED = """
+[crossings.{cid}]
+name = "{cid}"
+kind = "auxiliary_gate"
+accepts = ["fruit", "general"]
+{extra}
+[crossings.{cid}.routes.export]
+facility = "f"
+[[crossings.{cid}.routes.export.stages]]
+name = "vn"
+hours = "always"
+lanes = 2
+service.default = {{ kind = "exponential", mean_min = 8 }}
+"""
+FACILITY = """
+[facilities.f]
+name = "F"
+[[facilities.f.routes.export.stages]]
+name = "cn"
+side = "CN"
+hours = "day"
+lanes = 2
+service.default = { kind = "exponential", mean_min = 12 }
+[[facilities.f.suspensions]]
+start = 2024-02-06T09:00:00
+end = 2024-02-06T15:00:00
+cargo = ["fruit"]
+"""
+SLOTS = """
+[[crossings.fast.routes.export.slots]]
+start = 2024-02-05
+end = 2024-02-06
+per_hour = 3
+cargo = ["fruit"]
+[[crossings.fast.routes.export.slots]]
+start = 2024-02-07
+end = 2024-02-07
+per_day = 40
+cargo = ["fruit"]
+preregistered_only = true
+[[crossings.fast.routes.export.slots]]
+start = 2024-02-05
+end = 2024-02-07
+per_day = 60
+cargo = ["general"]
+"""
 FEATURES = {
     # A daily quota (QuotaHop) on the gate least-expected-wait routing prefers.
     "quota": GATE.format(cid="fast", hours="day", service=8, extra="max_per_day = 60")
@@ -117,11 +166,38 @@ end = 2024-02-06
 keep = 0.4
 return_profile = [2, 1]
 """,
+    # Issue 22: turning back after customs at a shared facility, held there by the crossing's
+    # closure and by a class suspension, on the waiting clock, with re-import paperwork.
+    "held": SHARED.format(
+        cid="fast", extra="closures = [{ start = 2024-02-05T10:00:00, end = 2024-02-05T14:00:00 }]"
+    )
+    + SHARED.format(cid="slow", extra="")
+    + FACILITY,
+    # Slots in pools (fruit hourly, then pre-registered only; general by the day), waiting at
+    # the origin with its own patience, least expected wait counting those trucks.
+    "slots": GATE.format(cid="fast", hours="always", service=8, extra="")
+    + GATE.format(cid="slow", hours="always", service=15, extra="")
+    + SLOTS,
 }
 # The pause's closure of "fast" (its ramp follows it).
 FEATURES["time_at_border"] = FEATURES["time_at_border"].replace(
     'name = "fast"\n', 'name = "fast"\nclosures = [{ start = 2024-02-06, end = 2024-02-06 }]\n', 1
 )
+# The same streams with a logit choice and re-routing of waiting trucks, and an eligibility
+# change that opens "slow" to fruit (its trucks waiting elsewhere may move).
+LOGIT = STREAMS.replace(
+    'routing = { policy = "least_expected_wait", crossings = ["fast", "slow"] }',
+    'routing = { policy = "logit", shares = { fast = 0.6, slow = 0.4 }, bound_share = 0.3, scale_h = 0.5, '
+    "reroute_saving_h = 0.5, review_min = 45 }",
+)
+OPENS = """
+[[crossings.slow.eligibility]]
+start = 2024-02-05
+accepts = ["general"]
+[[crossings.slow.eligibility]]
+start = 2024-02-06T06:00:00
+accepts = ["fruit", "general"]
+"""
 
 CHILD = r"""
 import hashlib, json, sys
@@ -164,6 +240,13 @@ def _run_child(pure: bool, job: dict) -> dict:
 def test_compiled_and_plain_python_give_identical_records():
     files = sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml"))
     texts = {name: HEAD.format(name=name) + body + STREAMS for name, body in FEATURES.items()}
+    texts["logit"] = HEAD.format(name="logit") + FEATURES["quota"] + OPENS + LOGIT
+    for name in ("held", "slots", "logit"):  # drivers with more to lose: origin patience, re-import
+        texts[name] = texts[name].replace(
+            "[cargo.general]",
+            'origin_patience = { kind = "exponential", mean_min = 600 }\nreimport_h = 2\n'
+            'patience_clock = "waiting"\n[cargo.general]',
+        )
     job = {"files": files, "texts": texts, "days": 6}
     fast = _run_child(False, job)
     if not fast["status"].startswith("compiled"):

@@ -119,10 +119,10 @@ def test_least_expected_wait_knows_opening_hours():
 
     m = Model(s)
     m.env.run(until=6 * 60)
-    assert m._chooser.choose(0, 0, 1, 0, m.env.now) == m.crossing_names.index("slow")
+    assert m.chooser.choose(0, 0, 1, 0, m.env.now) == m.crossing_names.index("slow")
     m.yards[m.crossing_names.index("slow")][0].inside = 1
     m.env.run(until=7.5 * 60)
-    assert m._chooser.choose(0, 0, 1, 0, m.env.now) == m.crossing_names.index("fast")
+    assert m.chooser.choose(0, 0, 1, 0, m.env.now) == m.crossing_names.index("fast")
 
 
 def test_least_expected_wait_skips_a_crossing_whose_quota_is_used_up():
@@ -142,7 +142,7 @@ def test_least_expected_wait_skips_a_crossing_whose_quota_is_used_up():
     fast, slow = m.crossing_names.index("fast"), m.crossing_names.index("slow")
     stage = m.routes[fast][0][2][0]
     assert stage.quota_left == 0 and stage.reopen_at == 1440
-    assert m._chooser.choose(0, 0, 1, 0, m.env.now) == slow, "840 min to the quota's midnight > 60 min"
+    assert m.chooser.choose(0, 0, 1, 0, m.env.now) == slow, "840 min to the quota's midnight > 60 min"
 
 
 # -- turning back ---------------------------------------------------------------------------------
@@ -170,9 +170,12 @@ def test_initial_backlog_carries_its_age_into_patience():
 
 
 def test_no_truck_gives_up_once_accepted_by_the_chinese_side():
-    # Two stages: VN check 10 min, then the Chinese acceptance (side CN) 300 min. Patience 60 min:
-    # the first truck starts the VN check at 0, so it is committed and crosses however long it
-    # waits afterwards; the second waits 10 min for the VN check, then is committed too.
+    # Two stages: VN check 10 min, then the Chinese acceptance (side CN) 300 min, one lane each.
+    # Patience 60 min, eight trucks at 0. Truck 0 starts the Chinese stage at 10: accepted,
+    # it crosses at 310 however long that takes. Trucks 1-4 pass the VN check (ends 20 .. 50)
+    # and queue for China: not yet accepted, they turn back at 60 after customs (issue 22).
+    # Truck 5 is in the VN check at 60 (50-60): it turns back when it ends and must wait, at
+    # 60. Trucks 6-7 still queue for the VN check: they turn back from the yard at 60.
     text = HEAD.format(days=1, fruit='patience = { kind = "deterministic", value_min = 60 }') + gate(
         "fast", service=10
     )
@@ -187,10 +190,10 @@ service.default = { kind = "deterministic", value_min = 300 }
     text += stream(0, '{ policy = "shares", shares = { fast = 1.0 } }') + backlog("fast", 8, cargo="fruit")
     r = run_once(parse_scenario(text, "cn.toml"))
     t = r.trucks
-    # Trucks 0..5 start the VN check at 0, 10, ..., 50 (< 60): committed; 6 and 7 give up at 60.
-    assert t["outcome"].tolist() == [1, 1, 1, 1, 0, 0, 2, 2]
-    assert np.array_equal(t["t_out"][:4], [310.0, 610.0, 910.0, 1210.0])
-    assert (t["t_out"][6:] == 60).all()
+    assert t["outcome"].tolist() == [1, 2, 2, 2, 2, 2, 2, 2]
+    assert t["t_out"][0] == 310 and (t["t_out"][1:] == 60).all()
+    assert [PLACES[p] for p in t["place"]] == ["none"] + ["later_stage"] * 5 + ["yard"] * 2
+    assert t["reimported"].tolist() == [False] + [True] * 5 + [False] * 2, "declared at VN customs"
 
 
 # -- a yard of capacity 0 ---------------------------------------------------------------------------
@@ -325,8 +328,9 @@ def test_call_forward_order_and_timing_from_a_staging_area():
 def test_giving_up_in_the_staging_area_in_transit_and_in_the_yard():
     # As in the call-forward case, with patience 100 min. Truck 2, called at 75, is in the gate
     # yard from 90 and gives up there at 100; its place lets truck 3 be called at 100, and
-    # truck 3's own patience runs out while it drives (a called truck goes on to the gate).
-    # Trucks 4 and 5 give up in the park at 100.
+    # truck 3's own patience runs out while it drives: it is not taken off the road, but at
+    # the gate (115) it must wait behind truck 1 (in service to 135), so it turns back there.
+    # Truck 1, in service at 100, is not taken out of it. Trucks 4 and 5 give up in the park.
     text = (
         HEAD.format(days=1, fruit='patience = { kind = "deterministic", value_min = 100 }')
         + gate("fast", service=60, yard='yard_capacity = 2\nstaging = "park"')
@@ -336,12 +340,12 @@ def test_giving_up_in_the_staging_area_in_transit_and_in_the_yard():
     )
     r = run_once(parse_scenario(text, "patience.toml"))
     t = r.trucks
-    assert t["outcome"].tolist() == [1, 1, 2, 1, 2, 2]
+    assert t["outcome"].tolist() == [1, 1, 2, 2, 2, 2]
     assert np.array_equal(t["t_called"][:4], [0, 0, 75, 100])
-    assert np.array_equal(t["t_out"], [75, 135, 100, 195, 100, 100])
-    assert [PLACES[p] for p in t["place"]] == ["none", "none", "yard", "none", "staging", "staging"]
+    assert np.array_equal(t["t_out"], [75, 135, 100, 115, 100, 100])
+    assert [PLACES[p] for p in t["place"]] == ["none", "none", "yard", "yard", "staging", "staging"]
     k = kpis(r)
-    assert k["gave_up_per_day.staging"] == 2 and k["gave_up_per_day.yard"] == 1
+    assert k["gave_up_per_day.staging"] == 2 and k["gave_up_per_day.yard"] == 2
 
 
 def test_giving_up_on_the_road_before_a_full_staging_area():
@@ -402,9 +406,15 @@ def test_slot_quota_day_boundary_in_the_time_zone_of_the_slots(tz, expected):
     assert k["road_queue_peak.fast"] == 0
 
 
-def test_giving_up_outside_while_waiting_for_a_slot():
+def test_giving_up_at_the_origin_while_waiting_for_a_slot():
+    # One slot a day: trucks 1 and 2 wait at their origin. Their origin patience (600 min)
+    # runs out there; the border patience (also 600 here) would start only with a slot.
+    fruit = (
+        'patience = { kind = "deterministic", value_min = 600 }\n'
+        'origin_patience = { kind = "deterministic", value_min = 600 }'
+    )
     text = (
-        HEAD.format(days=3, fruit='patience = { kind = "deterministic", value_min = 600 }')
+        HEAD.format(days=3, fruit=fruit)
         + gate("fast", service=10)
         + SLOTS.format(tz="Asia/Ho_Chi_Minh")
         + stream(0, '{ policy = "shares", shares = { fast = 1.0 } }')
@@ -414,7 +424,13 @@ def test_giving_up_outside_while_waiting_for_a_slot():
     t = r.trucks
     assert t["outcome"].tolist() == [1, 2, 2]
     assert np.array_equal(t["t_out"], [10, 600, 600])
-    assert kpis(r)["gave_up_per_day.outside"] == pytest.approx(2 / 3)
+    assert [PLACES[p] for p in t["place"]] == ["none", "origin", "origin"]
+    assert kpis(r)["gave_up_per_day.origin"] == pytest.approx(2 / 3)
+    # Without an origin patience they wait for their slots (1440, then 2880 when the rule
+    # ends), and their border patience starts then: all three cross.
+    r = run_once(parse_scenario(text.replace(fruit, fruit.split("\n")[0]), "origin.toml"))
+    assert r.trucks["outcome"].tolist() == [1, 1, 1]
+    assert np.array_equal(r.trucks["t_slot"], [0, 1440, 2880])
 
 
 def test_slot_rules_must_not_overlap():

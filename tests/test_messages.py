@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.files import ScenarioError, parse_scenario
+from sim.scenario.files import ScenarioError, load_scenario, parse_scenario
 
 HEAD = 'extends = "baseline"\nname = "x"\n'
 STAGE = "crossings.chi_ma.routes.export.stages[0]"
@@ -72,9 +72,10 @@ def test_a_mistake_is_one_line_with_its_fix(case):
     assert all("did you mean 'aidian'" in x for x in err.value.problems[1:])
 
 
-def test_a_problem_in_a_packaged_parent_names_it_without_an_absolute_path(tmp_path, monkeypatch):
-    """Disabling Chi Ma leaves the baseline's routing shares pointing at it: the lines name the
-    parent as a packaged scenario (or relative to the working folder), never by an absolute path."""
+def test_a_problem_a_child_causes_names_the_child_and_no_absolute_path(tmp_path, monkeypatch):
+    """Disabling Chi Ma leaves the baseline's routing shares pointing at it: the line names the
+    file that caused it (the child, issue 22), never the packaged parent by an absolute path; a
+    parent that is itself wrong is named relative to the working folder."""
     from sim.scenario.files import packaged_dir
 
     monkeypatch.chdir(tmp_path)
@@ -82,7 +83,18 @@ def test_a_problem_in_a_packaged_parent_names_it_without_an_absolute_path(tmp_pa
     with pytest.raises(ScenarioError) as err:
         parse_scenario((tmp_path / "off.toml").read_text(encoding="utf-8"), name="off.toml")
     assert err.value.problems[0].startswith(
-        "baseline.toml (packaged): demand.streams.export_perishable.routing.shares.chi_ma = 'chi_ma': "
+        "off.toml: demand.streams.export_perishable.routing.shares.chi_ma = 'chi_ma': "
         "expected an enabled crossing"
     )
     assert not any(str(packaged_dir()) in line or "/" == line[0] for line in err.value.problems)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "parent.toml").write_text(HEAD + "horizon_days = 0\n", encoding="utf-8")
+    child = 'extends = "parent.toml"\nname = "child"\n'
+    (tmp_path / "sub" / "child.toml").write_text(child, encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("sub/child.toml")
+    assert err.value.problems[0].startswith(
+        "sub/child.toml: extends = 'parent.toml': the parent is not a valid"
+    )
+    assert err.value.problems[1].startswith("sub/parent.toml: horizon_days = 0")
+    assert not any(str(tmp_path) in line for line in err.value.problems)

@@ -186,6 +186,17 @@ def route(draw, calendars: list[str], accepted: list[str]) -> dict[str, Any]:
         if covered != set(accepted):
             stages[0].pop("applies_to", None)
             stages[0]["serves"] = "all"
+    # Every (loaded) class cleared on each side the route has, and no stage whose list skips
+    # one class of every other (issue 22's validation refuses both): such lists are dropped.
+    for s in stages:
+        listed = s.get("applies_to")
+        missing = [c for c in accepted if listed is not None and c not in listed]
+        if len(accepted) > 2 and any(all(o in listed for o in accepted if o != c) for c in missing):
+            s.pop("applies_to")
+    for side in ("VN", "CN"):
+        mine = [s for s in stages if s["side"] == side]
+        if mine and {c for s in mine for c in (s.get("applies_to") or accepted)} != set(accepted):
+            mine[0].pop("applies_to", None)
     out: dict[str, Any] = {"stages": stages}
     yard = draw(st.sampled_from(["none", "none", "small", "small", "large", "large"]))
     if yard != "none":
@@ -292,6 +303,17 @@ def scenarios(draw) -> Scenario:
 # -- invariants ---------------------------------------------------------------------------------------
 
 
+def _chinese(result: RunResult) -> np.ndarray:
+    """True for each stage of the run on the Chinese side (read from the scenario by name)."""
+    s = result.scenario
+    out = []
+    for sid, name in enumerate(result.stage_names):
+        owner, direction, stage = name.split("/")
+        owned = s.facilities[owner] if result.stage_crossing[sid] < 0 else s.crossings[owner]
+        out.append(next(st.side for st in owned.routes[direction].stages if st.name == stage) == "CN")
+    return np.array(out, bool)
+
+
 def _count_after(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarray:
     """How many intervals ``[start, end)`` hold just after each time (every event at that
     instant done)."""
@@ -384,7 +406,12 @@ def check_invariants(result: RunResult) -> None:
     pairs = truck.astype(np.int64) * 1000 + stage
     assert np.unique(pairs).size == pairs.size, "a truck has two rows at one stage (served twice?)"
     gave_up_rows = outcome[truck] == GAVE_UP
-    assert not np.any(gave_up_rows & started), "a truck gave up after its service had started"
+    # Giving up only while waiting (every service it started had ended), and never once the
+    # Chinese side had accepted it (no Chinese stage started).
+    assert not np.any(gave_up_rows & started & ~ended), "a truck gave up in service"
+    assert not np.any(gave_up_rows & started & _chinese(result)[stage]), (
+        "a truck gave up after China accepted it"
+    )
 
     # Rows of one truck: in route order, each stage ended before the next was joined.
     routes = expected_routes(result)
@@ -818,9 +845,11 @@ def check_jam_invariants(result: RunResult) -> None:
         for b in path[i + 1 :]:
             both = ~np.isnan(a) & ~np.isnan(b)
             assert np.all(a[both] <= b[both] + 1e-9), "path timestamps out of order"
-    # Never giving up once a stage has started serving the truck.
-    started = rows["truck"][~np.isnan(rows["t_start"])]
-    assert not np.any(outcome[started] == GAVE_UP), "a truck gave up after its service began"
+    # Never giving up in service, nor once the Chinese side has accepted the truck.
+    started, ended = ~np.isnan(rows["t_start"]), ~np.isnan(rows["t_end"])
+    gave_up = outcome[rows["truck"]] == GAVE_UP
+    assert not np.any(gave_up & started & ~ended), "a truck gave up in service"
+    assert not np.any(gave_up & started & _chinese(result)[rows["stage"]]), "gave up after China accepted it"
     assert np.all(np.isnan(t["t_called"]) | ~np.isnan(t["t_staged"])), "called without being staged"
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
     # Staging area never overfull.

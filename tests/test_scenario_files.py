@@ -192,3 +192,70 @@ def test_parse_scenario_with_overrides():
     with pytest.raises(ScenarioError) as err:
         parse_scenario('extends = "baseline"\nname = "p"\n', "p.toml", overrides={"horizon_days": 0})
     assert err.value.problems == ["command-line options: horizon_days = 0: expected at least 1"]
+
+
+# -- issue 22: a class that no stage clears; errors named against the file that causes them ------
+DURIAN = """extends = "baseline"
+name = "durian"
+[cargo.durian]
+perishable = true
+[crossings.road_1119_1120]
+accepts = ["perishable", "general", "container", "empty", "durian"]
+[demand.streams.export_durian]
+direction = "export"
+cargo = "durian"
+trucks_per_day = 10
+routing = { policy = "shares", shares = { road_1119_1120 = 1.0 } }
+"""
+
+
+def test_a_new_loaded_class_that_customs_would_skip_is_refused_in_the_child_file(tmp_path):
+    # Bug (issue 22): a class added to a crossing's `accepts` skipped every stage whose
+    # `applies_to` was written before it (Vietnamese customs, the Chinese inspection), and
+    # `validate` said nothing. Each such stage is named, against the file that added the class.
+    path = write(tmp_path, "durian.toml", DURIAN)
+    lines = problems(path)
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    named = {line.split(": ")[1].split(" = ")[0] for line in lines}
+    assert named == {
+        "crossings.road_1119_1120.routes.export.stages[0].applies_to",  # vn_customs
+        "facilities.youyiguan.routes.export.stages[1].applies_to",  # cn_inspection
+        "facilities.youyiguan.routes.import.stages[0].applies_to",  # cn_inspection
+    }
+    assert all("'durian'" in line and "uncleared" in line for line in lines)
+    ok = load_scenario(
+        path,
+        overrides={"cargo": {"durian": {"perishable": True, "loaded": False}}},
+    )
+    assert "durian" in ok.cargo, "an empty return may skip customs: only loaded classes are held to it"
+
+
+def test_a_side_with_no_stage_for_a_loaded_class_is_refused(tmp_path):
+    # The child replaces Youyiguan's export stages by one for general goods only: perishables,
+    # containers and new cars would enter China unchecked. Named against the child (the parent
+    # is valid), not against baseline.toml, whose route the message describes.
+    path = write(
+        tmp_path,
+        "cn.toml",
+        'extends = "baseline"\nname = "cn"\n'
+        "[[facilities.youyiguan.routes.export.stages]]\n"
+        'name = "cn_border_check"\nside = "CN"\nhours = "cn"\nlanes = 6\napplies_to = ["general", "empty"]\n'
+        'service.default = { kind = "lognormal", mean_min = 2, sd_min = 1 }\n',
+    )
+    lines = problems(path)
+    assert all(line.startswith(f"{path}: ") for line in lines), lines
+    assert any(
+        "crossings.road_1119_1120.routes.export.stages" in line
+        and "expected a Chinese stage that applies to the loaded class 'perishable'" in line
+        for line in lines
+    )
+    assert any("huu_nghi export" in line and "'new_vehicle'" in line for line in lines)
+
+
+def test_a_stage_for_one_class_is_not_taken_for_a_forgotten_one(tmp_path):
+    # Plant quarantine applies to perishables only: general goods skipping it is meant.
+    text = DURIAN.replace("[cargo.durian]\nperishable = true\n", "").replace(
+        '"container", "empty", "durian"]', '"container", "empty"]'
+    )
+    text = text[: text.index("[demand.streams.export_durian]")]
+    assert load_scenario(write(tmp_path, "plain.toml", text)).name == "durian"

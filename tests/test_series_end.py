@@ -24,7 +24,7 @@ def test_last_sample_counts_the_trucks_still_waiting_at_the_end():
     last = (series["crossing"] == ALL) & (series["t_h"] == result.horizon_min / 60.0)
     assert last.sum() == 1
     still_in = np.isnan(t["t_out"])
-    outside = (t["place"] == PLACES.index("outside")) & np.isnan(t["t_slot"])
+    outside = (t["place"] == PLACES.index("origin")) & np.isnan(t["t_slot"])
     on_road = still_in & np.isnan(t["t_yard"]) & np.isnan(t["t_staged"]) & ~outside
     assert on_road.sum() > 100  # the case that was dropped: many trucks on the road at the end
     assert series["road_queue"][last][0] == on_road.sum()

@@ -5,8 +5,12 @@ Holds the model (``model``) and its per-truck path (``path``, compiled when inst
 over time (``capacity``), drawing durations (``sampling``), arrivals (``demand``) with days
 that differ (``day_to_day``) and demand held back in a pause (``pause_return``), dwells that
 hold a truck without a lane (``dwell``), ramps of a normal day's clearances after a closure
-(``ramp``), routing policies (``routing``), named random streams (``randomness``), the records
-a run leaves (``records``) and ``run_once`` with its ``RunResult`` (``run``).
+(``ramp``), the behaviours of drivers and rules, each in its own module and built only when a
+scenario uses it (route choice and re-routing: ``route_choice``; patience and turning back:
+``patience``; registration slots and waiting at the origin: ``slots``; suspensions acting on
+waiting trucks: ``suspension``; where a waiting truck is: ``waiting``), named random streams
+(``randomness``), the records a run leaves (``records``) and ``run_once`` with its
+``RunResult`` (``run``).
 
 May import: ``sim.scenario``. It reads no files, prints nothing, plots nothing, touches no
 global random state and imports no pandas, pyarrow or matplotlib (``tests/test_layers.py``).

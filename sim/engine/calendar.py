@@ -11,9 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from simpy.events import NORMAL, URGENT
+
 from sim.scenario.hours import Closure, Hours, Special, as_end, as_start, parse_clock, parse_weekdays
 
 MINUTES_PER_DAY = 1440.0
+
+# Order of events at the same instant (SimPy breaks ties by priority, then by creation):
+# a stage closes, then a new quota or slot period begins, then stages open and trains leave,
+# and only then do the trucks' own events run. So no service starts at the instant a stage
+# closes, and a truck started at an opening on a quota's midnight counts against the new day.
+CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
+assert OPENING < NORMAL
 
 
 def model_epoch(start_date: date, timezone: str) -> datetime:

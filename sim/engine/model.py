@@ -16,7 +16,7 @@ Design of the per-truck path (a simulated year of the baseline is ~530,000 truck
 * the classes every event touches (stages, hops, yards, arrivals, durations) are in
   :mod:`sim.engine.path`, compiled with Cython at install when a C compiler is there
   (:mod:`sim.compiled`; same results to the bit, ~1.5x faster); this module builds them and
-  drives the calendars, the slots and the staging areas;
+  drives the calendars and the staging areas;
 * opening hours, staffing by hour, dated changes and ramps after closures
   change a stage's capacity a few times a day (:mod:`sim.capacity`): service
   in progress finishes when lanes close, the queue persists, and on opening as many
@@ -26,7 +26,10 @@ Design of the per-truck path (a simulated year of the baseline is ~530,000 truck
   (one slot per route position); the stage table is built from them, vectorised, at the
   end, and every KPI is computed afterwards (:mod:`sim.kpis`), nothing in the hot path;
 * features a scenario does not use (patience, turning back, quotas, slots, staging,
-  eligibility) cost the others nothing: their checks sit on other classes or behind one flag.
+  eligibility) cost the others nothing: their checks sit on other classes or behind one flag;
+  the behaviours of drivers and rules are modules of their own, built only when used
+  (:mod:`sim.engine.patience`, :mod:`sim.engine.slots`, :mod:`sim.engine.suspension`,
+  :mod:`sim.engine.route_choice`, :mod:`sim.engine.waiting`).
 
 This module never reads files, prints or touches global random state.
 """
@@ -40,11 +43,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT
 
 from sim.engine import dwell, ramp
 from sim.engine.calendar import (
+    CLOSING,
     MINUTES_PER_DAY,
+    OPENING,
+    QUOTA_RESET,
     closed_intervals,
     departure_times,
     model_epoch,
@@ -72,27 +77,22 @@ from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by t
     Yard,
     after,
 )
+from sim.engine.patience import Patience
 from sim.engine.randomness import Streams
-from sim.engine.records import Records
-from sim.engine.routing import LeastWaitChooser
-from sim.engine.sampling import blocks, sampler
+from sim.engine.records import PLACES, Records
+from sim.engine.route_choice import RouteChoice, draw_logit
+from sim.engine.sampling import blocks
+from sim.engine.slots import Slots
+from sim.engine.suspension import Suspensions
+from sim.engine.waiting import STAGED, STAGING_ROAD, TRANSIT, Whereabouts
 from sim.scenario.distributions import Deterministic
-from sim.scenario.hours import as_start
-from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Scenario
+from sim.scenario.schema import DEFAULT_SERVICE, DIRECTIONS, ClassShares, Logit, Scenario
 from sim.scenario.schema import Stage as StageSpec
 
-# Where a truck is (Model.place), for the parts of the path a plain yard does not need:
-# 0 = the road before the gate yard or the gate yard itself (told apart by t_yard).
-OUTSIDE, STAGING_ROAD, STAGED, TRANSIT = 1, 2, 3, 4
-# Where a truck gave up or still waits at the end (records column `place`; see records.PLACES).
-P_NONE, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_REROUTED, P_DIVERTED, P_BALKED, P_DWELL = range(10)
-
-# Order of events at the same instant (SimPy breaks ties by priority, then by creation):
-# a stage closes, then a new quota day begins, then stages open and trains leave, and only
-# then do the trucks' own events run. So no service starts at the instant a stage closes,
-# and a truck started at an opening on a quota's midnight counts against the new day.
-CLOSING, QUOTA_RESET, OPENING = URGENT - 2, URGENT - 1, URGENT
-assert OPENING < NORMAL
+# Where a truck gave up or still waits at the end (records column `place`).
+P_ORIGIN, P_ROAD, P_STAGING, P_TRANSIT, P_YARD, P_DIVERTED, P_DWELL = (
+    PLACES.index(p) for p in ("origin", "road", "staging", "transit", "yard", "diverted", "dwell")
+)
 
 
 def _column(typecode: str, values: np.ndarray) -> array:
@@ -149,35 +149,40 @@ class Staging:
 
 
 class CalledYard(Yard):
-    """A gate yard that trucks reach only when called: with a registration slot (metering)
-    and/or from a staging area when the yard has room.
+    """A gate yard that trucks reach only when let through: with a registration slot
+    (:mod:`sim.engine.slots`), from a staging area when the yard has room, past a crossing's
+    dated diversions and eligibility.
 
-    Path: arrival -> (no slot: wait outside) -> slot -> staging area (or the road) -> called
-    when ``inside + in transit < capacity`` -> drive ``travel`` minutes -> the yard.
-    Without staging, ``road`` is the road before the gate (as in :class:`Yard`); with it,
-    ``road`` is the call queue of this gate's trucks in the staging area, first in first called.
+    Path: arrival -> (diverted?) -> (class not accepted: sent on) -> slot (or wait at the
+    origin) -> staging area (or the road) -> called when ``inside + in transit < capacity`` ->
+    drive ``travel`` minutes -> the yard. Without staging, ``road`` is the road before the gate
+    (as in :class:`Yard`); with it, ``road`` is the call queue of this gate's trucks in the
+    staging area, first in first called.
     """
 
     __slots__ = (
-        "staging", "travel", "metered", "slots_left", "outside", "waiting_out", "transit", "calling",
-        "eligible", "rule", "diversions", "divert_rng", "slot_classes",
-    )  # fmt: skip
+        "staging",
+        "travel",
+        "slots",
+        "transit",
+        "calling",
+        "eligible",
+        "rule",
+        "diversions",
+        "divert_rng",
+    )
 
-    def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float, metered: bool):
+    def __init__(self, capacity: float, model: Model, staging: Staging | None, travel: float):
         super().__init__(capacity, model)
         self.staging = staging
         self.travel = travel
-        self.metered = metered
-        self.slots_left = INF  # slots left in the current period (INF: no rule in force)
-        self.outside: deque[int] = deque()
-        self.waiting_out = 0  # live trucks waiting outside for a slot
+        self.slots: Slots | None = None  # the route's registration slots, if metered
         self.transit = 0  # called trucks driving from the staging area
         self.calling = False
         self.eligible = None  # per class, when the crossing's eligibility changes by date
         self.rule = None  # the eligibility change in force (its re-routing rule)
         self.diversions: list[tuple[float, float, float, list[bool] | None]] = []
         self.divert_rng = None
-        self.slot_classes: list[bool] | None = None  # classes that need a slot now (None: all)
 
     def arrive(self, truck: int) -> None:
         m = self.model
@@ -187,51 +192,19 @@ class CalledYard(Yard):
                     m.leave_now(truck, P_DIVERTED)
                     return
                 break
-        if self.eligible is not None and not self.eligible[self.model.cargo[truck]]:
-            self.model.reroute(truck, self.rule)
-        elif self.slot_classes is not None and not self.slot_classes[m.cargo[truck]]:
-            self._registered(truck, False)  # this class needs no slot under the rule in force
-        elif self.slots_left >= 1 and not self.waiting_out:
-            self._registered(truck)
+        if self.eligible is not None and not self.eligible[m.cargo[truck]]:
+            m.suspensions.reroute(truck, self.rule)
+        elif self.slots is not None:
+            self.slots.request(truck)
         else:
-            self.outside.append(truck)
-            self.waiting_out += 1
-            self.model.place[truck] = OUTSIDE
+            self.go_on(truck)
 
-    def _registered(self, truck: int, needs_slot: bool = True) -> None:
-        m = self.model
-        if self.slots_left != INF and needs_slot:
-            self.slots_left -= 1
-        if self.metered:
-            m.t_slot[truck] = m.env._now
-        m.place[truck] = 0
+    def go_on(self, truck: int) -> None:
+        """Let through (with its slot, if metered): to the staging area, or to the gate."""
         if self.staging is not None:
             self.staging.arrive(truck)
         else:
             Yard.arrive(self, truck)
-
-    def new_period(self, slots: float, classes: list[bool] | None = None) -> None:
-        """A slot period begins (``INF``: no rule in force; ``classes``: those that need a
-        slot, None = all): register those waiting outside, first come first served."""
-        self.slots_left = slots
-        self.slot_classes = classes
-        outcome, cargo = self.model.outcome, self.model.cargo
-        if classes is not None and self.waiting_out:  # classes that need no slot now go on
-            keep: deque[int] = deque()
-            for truck in self.outside:
-                if outcome[truck] != IN_SYSTEM:
-                    continue
-                if classes[cargo[truck]]:
-                    keep.append(truck)
-                else:
-                    self.waiting_out -= 1
-                    self._registered(truck, False)
-            self.outside = keep
-        while self.waiting_out and self.slots_left >= 1:
-            truck = self.outside.popleft()
-            if outcome[truck] == IN_SYSTEM:
-                self.waiting_out -= 1
-                self._registered(truck)
 
     def queue_call(self, truck: int) -> None:
         self.road.append(truck)
@@ -265,7 +238,7 @@ class CalledYard(Yard):
         if self.eligible is not None and not self.eligible[m.cargo[truck]]:
             # Called before the gate stopped taking its class: sent on from the gate, and
             # its place in the yard goes to the next truck called.
-            m.reroute(truck, self.rule)
+            m.suspensions.reroute(truck, self.rule)
             self.call()
             return
         self._enter(truck)
@@ -319,20 +292,26 @@ class Model:
                 [ints([DIRECTIONS.index(b.direction) for b in backlog]), direction_of[arrivals.stream]]
             ),
         )
+        by_shares = self._route_by_shares(arrivals)
+        logit = None  # per truck, the uniform of its logit choice (logit streams only)
+        if any(isinstance(x.routing, Logit) for x in streams):
+            logit = np.concatenate(
+                [np.full(n0, np.nan), draw_logit(s, self.streams, arrivals.stream, by_shares)]
+            )
         self.crossing = _column(
-            "h",
-            np.concatenate([ints([x_index[b.crossing] for b in backlog]), self._route_by_shares(arrivals)]),
+            "h", np.concatenate([ints([x_index[b.crossing] for b in backlog]), by_shares])
         )
         self.equipped = _column("b", equipped)
         self.t_yard = array("d", [np.nan]) * n
         self.t_out = array("d", [np.nan]) * n
         # Slot, staging and call-forward times: lists only when some route has them.
-        self.t_slot: list[float] | None = None  # got a registration slot (metered routes)
+        self.t_slot: list[float] | None = None  # reached the border (metered routes: its slot)
         self.t_staged: list[float] | None = None  # entered a staging area
         self.t_called: list[float] | None = None  # called forward from the staging area
-        self.place = bytearray(n)  # where a truck waits, beyond road and yard (OUTSIDE...)
+        self.place = bytearray(n)  # where a truck waits, beyond road and yard (ORIGIN...)
         self.gave_up_at = bytearray(n)  # P_* code of where it gave up
-        self.rerouted = bytearray(n)  # 1: sent on to another crossing (dated eligibility)
+        self.rerouted = bytearray(n)  # 1: sent on to another crossing (eligibility, route choice)
+        self.reimported = bytearray(n)  # 1: turned back or sent on after passing a stage
         self.outcome = bytearray(n)
         # A truck's route variant (2 * class + equipped), and the hop it waits at when queued.
         self.variant = _column("h", 2 * cargo.astype(np.int64) + equipped)
@@ -350,17 +329,20 @@ class Model:
         self.records = Records()
         if any(isinstance(y, CalledYard) for yards in self.yards for y in yards):
             self.t_slot, self.t_staged, self.t_called = (array("d", [np.nan]) * n for _ in range(3))
-        self._chooser = LeastWaitChooser(
-            s, self.crossing_names, self.class_names, self.yards, self._lane_routes(), self.stage_intervals
+        # The behaviours of drivers and rules (each in its own module): built only when the
+        # scenario uses them, so they cost the others nothing.
+        self.where = Whereabouts(self)
+        self.chooser = RouteChoice(self, logit)
+        impatient = any(
+            c.patience is not None or c.origin_patience is not None or c.turn_back_over_h is not None
+            for c in s.cargo.values()
         )
-        self._turn_back = [
-            None if c.turn_back_over_h is None else c.turn_back_over_h * 60.0 for c in s.cargo.values()
-        ]
-        self._patience = [
-            None if c.patience is None else sampler(c.patience, self.streams.get(f"patience/{name}"))
-            for name, c in s.cargo.items()
-        ]
-        self._impatient = any(x is not None for x in self._turn_back + self._patience)
+        self.patience: Patience | None = Patience(self) if impatient else None
+        suspended = any(x.closures or x.eligibility for x in s.crossings.values() if x.enabled) or any(
+            f.suspensions for f in s.facilities.values()
+        )
+        self.suspensions: Suspensions | None = Suspensions(self) if suspended else None
+        self._impatient = self.patience is not None
         self.feed = ArrivalFeed(self)
 
     @property
@@ -401,7 +383,7 @@ class Model:
         return out
 
     def _build_network(self, cls_index: dict[str, int]) -> None:
-        s, env = self.scenario, self.env
+        s = self.scenario
         self.stages: list[Stage] = []
         self.stage_names: list[str] = []
         self.stage_lanes: list[int] = []
@@ -463,16 +445,12 @@ class Model:
                     if route.staging is not None:
                         staging = self.staging_areas[self.staging_names.index(route.staging)]
                         travel = s.staging[route.staging].travel_min()
-                    yards[di] = called = CalledYard(cap, self, staging, travel or 0.0, bool(route.slots))
+                    yards[di] = called = CalledYard(cap, self, staging, travel or 0.0)
                     if crossing.diversions:
                         called.diversions = self._diversion_windows(crossing.diversions)
                         called.divert_rng = self.streams.get(f"diversion/{cid}/{direction}")
                     if route.slots:
-                        periods = self._slot_periods(route.slots)
-                        first = next((p for p in periods if p[0] <= 0), None)
-                        if first is not None:
-                            called.slots_left, called.slot_classes = first[2], first[3]
-                        env.process(self._run_slots(called, periods))
+                        called.slots = Slots(self, called, route.slots)
                 own = []
                 for st in route.stages:
                     name = f"{cid}/{direction}/{st.name}"
@@ -504,8 +482,6 @@ class Model:
                 by_dir[di] = per_variant
             self.routes.append(by_dir)
             self.yards.append(yards)
-            if crossing.eligibility:
-                self._build_eligibility(xi, crossing, cls_index, yards)
 
     def _build_hops(self) -> None:
         """A chain of hops for each route (see :class:`Hop`); each yard gets the first hop of
@@ -591,117 +567,6 @@ class Model:
     def yard_for(self, truck: int) -> Yard:
         """The yard of the truck's crossing and direction."""
         return self.yards[self.crossing[truck]][self.direction[truck]]  # type: ignore[return-value]
-
-    def first_stage(self, truck: int) -> Stage:
-        """The first stage of the truck's route at its crossing."""
-        return self.routes[self.crossing[truck]][self.direction[truck]][self.variant[truck]][0]  # type: ignore[index]
-
-    def started(self, truck: int) -> bool:
-        """Has a stage started serving the truck (from then on it is committed)?"""
-        t = self.t_start[truck * self.width]
-        return t == t
-
-    def _build_eligibility(self, xi: int, crossing, cls_index: dict[str, int], yards: list) -> None:
-        """Dated changes of the classes a crossing accepts: the one in force at time zero is
-        applied now, the others by a process."""
-        tz = ZoneInfo(self.scenario.timezone)
-        changes = [(to_model_minutes(as_start(c.start), tz, self.epoch), c) for c in crossing.eligibility]
-        everything = [c in crossing.accepts for c in self.class_names]
-        later = []
-        for t, change in changes:
-            if t <= 0:
-                everything = [c in change.accepts for c in self.class_names]
-                for yard in yards:
-                    if yard is not None:
-                        yard.rule = change
-            elif t < self.horizon:
-                later.append((t, change))
-        for yard in yards:
-            if yard is not None:
-                yard.eligible = list(everything)
-        if later:
-            self.env.process(self._run_eligibility(xi, yards, later))
-
-    def _run_eligibility(self, xi: int, yards: list, changes: list):
-        for t, change in changes:
-            yield self._at(t, QUOTA_RESET)
-            accepted = [c in change.accepts for c in self.class_names]
-            dropped = {ci for ci, ok in enumerate(accepted) if not ok}
-            for yard in yards:
-                if yard is not None:
-                    yard.eligible, yard.rule = accepted, change
-            # Trucks waiting here, of a class no longer accepted and not yet in service: in
-            # the order they arrived, out of their queue and on to the rule's crossing. No
-            # staging area calls a truck forward meanwhile (room freed by one leaving would
-            # call the next, maybe of a dropped class); once all are out, calls resume.
-            called = [y for y in yards if y is not None and getattr(y, "staging", None) is not None]
-            for yard in called:
-                yard.calling = True
-            for truck in range(len(self.t_arr)):
-                if (
-                    self.crossing[truck] == xi
-                    and truck < self.admitted
-                    and self.outcome[truck] == IN_SYSTEM
-                    and not self.started(truck)
-                    and self.cargo[truck] in dropped
-                    and self.place[truck] != TRANSIT
-                ):
-                    self._take_out(truck)
-                    self.reroute(truck, change)
-            for yard in called:
-                yard.calling = False
-                yard.call()
-
-    def _take_out(self, truck: int) -> None:
-        """Remove a waiting truck (not in service) from wherever it waits at its crossing."""
-        yard = self.yard_for(truck)
-        where = self.place[truck]
-        if where == OUTSIDE:
-            yard.outside.remove(truck)  # type: ignore[attr-defined]
-            yard.waiting_out -= 1  # type: ignore[attr-defined]
-        elif where == STAGING_ROAD:
-            staging = yard.staging  # type: ignore[attr-defined]
-            staging.road.remove(truck)
-            staging.on_road -= 1
-        elif where == STAGED:
-            yard.road.remove(truck)
-            yard.on_road -= 1
-            # Its row describes the crossing it is sent to (as t_yard below): it left this
-            # staging area uncalled, so it keeps no staging time.
-            self.t_staged[truck] = np.nan  # type: ignore[index]
-            yard.staging.leave()  # type: ignore[attr-defined]
-        elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            first = self.first_stage(truck)
-            first.queue_of(truck).remove(truck)
-            first.waiting -= 1
-            self.t_yard[truck] = np.nan
-            yard.leave()
-        else:
-            yard.road.remove(truck)
-            yard.on_road -= 1
-
-    def reroute(self, truck: int, change) -> None:
-        """A truck of a class its crossing does not accept (now): to the rule's crossing where
-        it expects the shortest wait, after the drive, or back inland when the rule has none."""
-        now = self.env._now
-        targets = [self.crossing_names.index(c) for c in change.reroute_to if c in self.crossing_names]
-        xi = self._chooser.choose_among(
-            targets, self.direction[truck], self.cargo[truck], self.equipped[truck], now
-        )
-        if xi < 0:
-            self.outcome[truck] = GAVE_UP
-            self.t_out[truck] = now
-            self.gave_up_at[truck] = P_REROUTED
-            return
-        self.crossing[truck] = xi
-        self.place[truck] = TRANSIT
-        self.rerouted[truck] = 1
-        after(self.env, change.reroute_min, truck, (self._arrive_rerouted,))
-
-    def _arrive_rerouted(self, event: Pass) -> None:
-        truck = event._value
-        self.place[truck] = 0
-        self.yard_for(truck).arrive(truck)
 
     def _build_stage(
         self,
@@ -813,40 +678,6 @@ class Model:
         self.t_out[truck] = self.env._now
         self.gave_up_at[truck] = place
 
-    def _slot_periods(self, rules) -> list[tuple[float, float, float, list[bool] | None]]:
-        """``(start, end, slots)`` of each slot period, in model minutes, with ``INF`` slots in
-        the gaps between rules and after the last (no slot needed); clipped to the run."""
-        periods: list[tuple[float, float, float]] = []
-        for rule in rules:
-            tz = ZoneInfo(rule.timezone or self.scenario.timezone)
-            day = rule.start
-            while day <= rule.end:
-                midnight = datetime.combine(day, time())
-                if rule.per_day is not None:
-                    edges = [midnight, midnight + timedelta(days=1)]
-                    n = rule.per_day
-                else:
-                    edges = [midnight + timedelta(hours=k) for k in range(25)]
-                    n = rule.per_hour
-                ts = [to_model_minutes(e, tz, self.epoch) for e in edges]
-                classes = None if rule.cargo is None else [c in rule.cargo for c in self.class_names]
-                periods += [(a, b, float(n), classes) for a, b in zip(ts, ts[1:], strict=False)]
-                day += timedelta(days=1)
-        out: list[tuple[float, float, float, list[bool] | None]] = []
-        for a, b, n, classes in periods:
-            if out and a > out[-1][1]:
-                out.append((out[-1][1], a, INF, None))
-            out.append((a, b, n, classes))
-        out.append((out[-1][1], INF, INF, None))
-        return [p for p in out if p[1] > 0 and p[0] < self.horizon]
-
-    def _run_slots(self, yard: CalledYard, periods: list):
-        """Begin each slot period at its local start (a day or an hour, UTC+7 or UTC+8)."""
-        for start, _end, slots, classes in periods:
-            if start > 0:  # the period in force at time zero was set when the yard was built
-                yield self._at(start, QUOTA_RESET)
-                yard.new_period(slots, classes)
-
     def _reset_quota(self, stage: Stage, timezone: str):
         tz = ZoneInfo(timezone)
         day = self.epoch.astimezone(tz).date()
@@ -862,70 +693,21 @@ class Model:
 
     # -- the truck path -------------------------------------------------------------------------
     def admit(self, truck: int) -> None:
-        """A truck arrives at the border area and joins its crossing's yard (or the road)."""
+        """A truck arrives at the border area (or, on a metered route, asks for its slot) and
+        joins its crossing's yard (or the road)."""
         xi = self.crossing[truck]
         if xi < 0:
-            xi = self.crossing[truck] = self._chooser.choose(
-                self.stream[truck],
-                self.direction[truck],
-                self.cargo[truck],
-                self.equipped[truck],
-                self.env._now,
-            )
+            xi = self.crossing[truck] = self.chooser.choose_for(truck)
         self.feed.admitted = truck + 1
         di = self.direction[truck]
         yard = self.yards[xi][di]
-        if self._impatient:  # some class turns back or gives up (else nothing to check)
-            turn_back = self._turn_back[self.cargo[truck]]
-            if turn_back is not None and self._expect_too_long(truck, xi, di, turn_back):
+        patience = self.patience
+        if patience is not None:  # some class turns back or gives up (else nothing to check)
+            if patience.balks(truck, xi, di):
                 return
-            patience = self._patience[self.cargo[truck]]
-            if patience is not None:
-                wait = patience()
-                if truck < self.n_backlog:  # the initial backlog has already waited a while
-                    wait = max(0.0, wait - self._age[truck])
-                after(self.env, wait, truck, (self._give_up,))
+            if getattr(yard, "slots", None) is None:  # (with slots: when dispatched to the border)
+                patience.start(truck)
         yard.arrive(truck)  # type: ignore[union-attr]
-
-    def _expect_too_long(self, truck: int, xi: int, di: int, limit: float) -> bool:
-        """Turn back on arrival when the expected wait at the crossing exceeds ``limit``."""
-        now = self.env._now
-        expected = self._chooser.expected_wait(xi, di, self.cargo[truck], self.equipped[truck], now)
-        if expected > limit:
-            self.leave_now(truck, P_BALKED)
-            return True
-        return False
-
-    def _give_up(self, event: Pass) -> None:
-        """A truck's patience runs out: it turns back unless a stage has started serving it
-        (from then on it is committed: never after the Chinese side has accepted it) or it is
-        driving from a staging area to the gate."""
-        truck = event._value
-        if self.outcome[truck] != IN_SYSTEM or self.started(truck):
-            return
-        where = self.place[truck]
-        if where == TRANSIT:
-            return
-        self.outcome[truck] = GAVE_UP
-        self.t_out[truck] = self.env._now
-        yard = self.yard_for(truck)
-        if where == OUTSIDE:
-            yard.waiting_out -= 1  # type: ignore[attr-defined]
-            self.gave_up_at[truck] = P_OUTSIDE
-        elif where == STAGING_ROAD:
-            yard.staging.on_road -= 1  # type: ignore[attr-defined]
-            self.gave_up_at[truck] = P_ROAD
-        elif where == STAGED:
-            yard.on_road -= 1  # out of the gate's call queue, and of the staging area
-            yard.staging.leave()  # type: ignore[attr-defined]
-            self.gave_up_at[truck] = P_STAGING
-        elif self.t_yard[truck] == self.t_yard[truck]:  # in the yard, queueing at its first stage
-            self.first_stage(truck).waiting -= 1  # its row (t_start NaN) is made at the end
-            self.gave_up_at[truck] = P_YARD
-            yard.leave()
-        else:
-            yard.on_road -= 1
-            self.gave_up_at[truck] = P_ROAD
 
     # -- running ----------------------------------------------------------------------------------
     def run(self) -> Records:
@@ -945,7 +727,7 @@ class Model:
         out = np.frombuffer(bytes(self.gave_up_at), np.uint8).copy()
         waiting = np.frombuffer(bytes(self.outcome), np.uint8) == IN_SYSTEM
         where = np.frombuffer(bytes(self.place), np.uint8)[waiting]
-        code = np.array([0, P_OUTSIDE, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
+        code = np.array([0, P_ORIGIN, P_ROAD, P_STAGING, P_TRANSIT], np.uint8)[where]
         in_yard = ~np.isnan(t_yard[waiting])
         out[waiting] = np.where(where > 0, code, np.where(in_yard, P_YARD, P_ROAD))
         if "hold" in self.stage_kinds:  # held at the end: its current position is a hold it started
@@ -1005,11 +787,17 @@ class Model:
             for yard in yards:
                 if yard is not None:
                     yard.first = []
+                if getattr(yard, "slots", None) is not None:
+                    yard.slots.dismantle()  # type: ignore[union-attr]
         self.hops, self.hop_of = [], []
         self.feed.cbs = self.feed.admit = self.feed.yards = None  # type: ignore[assignment]
         for area in self.staging_areas:
             area.model = None  # type: ignore[assignment]
-        self.routes, self._chooser = [], None  # type: ignore[assignment]
+        for part in (self.where, self.chooser, self.patience, self.suspensions):
+            if part is not None:
+                part.dismantle()
+        self.routes, self.chooser = [], None  # type: ignore[assignment]
+        self.where = self.patience = self.suspensions = None  # type: ignore[assignment]
 
     def _close_records(self) -> None:
         """Package the records: the stage rows from the start and end times of each truck's
@@ -1055,6 +843,7 @@ class Model:
             t_called=self.t_called,
             place=self._places(t_yard),
             rerouted=self.rerouted,
+            reimported=self.reimported,
             outcome=self.outcome,
             crossing=crossing,
             direction=direction,

@@ -8,19 +8,25 @@ Two tables, each a dict of NumPy columns of equal length.
 t_arrive     arrival at the border area, minutes from the start (0 for backlog)
 t_yard       entry into the crossing's yard (NaN: never left the road)
 t_out        crossing the border, or giving up (NaN: still in the system)
-t_slot       got a registration slot on a metered route (NaN: none needed, or none yet)
+t_slot       reached the border on a metered route: when it got its slot and was dispatched
+             (or at once when it needed none); NaN: the route is not metered, or still waiting
 t_staged     entered a staging area (NaN: none on the route, or not reached)
 t_called     called forward from the staging area to the gate (NaN: not called)
 place        where the truck gave up or, still in the system, waits at the end (see
-             ``PLACES``; "none" for cleared trucks; "rerouted": turned back because its
-             crossing stopped accepting its class and the rule names no other; "diverted":
-             left on arrival by the crossing's dated diversion share; "balked": turned back on
-             arrival, expecting to wait longer than its class's turn_back_over_h; "dwell": held
-             at the end by a dwell, sim.engine.dwell)
-rerouted     True for trucks sent on to another crossing by a dated eligibility change
-             (``crossing`` is then the crossing they were sent to and ``t_yard`` their
-             entry into its yard; a truck sent on while waiting in a staging area keeps no
-             ``t_staged``: it left uncalled)
+             ``PLACES``; "none" for cleared trucks; "origin": at its origin, waiting for a
+             registration slot; "yard": in the gate yard (giving up: queued at its first
+             stage); "later_stage": queued at a later stage of its route, after passing one
+             (after Vietnamese customs, before the Chinese side accepted it); "dwell": in a
+             dwell hold; "rerouted": turned back because its crossing stopped accepting its
+             class and the rule names no other; "diverted": left on arrival by the
+             crossing's dated diversion share; "balked": turned back on arrival, expecting to
+             wait longer than its class's turn_back_over_h)
+rerouted     True for trucks sent on to another crossing (a dated eligibility change, or a
+             route choice's re-routing) (``crossing`` is then the crossing they were sent to,
+             ``t_yard`` their entry into its yard and the stage rows their stages there; its
+             ``t_staged`` and ``t_called`` are those of a staging area there, NaN if none)
+reimported   True for trucks that turned back, or were sent on, after passing a stage (an
+             export declaration cancelled: its class's ``reimport_h`` of paperwork)
 outcome      0 still in system, 1 cleared, 2 gave up (see ``OUTCOMES``)
 crossing     index into ``RunResult.crossings``
 direction    0 export (VN to CN), 1 import (CN to VN)
@@ -48,7 +54,11 @@ from __future__ import annotations
 import numpy as np
 
 OUTCOMES = ("in_system", "cleared", "gave_up")
-PLACES = ("none", "outside", "road", "staging", "transit", "yard", "rerouted", "diverted", "balked", "dwell")
+# Index 9 ("dwell") is issue 21's (dwell holds); this branch's places are appended after it.
+PLACES = (
+    "none", "origin", "road", "staging", "transit", "yard", "rerouted", "diverted", "balked", "dwell",
+    "later_stage",
+)  # fmt: skip
 
 
 class Records:
@@ -74,6 +84,7 @@ class Records:
             "t_called": _times(columns["t_called"], n),
             "place": np.asarray(columns["place"], np.uint8),
             "rerouted": np.frombuffer(bytes(columns["rerouted"]), np.uint8).astype(bool),
+            "reimported": np.frombuffer(bytes(columns["reimported"]), np.uint8).astype(bool),
             "outcome": np.frombuffer(bytes(columns["outcome"]), np.uint8).copy(),
             "crossing": np.asarray(columns["crossing"], np.int16),
             "direction": np.asarray(columns["direction"], np.int8),

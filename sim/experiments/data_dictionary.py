@@ -73,18 +73,25 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "t_out": (f"Crossed the border or gave up ({MODEL_MIN}); null: still in the system", "min"),
     "outcome": ("How the truck ended: in_system (at the horizon), cleared or gave_up", ""),
     "t_slot": (
-        f"Got a registration slot on a metered route ({MODEL_MIN}); null: no slot rules, or none yet",
+        f"Reached the border on a metered route: dispatched with its slot, or at once when it needed "
+        f"none ({MODEL_MIN}); null: no slot rules, or still at its origin",
         "min",
     ),
     "t_staged": (f"Entered a staging area ({MODEL_MIN}); null: none on the route, or not reached", "min"),
     "t_called": (f"Called forward from the staging area to the gate ({MODEL_MIN}); null: not called", "min"),
     "rerouted": (
-        "Sent on to another crossing by a dated eligibility change (crossing is the new one)",
+        "Sent on to another crossing, by a dated eligibility change or by route choice (crossing is "
+        "the new one)",
+        "",
+    ),
+    "reimported": (
+        "Turned back, or sent on, after passing a stage: an export declaration cancelled (cargo reimport_h)",
         "",
     ),
     "place": (
-        "Where the truck gave up or, still in the system, waits at the end: outside (for a slot), "
-        "road, staging, transit (driving from staging), yard; none for cleared trucks",
+        "Where the truck gave up or, still in the system, waits at the end: origin (for a slot), "
+        "road, staging, transit (driving from staging), yard, later_stage (queued after a stage), "
+        "dwell; rerouted, diverted, balked; none for cleared trucks",
         "",
     ),
     "crossing": ("Crossing id (scenario key); empty for a truck never routed", ""),
@@ -197,18 +204,30 @@ KPIS: dict[str, tuple[str, str]] = {
         "h",
     ),
     "gave_up_per_day.": (
-        "Loaded trucks that gave up per day, by place: outside (waiting for a slot), road, "
-        "staging (area), yard (queueing for a stage), rerouted (class no longer accepted, no "
-        "other crossing named), diverted (dated diversion share), balked (expected wait too long)",
+        "Loaded trucks that gave up per day, by place: origin (waiting for a slot), road, "
+        "staging (area), yard (queueing for its first stage), later_stage (queueing after a stage, "
+        "before the Chinese side accepted it), rerouted (class no longer accepted, no other crossing "
+        "named), diverted (dated diversion share), balked (expected wait too long)",
         "trucks/day",
+    ),
+    "turn_back_cost_h_per_day": (
+        "Hours of re-import paperwork (cargo reimport_h) of the loaded trucks that turned back, or "
+        "were sent on, after passing a stage, per measured day",
+        "h/day",
     ),
     "yard_peak.": ("Most trucks in the gate yards at once, by crossing (both directions)", "trucks"),
     "staging_peak.": ("Most trucks in the staging area at once, by area", "trucks"),
     "unregistered_peak.": (
-        "Most trucks waiting outside for a registration slot at once, by metered crossing",
+        "Most trucks waiting at their origin for a registration slot at once, by metered crossing",
         "trucks",
     ),
-    "slot_wait_h.mean": ("Mean wait for a registration slot, trucks on metered routes", "h"),
+    "slot_wait_h.mean": ("Mean wait at the origin for a registration slot, trucks on metered routes", "h"),
+    "slot_wait_h.p95": ("95th percentile of the wait at the origin for a slot, metered routes", "h"),
+    "perishable_delayed_share.with_origin": (
+        "Share of perishable trucks longer than reporting.perishable_delay_h from their arrival "
+        "(the wait at the origin for a slot included), or that gave up",
+        "share 0-1",
+    ),
     "called_per_day": ("Trucks called forward from staging areas per measured day", "trucks/day"),
     "value_at_risk_vnd_per_day": (
         "Value of the delayed or turned-back perishable loads (cargo value_vnd, default F88), "
@@ -216,18 +235,21 @@ KPIS: dict[str, tuple[str, str]] = {
         "VND/day",
     ),
     "queue_cost_vnd_per_day": (
-        "Loaded truck-hours in the system x reporting.queue_cost_vnd_per_truck_hour, per day",
+        "Loaded truck-hours at the border (not at their origin) x "
+        "reporting.queue_cost_vnd_per_truck_hour, per day",
         "VND/day",
     ),
     "same_day_share": ("Share of loaded arrivals cleared the same local day they arrived", "share 0-1"),
     "perishable_delayed_share": (
-        "Share of perishable trucks longer than reporting.perishable_delay_h in the system, or that gave up",
+        "Share of perishable trucks longer than reporting.perishable_delay_h at the border (from their "
+        "slot on a metered route), or that gave up",
         "share 0-1",
     ),
     "cleared_per_day.": ("Loaded vehicles cleared per measured day, by direction or crossing", "trucks/day"),
     "backlog_growth_per_day.": ("Growth of the midnight backlog per day, by crossing", "trucks/day"),
     "backlog_midnight.": (
-        "Loaded trucks in the system at midnight over measured days (mean or max)",
+        "Loaded trucks at the border (in the system, not at their origin) at midnight over measured days "
+        "(mean or max)",
         "trucks",
     ),
     "time_in_system_h.mean.": ("Mean time in the system, by direction, crossing or cargo class", "h"),
@@ -239,8 +261,9 @@ KPIS: dict[str, tuple[str, str]] = {
     "queue_h.mean": ("Mean hours queueing (road, yard, stage queues), runs with dwells", "h"),
     "service_h.mean": ("Mean hours in service at lane stages, runs with dwells", "h"),
     "time_in_system_h.": (
-        "Time in the system of the cleared loaded trucks arrived in the measured days "
-        "(mean, p50, p95, max; trucks still waiting or that gave up are left out)",
+        "Time from reaching the border (a metered route's slot) to crossing of the cleared loaded "
+        "trucks arrived in the measured days (mean, p50, p95, max; trucks still waiting or that "
+        "gave up are left out)",
         "h",
     ),
     "road_queue_peak_km.": ("Peak road queue in km, by crossing (max: the longest)", "km"),

@@ -12,9 +12,11 @@ measured               True after the warm-up (``day >= warmup_days``)
 arrived                loaded trucks that arrived that day (the initial backlog not counted)
 cleared                loaded trucks that crossed the border that day
 gave_up                loaded trucks that gave up that day
-backlog_midnight       loaded trucks in the system at the midnight ending the day
+backlog_midnight       loaded trucks at the border (in the system, not at their origin) at
+                       the midnight ending the day
 road_queue_peak        most trucks (empty returns too) waiting on the road at once during the day
-time_in_system_h_mean  mean arrival-to-crossing time of the trucks cleared that day, h
+time_in_system_h_mean  mean time from reaching the border to crossing of the trucks cleared that
+                       day, h (on a metered route from the slot; the wait at the origin apart)
 empty_cleared          empty returns (cargo ``loaded = false``) that crossed that day
 =====================  ==========================================================
 
@@ -50,6 +52,7 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     # Counts by crossing group (group 0: trucks never routed to a crossing), each group's
     # trucks in table order; the counts for all crossings are their sums.
     split = {k: split_by_crossing(result, k) for k in ("t_arrive", "t_out", "outcome", "initial")}
+    split["at_border"] = split_by_crossing(result, "at_border", border_arrival(result))
     split["loaded"] = split_by_crossing(result, "loaded", loaded_trucks(result))
     counts: dict[str, list[np.ndarray]] = {k: [] for k in ("arrived", "cleared", "gave_up", "empty_cleared")}
     tis_sums = []
@@ -62,13 +65,13 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
         counts["arrived"].append(_per_day(arrive_day[loaded & ~split["initial"][g]], days))
         counts["cleared"].append(_per_day(out_day[cleared], days))
         counts["gave_up"].append(_per_day(out_day[loaded & (outcome == GAVE_UP)], days))
-        tis_h = (t_out[cleared] - split["t_arrive"][g][cleared]) / 60.0
+        tis_h = (t_out[cleared] - split["at_border"][g][cleared]) / 60.0
         tis_sums.append(_day_sums(out_day[cleared], tis_h, days))
     counts["backlog_midnight"] = list(midnight_backlog(result))
     # Hours in the system of all crossings' trucks added in table order, as for one crossing.
     cleared = loaded_trucks(result) & (t["outcome"] == CLEARED)
     out_day = np.floor(t["t_out"][cleared] / MINUTES_PER_DAY)
-    all_sums = _day_sums(out_day, (t["t_out"][cleared] - t["t_arrive"][cleared]) / 60.0, days)
+    all_sums = _day_sums(out_day, (t["t_out"][cleared] - border_arrival(result)[cleared]) / 60.0, days)
     # Road peaks: only the trucks that spent time on the road count.
     on_road = np.flatnonzero(road_leave > road_start)
     road_groups = Groups.of(t["crossing"][on_road].astype(np.int16) + 1, len(result.crossings) + 1, on_road)
@@ -101,15 +104,38 @@ def loaded_trucks(result: RunResult) -> np.ndarray:
     return cached(result, "loaded", compute)
 
 
+def border_arrival(result: RunResult) -> np.ndarray:
+    """When each truck reached the border: its arrival, or on a metered route when it was
+    dispatched with its slot (``t_slot``); NaN for a truck that never left its origin (it
+    gave up there, or still waits at the end). The border's KPIs (time in system, backlog,
+    perishables delayed, queueing cost) count from it; waiting at the origin is counted
+    apart (``slot_wait_h``, ``unregistered_peak``). Read-only, computed once per run."""
+
+    def compute(r: RunResult) -> np.ndarray:
+        t = r.trucks
+        slot = t["t_slot"]
+        if np.isnan(slot).all():  # no metered route: arrival at the border
+            at = t["t_arrive"].copy()
+        else:
+            at = np.where(np.isnan(slot), t["t_arrive"], slot)
+            at[np.isnan(slot) & (t["place"] == PLACES.index("origin"))] = np.nan
+        at.flags.writeable = False
+        return at
+
+    return cached(result, "border_arrival", compute)
+
+
 def midnight_backlog(result: RunResult) -> np.ndarray:
-    """Loaded trucks in the system at the midnight ending each day, ``(crossing groups, days)``:
-    row 0 the trucks never routed to a crossing, row ``xi + 1`` crossing ``xi``'s (their sum:
-    all trucks). Computed once per run (read-only), for ``daily_table`` and ``kpis``."""
+    """Loaded trucks at the border (in the system, not at their origin) at the midnight ending
+    each day, ``(crossing groups, days)``: row 0 the trucks never routed to a crossing, row
+    ``xi + 1`` crossing ``xi``'s (their sum: all trucks). Computed once per run (read-only),
+    for ``daily_table`` and ``kpis``."""
 
     def compute(r: RunResult) -> np.ndarray:
         midnights = np.arange(1, r.scenario.horizon_days + 1) * MINUTES_PER_DAY
-        arrive, out = split_by_crossing(r, "t_arrive"), split_by_crossing(r, "t_out")
-        loaded = split_by_crossing(r, "loaded", loaded_trucks(r))
+        arrive, out = split_by_crossing(r, "at_border", border_arrival(r)), split_by_crossing(r, "t_out")
+        at = border_arrival(r)
+        loaded = split_by_crossing(r, "loaded_at_border", loaded_trucks(r) & ~np.isnan(at))
         backlog = np.array(
             [_in_system(a[m], o[m], midnights) for a, o, m in zip(arrive, out, loaded, strict=True)], np.int64
         ).reshape(len(loaded), midnights.size)
@@ -154,11 +180,11 @@ def _in_system(arrive: np.ndarray, out: np.ndarray, times: np.ndarray) -> np.nda
 def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     """When each truck was on the road queue before its gate yard or staging area.
 
-    From arrival (on a metered route: from getting its slot; trucks waiting outside for one
-    are not on the border road) until it entered the staging area or the yard, or gave up;
-    a truck still on the road when the run ends never leaves it (``inf``), so a sample taken
-    at the last instant still counts it. A truck driving from a staging area to the gate is
-    not queueing. Computed once per run and shared by the readouts: read-only.
+    From arrival (on a metered route: from getting its slot; trucks waiting at their origin
+    for one are not on the border road) until it entered the staging area or the yard, or gave
+    up; a truck still on the road when the run ends never leaves it (``inf``), so a sample
+    taken at the last instant still counts it. A truck driving from a staging area to the gate
+    is not queueing. Computed once per run and shared by the readouts: read-only.
     """
     return cached(result, "road_span", _road_span)
 
@@ -172,8 +198,8 @@ def _road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     leave = np.where(
         np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
     )
-    outside = (t["place"] == PLACES.index("outside")) & np.isnan(t["t_slot"])
-    leave = np.where(outside, start, leave)
+    at_origin = (t["place"] == PLACES.index("origin")) & np.isnan(t["t_slot"])
+    leave = np.where(at_origin, start, leave)
     start.flags.writeable = leave.flags.writeable = False
     return start, leave
 

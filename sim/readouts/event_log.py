@@ -11,8 +11,10 @@ a few of bordersim's beside them:
 run_number    the replication
 entity_id     the truck (row of the replication's truck table)
 event_type    ``arrival_departure``, ``queue``, ``resource_use`` or ``resource_use_end``
-event         ``arrival``; ``<crossing>/<direction>/road_wait_begins`` (the yard is
-              full: the truck waits on the road); ``<stage>_wait_begins`` (queueing at
+event         ``arrival``; ``<crossing>/<direction>/origin_wait_begins`` (a metered
+              route: waiting at its origin for a slot); ``<crossing>/<direction>/
+              road_wait_begins`` (the yard is full: the truck waits on the road, from its
+              slot on a metered route); ``<stage>_wait_begins`` (queueing at
               a stage, in the yard); ``<stage>_begins`` and ``<stage>_ends`` (served in
               a lane); ``gave_up``; ``depart`` (crossed the border, or left after
               giving up)
@@ -48,6 +50,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from sim.engine.calendar import model_epoch
+from sim.engine.records import PLACES
 from sim.scenario.schema import Scenario
 
 Table = dict[str, np.ndarray]
@@ -103,13 +106,21 @@ def event_log(trucks: Table, stages: Table, scenario: Scenario) -> Table:
     # On the road: the yard was full when the truck arrived (it entered later, or never).
     # With slots, the road begins at the slot; with staging, it ends on entering the area.
     start, leave = t_arrive, t_yard
+    at_origin = np.zeros(n, bool)  # still waiting at its origin for a slot (not at the border)
     if "t_slot" in trucks:
         slot = np.asarray(trucks["t_slot"], float)
         start = np.where(np.isnan(slot), t_arrive, slot)
+        if "place" in trucks:
+            place = np.asarray(trucks["place"])
+            origin = place == ("origin" if place.dtype.kind in "OUS" else PLACES.index("origin"))
+            at_origin = origin & np.isnan(slot)
+        waited = at_origin | (slot > t_arrive)
+        some = np.flatnonzero(waited)
+        add(some, t_arrive[some], "queue", pathway[some] + "/origin_wait_begins", 0.5)
     if "t_staged" in trucks:
         staged = np.asarray(trucks["t_staged"], float)
         leave = np.where(np.isnan(staged), t_yard, staged)
-    on_road = np.isnan(leave) | (leave > start)
+    on_road = (np.isnan(leave) | (leave > start)) & ~at_origin
     road = everyone[on_road]
     add(road, start[road], "queue", pathway[road] + "/road_wait_begins", 1)
     # Staging areas: entered (waiting to be called), then called forward to the gate.

@@ -8,7 +8,8 @@ minutes, one row per sample time and crossing (and ``all``):
 ============  ==================================================================
 t_h           sample time, hours from the start
 crossing      crossing id, or ``all``
-in_system     trucks arrived and not yet out (the backlog)
+in_system     trucks at the border and not yet out (the backlog; on a metered route from
+              the slot: those waiting at their origin are not counted)
 road_queue    trucks waiting on the road (not yet in the yard)
 stage_queue   trucks waiting in the queues of the crossing's clearance stages
 dwelling      trucks held by the crossing's dwells (papers, declarations: no lane,
@@ -37,7 +38,7 @@ import numpy as np
 
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
-from sim.readouts.daily import ALL, road_span
+from sim.readouts.daily import ALL, border_arrival, road_span
 from sim.readouts.grouping import Groups, rows_by_stage, served_by_stage, split_by_crossing
 
 HOURS_PER_DAY = 24
@@ -56,7 +57,14 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     # system (t_out NaN) is never counted out: NaN sorts last, after every sample time.
     on_road = np.flatnonzero(road_leave != road_start)
     road_groups = Groups.of(t["crossing"][on_road].astype(np.int16) + 1, len(result.crossings) + 1, on_road)
-    arrive, out = split_by_crossing(result, "t_arrive"), split_by_crossing(result, "t_out")
+    # In the system at the border: from reaching it (a metered route's slot) to leaving; a truck
+    # that never left its origin (NaN) is never counted.
+    at = border_arrival(result)
+    arrive = split_by_crossing(result, "at_border", at)
+    if np.isnan(at).any():
+        out = split_by_crossing(result, "t_out_at_border", np.where(np.isnan(at), np.nan, t["t_out"]))
+    else:
+        out = split_by_crossing(result, "t_out")
     in_system = [_count_between(a, b, times) for a, b in zip(arrive, out, strict=True)]
     road = zip(road_groups.split(road_start), road_groups.split(road_leave), strict=True)
     road_queue = [_count_between(a, b, times) for a, b in road]

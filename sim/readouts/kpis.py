@@ -12,15 +12,20 @@ cleared_per_day.<direction>            ... by direction
 cleared_per_day.<crossing>             ... by crossing
 arrived_per_day                        loaded trucks that arrived, per day
 gave_up_per_day                        loaded trucks that gave up and returned inland, per day
-gave_up_per_day.<place>                ... where they gave up: road, yard (queueing for a stage;
-                                       never once a stage served them, so never after the
-                                       Chinese side accepted them); with staging or slots also
-                                       outside (waiting for a slot) and staging; rerouted (turned
-                                       back by a dated eligibility change), diverted (dated
-                                       diversion share), balked (turn_back_over_h on arrival)
+gave_up_per_day.<place>                ... where they gave up: road, yard (queueing for its first
+                                       stage), later_stage (with patience: queueing after a stage,
+                                       e.g. after Vietnamese customs; never once the Chinese side
+                                       accepted them); with staging or slots also origin (waiting
+                                       for a slot) and staging; rerouted (turned back by a dated
+                                       eligibility change), diverted (dated diversion share),
+                                       balked (turn_back_over_h on arrival)
+turn_back_cost_h_per_day               hours of re-import paperwork (cargo reimport_h) of the
+                                       loaded trucks that turned back, or were sent on, after
+                                       passing a stage, per day (when some class states one)
 empty_cleared_per_day[.<crossing>]     empty returns (cargo classes with loaded = false) that
                                        crossed, per day; only when the scenario has such a class
-backlog_midnight.mean / .max           loaded trucks in the system at each midnight
+backlog_midnight.mean / .max           loaded trucks at the border at each midnight (in the
+                                       system; not those waiting at their origin for a slot)
 backlog_growth_per_day                 slope of the midnight backlog (trucks/day)
 backlog_growth_per_day.<crossing>      ... of the trucks bound for one crossing
 days_to_recover                        days from the peak midnight backlog until it is back
@@ -37,9 +42,11 @@ unstable                               1 when the midnight backlog grows steadil
 in_system_share_end                    share of the measured days' loaded arrivals still in the
                                        system at the end of the run (censored: their time in
                                        system is not known)
-time_in_system_h.mean/.p50/.p95/.max   arrival to crossing, hours, computed over the loaded
-                                       trucks that arrived in the measured days AND cleared
-                                       (trucks still waiting, or that gave up, are left out)
+time_in_system_h.mean/.p50/.p95/.max   reaching the border to crossing, hours (on a metered route
+                                       from the slot: the wait at the origin is slot_wait_h),
+                                       computed over the loaded trucks that arrived in the
+                                       measured days AND cleared (trucks still waiting, or that
+                                       gave up, are left out)
 time_in_system_h.trucks                how many trucks those figures are computed over
 time_in_system_h.lower_bound           mean hours over the measured days' loaded arrivals that
                                        cleared or are still in the system, counting the latter
@@ -49,12 +56,14 @@ time_in_system_h.mean.<crossing>       ... by crossing
 time_in_system_h.mean.<cargo class>    ... by cargo class (empty returns too)
 time_in_system_h.mean.equipped/.conventional   ... by smart-gate equipment (when any is)
 same_day_share                         share of arrivals cleared on their arrival day
-perishable_delayed_share               perishable arrivals longer than the threshold in the
-                                       system (still waiting at the end: until the end), or
-                                       that gave up and turned back
+perishable_delayed_share               perishable arrivals longer than the threshold at the
+                                       border (still waiting at the end: until the end), or
+                                       that gave up and turned back (at the origin too)
+perishable_delayed_share.with_origin   ... counting the wait at the origin for a slot too
+                                       (from arrival; with staging or slots)
 value_at_risk_vnd_per_day              value of those delayed perishable loads (cargo class
                                        value_vnd; default F88), per measured day, VND
-queue_cost_vnd_per_day                 loaded truck-hours in the system over the measured days
+queue_cost_vnd_per_day                 loaded truck-hours at the border over the measured days
                                        x reporting.queue_cost_vnd_per_truck_hour, per day, VND
 dwell_h.mean                           with dwells (sim.engine.dwell): hours held by them, over
                                        the trucks of time_in_system_h (papers, declarations...)
@@ -71,10 +80,10 @@ road_queue_peak_km.<crossing>          ... as road length in km
 yard_peak.<crossing>                   most trucks in the crossing's gate yards at once (both
                                        directions), from entering the yard until crossing
 staging_peak.<area>                    most trucks in a staging area at once (with staging)
-unregistered_peak.<crossing>           most trucks waiting outside (off the border road) for a
-                                       registration slot at once (metered crossings)
-slot_wait_h.mean                       mean wait for a slot of the measured days' arrivals on
-                                       metered routes (with staging or slots)
+unregistered_peak.<crossing>           most trucks waiting at their origin (off the border road)
+                                       for a registration slot at once (metered crossings)
+slot_wait_h.mean / .p95                wait at the origin for a slot of the measured days'
+                                       arrivals on metered routes (with staging or slots)
 called_per_day                         trucks called forward from staging areas, per day
 =====================================  =============================================
 """
@@ -87,7 +96,7 @@ from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
-from sim.readouts.daily import loaded_trucks, midnight_backlog, road_span
+from sim.readouts.daily import border_arrival, loaded_trucks, midnight_backlog, road_span
 from sim.readouts.grouping import Groups, Served, cached, served_by_stage, trucks_by_crossing
 
 IN_SYSTEM, CLEARED, GAVE_UP = 0, 1, 2
@@ -116,7 +125,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
     out["gave_up_per_day"] = gave_up.sum() / days
     staged = bool(s.staging) or any(r.slots for x in s.crossings.values() for r in x.routes.values())
-    places = ["outside", "road", "staging", "yard"] if staged else ["road", "yard"]
+    places = ["origin", "road", "staging", "yard"] if staged else ["road", "yard"]
+    if any(c.patience is not None for c in s.cargo.values()):
+        places.append("later_stage")
     if any(x.eligibility for x in s.crossings.values()):
         places.append("rerouted")
     if any(x.diversions for x in s.crossings.values()):
@@ -125,6 +136,10 @@ def kpis(result: RunResult) -> dict[str, float]:
         places.append("balked")
     for place in places:
         out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
+    if any(c.reimport_h > 0 for c in s.cargo.values()):
+        hours = np.array([s.cargo[c].reimport_h for c in result.cargo], float)[t["cargo"]]
+        late = t["reimported"] & loaded & ~(t["t_out"] < w0)
+        out["turn_back_cost_h_per_day"] = float(hours[late].sum()) / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
         for x, n in zip(
@@ -156,16 +171,18 @@ def kpis(result: RunResult) -> dict[str, float]:
         else np.nan
     )
 
+    at = border_arrival(result)  # the arrival, or on a metered route the slot (NaN: at its origin)
     done = arrived & (t["outcome"] == CLEARED)
     waiting = arrived & (t["outcome"] == IN_SYSTEM)
     out["in_system_share_end"] = waiting.sum() / arrived.sum() if arrived.any() else np.nan
-    tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
+    tis = (t["t_out"][done] - at[done]) / 60.0
     for name, value in _summary(tis).items():
         out[f"time_in_system_h.{name}"] = value
     out["time_in_system_h.trucks"] = float(done.sum())
-    censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
+    at_border = waiting & ~np.isnan(at)
+    censored = np.concatenate([tis, (h - at[at_border]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
-    hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    hours_in_system = (t["t_out"] - at) / 60.0
     for di, d in enumerate(result.directions):
         mine = done & (t["direction"] == di)
         out[f"time_in_system_h.mean.{d}"] = float(hours_in_system[mine].mean()) if mine.any() else np.nan
@@ -183,19 +200,23 @@ def kpis(result: RunResult) -> dict[str, float]:
         for label, flag in (("equipped", True), ("conventional", False)):
             mine = done & (t["equipped"] == flag)
             out[f"time_in_system_h.mean.{label}"] = hours_in_system[mine].mean() if mine.any() else np.nan
-    same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(t["t_arrive"] / MINUTES_PER_DAY))
+    same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(at / MINUTES_PER_DAY))
     out["same_day_share"] = same_day.sum() / arrived.sum() if arrived.any() else np.nan
 
     perishable = np.array([s.cargo[c].perishable for c in result.cargo], bool)[t["cargo"]] & arrived
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
-    late = perishable & (
-        ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0) | (t["outcome"] == GAVE_UP)
-    )
+    threshold = s.reporting.perishable_delay_h * 60.0
+    late = perishable & (((end - np.where(np.isnan(at), end, at)) > threshold) | (t["outcome"] == GAVE_UP))
     out["perishable_delayed_share"] = late.sum() / perishable.sum() if perishable.any() else np.nan
+    if staged:  # counting the wait at the origin for a slot too (from the truck's arrival)
+        late_all = perishable & (((end - t["t_arrive"]) > threshold) | (t["outcome"] == GAVE_UP))
+        out["perishable_delayed_share.with_origin"] = (
+            late_all.sum() / perishable.sum() if perishable.any() else np.nan
+        )
     value = np.array([s.cargo[c].value_per_truck_vnd() for c in result.cargo], float)[t["cargo"]]
     out["value_at_risk_vnd_per_day"] = float(value[late].sum()) / days
-    # Loaded truck-hours in the system within the measured days [w0, h].
-    inside = np.clip(end, w0, h) - np.clip(t["t_arrive"], w0, h)
+    # Loaded truck-hours at the border within the measured days [w0, h].
+    inside = np.clip(end, w0, h) - np.clip(np.where(np.isnan(at), end, at), w0, h)
     truck_hours = float(inside[loaded].sum()) / 60.0
     out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
@@ -244,7 +265,8 @@ def _dwell_kpis(result, out, done, done_any, by_crossing: Groups, by_cargo: Grou
     t = result.trucks
     dwell, service = time_split(result)
     dwell_h, service_h = dwell / 60.0, service / 60.0
-    queue_h = (t["t_out"] - t["t_arrive"]) / 60.0 - dwell_h - service_h
+    # From reaching the border (a metered route's slot), as time_in_system_h counts.
+    queue_h = (t["t_out"] - border_arrival(result)) / 60.0 - dwell_h - service_h
     for name, hours in (("dwell_h", dwell_h), ("queue_h", queue_h), ("service_h", service_h)):
         out[f"{name}.mean"] = float(hours[done].mean()) if done.any() else np.nan
     for di, d in enumerate(result.directions):
@@ -335,7 +357,7 @@ def _most_after_starts(a: np.ndarray, b: np.ndarray, first: int, block: int = 64
 
 
 def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> None:
-    """Peaks of the staging areas and of the trucks waiting outside for a slot."""
+    """Peaks of the staging areas and of the trucks waiting at their origin for a slot."""
     s, t = result.scenario, result.trucks
     areas = list(s.staging)
     area_of = np.full(t["t_arrive"].size, -1)
@@ -350,12 +372,12 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     peaks = _peaks(result, start, left, Groups.of(np.where(staged, area_of, -1), len(areas)))
     for ai, a in enumerate(areas):
         out[f"staging_peak.{a}"] = float(peaks[ai])
-    # Waiting outside: from arrival until a slot (or giving up, or the end) on metered routes.
+    # Waiting at the origin: from arrival until a slot (or giving up, or the end) on metered routes.
     metered = [any(r.slots for r in s.crossings[x].routes.values()) for x in result.crossings]
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
-    outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
-    waited = np.where(outside, got, t["t_arrive"])
+    at_origin = on_metered & ((t["place"] == PLACES.index("origin")) | ~np.isnan(t["t_slot"]))
+    waited = np.where(at_origin, got, t["t_arrive"])
     peaks = _peaks(result, t["t_arrive"], waited, trucks_by_crossing(result))[1:]  # crossing xi: xi + 1
     for xi, x in enumerate(result.crossings):
         if metered[xi]:
@@ -363,11 +385,9 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     w0 = result.warmup_min
     days = s.horizon_days - s.warmup_days
     slot_wait = on_metered & ~np.isnan(t["t_slot"]) & (t["t_arrive"] >= w0) & ~t["initial"]
-    out["slot_wait_h.mean"] = (
-        float((t["t_slot"][slot_wait] - t["t_arrive"][slot_wait]).mean() / 60.0)
-        if slot_wait.any()
-        else np.nan
-    )
+    waited = t["t_slot"][slot_wait] - t["t_arrive"][slot_wait]
+    out["slot_wait_h.mean"] = float(waited.mean() / 60.0) if waited.size else np.nan
+    out["slot_wait_h.p95"] = float(np.percentile(waited / 60.0, 95)) if waited.size else np.nan
     out["called_per_day"] = float((t["t_called"] >= w0).sum()) / days
 
 

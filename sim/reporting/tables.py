@@ -95,7 +95,7 @@ def kpi_table(
             rows.append((f"  {crossing.name}", f"{_fmt(trucks, 0)} / {_fmt(km, 2)}"))
     peaks = [(k, e) for k, e in summary.items() if k.startswith(("staging_peak.", "unregistered_peak."))]
     if peaks:
-        heading("Peak staging area and waiting outside for a slot (trucks)")
+        heading("Peak staging area and waiting at the origin for a slot (trucks)")
         for key, _e in peaks:
             row(key, key, digits=0, indent=2)
     heading("Utilisation of open lane-time, %")

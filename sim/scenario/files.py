@@ -107,7 +107,7 @@ def load_scenario(source: str | Path | None = None, overrides: Mapping[str, Any]
     if overrides:
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
-    return _validate(merged, chain)
+    return _validate(merged, chain, suspects=2 if overrides else 1)
 
 
 def read_chain(source: str | Path | None = None) -> list[tuple[Path, dict[str, Any]]]:
@@ -171,7 +171,7 @@ def parse_scenario(
     if overrides:
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
-    return _validate(merged, chain)
+    return _validate(merged, chain, suspects=2 if overrides else 1)
 
 
 def scenario_from_data(
@@ -194,7 +194,7 @@ def scenario_from_data(
     if overrides:
         merged = deep_merge(merged, dict(overrides))
         chain = [(Path("command-line options"), dict(overrides)), *chain]
-    return _validate(merged, chain)
+    return _validate(merged, chain, suspects=len(chain))
 
 
 def _read_toml(path: Path, text: str | None = None) -> dict[str, Any]:
@@ -335,13 +335,15 @@ def _parent_path(child: Path, reference: object) -> Path:
 
 
 def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
-    """Merge a child-first chain, checking first that every parent is a scenario of its own.
+    """Merge a child-first chain, checking first that every parent is a scenario of its own,
+    from the root down: each file is checked on parents already found valid, so a problem is
+    its own (named against it, not against a parent whose value it changed the meaning of).
 
     A parent that is not a scenario file at all (a key at its top that no scenario has, or
     neither ``name`` nor ``extends``) is refused in one line that shows nothing of its content:
     ``extends`` must not become a way to print another file.
     """
-    for i in range(1, len(chain)):
+    for i in reversed(range(1, len(chain))):
         child, raw = chain[i - 1]
         parent, parent_raw = chain[i]
         if not _looks_like_scenario(parent_raw):
@@ -353,7 +355,7 @@ def _merge_chain(chain: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
                 ]
             )
         try:
-            _validate(_merged(chain[i:]), chain[i:])
+            _validate(_merged(chain[i:]), chain[i:], suspects=1)
         except ScenarioError as err:
             raise ScenarioError(
                 [
@@ -415,7 +417,10 @@ def deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]]) -> Scenario:
+def _validate(merged: dict[str, Any], chain: list[tuple[Path, dict[str, Any]]], suspects: int) -> Scenario:
+    """Validate ``merged``; a problem is named against one of the first ``suspects`` entries of
+    ``chain`` (the file, and the command-line options): the parents behind them are valid."""
+    chain = chain[:suspects]
     try:
         scenario = Scenario.model_validate(merged)
     except ValidationError as err:
@@ -613,7 +618,10 @@ def _where(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> str:
 
 
 def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
-    """The file in the extends chain that sets the deepest part of ``path``."""
+    """Of the files a problem can be in (``chain``, child first: the command-line options, then
+    the file), the first that sets ``path`` whole (its value is in force), else the one that sets
+    the deepest part of it, the file rather than the options on a tie: a problem whose path the
+    file does not write (a class it added, skipped by a parent's stage) is still the file's."""
     best, depth = chain[0][0], -1
     for file, raw in chain:
         node: Any = raw
@@ -625,7 +633,9 @@ def _file_of(path: FieldPath, chain: list[tuple[Path, dict[str, Any]]]) -> Path:
                 node, d = node[part], d + 1
             else:
                 break
-        if d > depth:
+        if d == len(path):
+            return file
+        if d >= depth:
             best, depth = file, d
     return best
 

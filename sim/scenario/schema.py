@@ -52,8 +52,34 @@ class CargoClass(Spec):
     )
     patience: Distribution | None = Field(
         None,
-        description="Time a truck waits for its first clearance stage before giving up and "
-        "returning inland; omitted = never gives up.",
+        description="Time a truck waits at the border before it gives up and turns back, drawn per "
+        "truck when it reaches the border (on a metered route: when it is dispatched with its "
+        "slot), on the clock `patience_clock` says. It turns back from wherever it waits before the "
+        "Chinese side accepts it (on the road, in a staging area, in the yard, queued after "
+        "Vietnamese customs, in a dwell hold); a truck in service turns back when that service "
+        "ends, if it must then wait; once the first Chinese stage has started it is committed. "
+        "Omitted = never gives up.",
+    )
+    patience_clock: Literal["since_arrival", "waiting"] = Field(
+        "since_arrival",
+        description="What `patience` counts: 'since_arrival' every minute since the truck reached "
+        "the border; 'waiting' the same less its time in service at stages (holds and drives "
+        "count as waiting). In a jam the two differ by minutes against days.",
+    )
+    origin_patience: Distribution | None = Field(
+        None,
+        description="Time a truck waits at its origin for a registration slot (metered routes) "
+        "before its load goes another way (sold inland, another border, the sea): gave up, place "
+        "'origin'. Omitted = it waits for its slot however long.",
+    )
+    reimport_h: float = Field(
+        0.0,
+        ge=0,
+        le=L.MAX_HOURS,
+        description="Hours of paperwork for a truck that turns back, or is sent to another "
+        "crossing, after passing a stage (an export declaration to cancel, the truck to re-enter "
+        "Vietnam): added to a sent-on truck's drive, and counted in `turn_back_cost_h_per_day`. "
+        "0 = no cost stated.",
     )
     loaded: StrictBool = Field(
         True,
@@ -245,9 +271,10 @@ class Stage(Spec):
 
 
 class SlotRule(Spec):
-    """Registration slots (metering) in force over dated days: a truck needs a slot to go on
-    to the staging area or the gate; trucks without one wait outside (inland, off the border
-    road), counted apart, and get slots first come, first served as periods begin."""
+    """Registration slots (metering) in force over dated days: a truck is dispatched to the
+    border (its staging area or its gate) only with a slot; trucks without one wait at their
+    origin, counted apart from the border queue, and get slots first come, first served as
+    periods begin (``sim.engine.slots``)."""
 
     start: Date = Field(description="First local day of the rule (in `timezone`).")
     end: Date = Field(description="Last local day, inclusive.")
@@ -261,7 +288,15 @@ class SlotRule(Spec):
         "'Asia/Shanghai' (UTC+8) for slots booked on the Chinese side; omitted = the scenario's.",
     )
     cargo: list[Key] | None = Field(
-        None, description="Classes that need a slot under this rule; omitted = every class."
+        None,
+        description="Classes that need a slot under this rule; omitted = every class. Rules with "
+        "the same classes share one quota (a pool); rules for other classes, which must not "
+        "overlap them, are quotas of their own (loaded trucks and empty returns apart).",
+    )
+    preregistered_only: bool = Field(
+        False,
+        description="On these days a slot goes only to a truck that asked for one before the day "
+        "began (held at its origin), never to one that asks that day.",
     )
     reason: str = Field("", description="Why, with its source (fact id), for the reader.")
 
@@ -336,16 +371,32 @@ class Route(Spec):
     slots: list[SlotRule] = Field(
         default_factory=list,
         max_length=L.MAX_CLOSURES,
-        description="Registration slots by date (metering, pre-registered-only days), in date "
-        "order without overlap: outside the rules' days no slot is needed.",
+        description="Registration slots by date (metering, pre-registered-only days): rules for "
+        "the same classes in date order without overlap, rules for other classes apart: outside "
+        "a class's rules' days no slot is needed.",
     )
 
     @field_validator("slots")
     @classmethod
     def _slots_in_order(cls, slots: list[SlotRule]) -> list[SlotRule]:
-        for a, b in zip(slots, slots[1:], strict=False):
-            if b.start <= a.end:
-                raise ValueError(f"slot rules must be in date order without overlap: {b.start} <= {a.end}")
+        pools: dict[tuple[str, ...] | None, list[SlotRule]] = {}
+        for rule in slots:
+            pools.setdefault(None if rule.cargo is None else tuple(sorted(rule.cargo)), []).append(rule)
+        for mine in pools.values():
+            for a, b in zip(mine, mine[1:], strict=False):
+                if b.start <= a.end:
+                    raise ValueError(
+                        f"slot rules must be in date order without overlap: {b.start} <= {a.end}"
+                    )
+        keys = list(pools)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                if a is None or b is None or set(a) & set(b):
+                    names = [list(k) if k else "every class" for k in (a, b)]
+                    raise ValueError(
+                        f"slot rules for {names[0]} and {names[1]}: expected the same classes "
+                        "(one quota) or none in common (quotas apart)"
+                    )
         return slots
 
     @field_validator("stages")
@@ -362,6 +413,13 @@ class Route(Spec):
         if not self.stages and self.facility is None:
             raise ValueError("a route needs `stages`, a `facility`, or both")
         return self
+
+
+class ClassSuspension(Closure):
+    """A dated window when a shared facility takes no truck of the classes listed."""
+
+    cargo: list[Key] = Field(min_length=1, description="Classes the facility does not take.")
+    directions: list[Direction] | None = Field(None, description="Directions affected; omitted = both.")
 
 
 class FacilityRoute(Spec):
@@ -393,6 +451,13 @@ class Facility(Spec):
         description="Dated closures of the facility (both directions), local dates in the "
         "time zone of each stage's calendar: every crossing feeding it stops crossing.",
     )
+    suspensions: list[ClassSuspension] = Field(
+        default_factory=list,
+        max_length=L.MAX_CLOSURES,
+        description="Dated windows when the facility takes no truck of some classes (an intake "
+        "ban on farm produce, F20, F38): they wait at its entry (or turn back, or change "
+        "crossing); local dates in the time zone of the calendar of its first stage.",
+    )
 
 
 class EligibilityChange(Spec):
@@ -409,12 +474,13 @@ class EligibilityChange(Spec):
     )
     reroute_to: list[Key] = Field(
         default_factory=list,
-        description="Rule for trucks of a class the crossing stops accepting: those waiting and "
-        "not yet in service (outside, on the road, in staging or in the yard), and those that "
-        "arrive while it is not accepted, drive to the crossing of this list where they expect "
-        "the shortest wait (as `least_expected_wait`); empty = they turn back (counted as gave "
-        "up, place 'rerouted'). Trucks already waiting elsewhere stay where they are when a class "
-        "is accepted again.",
+        description="Rule for trucks of a class the crossing stops accepting: every one the Chinese "
+        "side has not accepted, wherever it waits (at its origin, on the road, in staging, in the "
+        "yard, after Vietnamese customs: its class's `reimport_h` first; one in service when that "
+        "ends), and those that arrive while it is not accepted, drive to the crossing of this list "
+        "where they expect the shortest wait (as `least_expected_wait`); empty = they turn back "
+        "(counted as gave up, place 'rerouted'). When a class is accepted again, trucks waiting "
+        "elsewhere move only by their stream's logit re-routing (`reroute_saving_h`).",
     )
     reroute_min: float = Field(
         60.0,
@@ -519,7 +585,98 @@ class LeastExpectedWait(Spec):
     )
 
 
-Routing = Annotated[ClassShares | LeastExpectedWait, Field(discriminator="policy")]
+class Logit(Spec):
+    """Trucks bound to a home crossing, and the others choosing by multinomial logit on the
+    expected wait plus travel (``sim.engine.route_choice``)."""
+
+    policy: Literal["logit"]
+    shares: dict[Key, float] = Field(
+        min_length=1,
+        max_length=L.MAX_CROSSINGS,
+        description="Home crossing -> share of the stream's trucks (sum 1): where the trucks bound "
+        "to their crossing go, drawn as fixed shares draw them (common random numbers).",
+    )
+    crossings: list[Key] | None = Field(
+        None,
+        max_length=L.MAX_CROSSINGS,
+        description="Crossings the other trucks choose among; omitted = those of `shares`.",
+    )
+    share_prior: bool = Field(
+        True,
+        description="True: a choosing truck takes crossing j with probability proportional to "
+        "shares[j] x exp(-C_j / scale) (alternative-specific constants ln shares[j]: with equal "
+        "waits the choosers split as the shares do, what brings trucks to a gate besides its wait "
+        "kept); false: exp(-C_j / scale) alone.",
+    )
+    bound_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the trucks bound to their home crossing whatever the waits (a "
+        "contract, a forwarder's routine, a cargo only one gate clears in practice). 1 = fixed "
+        "shares. ASSUMPTION 0.5 (no source counts drivers who change crossing): range 0.2-0.9.",
+    )
+    scale_h: float = Field(
+        2.0,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="Logit scale, hours: a crossing whose expected wait plus travel is this much "
+        "longer is chosen e (2.7) times less often; small = drivers go where the wait is least, "
+        "large = spread evenly. ASSUMPTION 2 h (drivers hear of queues by phone and from "
+        "forwarders, roughly): range 0.5-8 h.",
+    )
+    travel_h: dict[Key, float] = Field(
+        default_factory=dict,
+        description="Extra drive, hours, from where the stream's trucks come to each crossing "
+        "(omitted: 0). ASSUMPTION where set: the Lạng Sơn gates are some 10-30 km apart by road "
+        "(DOMAIN.md).",
+    )
+    reroute_saving_h: float | None = Field(
+        None,
+        gt=0,
+        le=L.MAX_HOURS,
+        description="A choosing truck still waiting at its origin or on the border road moves to "
+        "another crossing when it expects to save more than this, hours, driving there included; "
+        "reviewed every `review_min` and when a crossing starts accepting its class. Omitted = it "
+        "stays where it chose.",
+    )
+    review_min: float = Field(
+        60.0,
+        ge=1,
+        le=L.MAX_DURATION_MIN,
+        description="Minutes between reviews of the waiting trucks (with `reroute_saving_h`).",
+    )
+    reroute_min: float = Field(
+        60.0,
+        ge=0,
+        le=L.MAX_DURATION_MIN,
+        description="Drive from one crossing to another for a truck that moves from the border "
+        "road, minutes. ASSUMPTION: the gates are 10-30 km apart (DOMAIN.md), about an hour in "
+        "border traffic.",
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        return ClassShares._sum_to_one(shares)
+
+    def choices(self) -> list[str]:
+        """The crossings the choosing trucks choose among."""
+        return self.crossings if self.crossings is not None else [c for c, p in self.shares.items() if p > 0]
+
+    @model_validator(mode="after")
+    def _priors_known(self) -> Logit:
+        if self.share_prior and self.crossings is not None:
+            missing = [c for c in self.crossings if self.shares.get(c, 0) <= 0]
+            if missing:
+                raise ValueError(
+                    f"crossings {missing} have no share: with share_prior they would never be chosen "
+                    "(give them a share, or set share_prior = false)"
+                )
+        return self
+
+
+Routing = Annotated[ClassShares | LeastExpectedWait | Logit, Field(discriminator="policy")]
 
 
 class Stream(Spec):
@@ -1032,6 +1189,9 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
             for j, stage in enumerate(froute.stages):
                 here = ("facilities", fid, "routes", direction, "stages", j)
                 check_stage(here, stage, feeds.get((fid, direction), []))
+        for i, susp in enumerate(facility.suspensions):
+            for k, cls in enumerate(susp.cargo):
+                need(("facilities", fid, "suspensions", i, "cargo", k), cls, classes, "cargo classes")
 
     for cid, crossing in s.crossings.items():
         for i, cls in enumerate(crossing.accepts):
@@ -1079,6 +1239,13 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
                         problems.append((path, route.facility, expected))
                     else:
                         shared = froute.stages
+            if crossing.enabled:
+                own_path = ("crossings", cid, "routes", direction, "stages")
+                where = [(*own_path, j) for j in range(len(route.stages))]
+                if shared:
+                    shared_path = ("facilities", route.facility, "routes", direction, "stages")
+                    where += [(*shared_path, j) for j in range(len(shared))]
+                problems += _uncleared(s, cid, direction, [*route.stages, *shared], where)
             for cls in crossing.accepts:
                 passes = [
                     st for st in [*route.stages, *shared] if st.applies_to is None or cls in st.applies_to
@@ -1097,11 +1264,14 @@ def reference_problems(s: Scenario) -> list[tuple[FieldPath, object, str]]:
     for name, stream in s.demand.streams.items():
         here = ("demand", "streams", name)
         known_class = need((*here, "cargo"), stream.cargo, classes, "cargo classes")
-        targets = (
-            [(("routing", "shares", c), c) for c in stream.routing.shares if stream.routing.shares[c] > 0]
-            if isinstance(stream.routing, ClassShares)
-            else [(("routing", "crossings", i), c) for i, c in enumerate(stream.routing.crossings)]
-        )
+        policy = stream.routing
+        targets = []
+        if isinstance(policy, ClassShares | Logit):
+            targets += [(("routing", "shares", c), c) for c in policy.shares if policy.shares[c] > 0]
+        if isinstance(policy, LeastExpectedWait | Logit) and policy.crossings is not None:
+            targets += [(("routing", "crossings", i), c) for i, c in enumerate(policy.crossings)]
+        if isinstance(policy, Logit):
+            targets += [(("routing", "travel_h", c), c) for c in policy.travel_h]
         for sub, cid in targets:
             path = (*here, *sub)
             if not need(path, cid, s.crossings, "crossings"):
@@ -1168,6 +1338,51 @@ def _dwell_problems(s: Scenario, need) -> list[tuple[FieldPath, object, str]]:
             elif name in {st.name for st in route.stages}:
                 problems.append((here, name, f"expected a name that is not a stage of {cid}'s route"))
     return problems
+
+
+def _uncleared(
+    s: Scenario, cid: str, direction: str, stages: list[Stage], where: list[FieldPath]
+) -> list[tuple[FieldPath, object, str]]:
+    """Loaded classes a route accepts that its stages would let through uncleared.
+
+    A stage with `applies_to` skips the classes it does not list, so a class added to a
+    crossing's `accepts` silently skips every stage whose list was written before it (customs,
+    the Chinese inspection). Refused: a loaded class that no stage of a side the route has
+    (Vietnamese, Chinese) applies to; and one skipped by a stage that applies to every other
+    loaded class the route accepts (at least two: a stage for one class, such as plant
+    quarantine for farm produce, is meant for that class alone). Empty returns may skip stages.
+    """
+    out: list[tuple[FieldPath, object, str]] = []
+    loaded = [c for c in s.crossings[cid].accepts if c in s.cargo and s.cargo[c].loaded]
+    names = {"VN": "Vietnamese", "CN": "Chinese"}
+    for cls in loaded:
+        for side, label in names.items():
+            mine = [st for st in stages if st.side == side]
+            if mine and not any(st.applies_to is None or cls in st.applies_to for st in mine):
+                listed = ", ".join(st.name for st in mine)
+                out.append(
+                    (
+                        ("crossings", cid, "routes", direction, "stages"),
+                        [st.name for st in s.crossings[cid].routes[direction].stages],
+                        f"expected a {label} stage that applies to the loaded class '{cls}' "
+                        f"({cid} {direction}: none of {listed} does); add it to an `applies_to`",
+                    )
+                )
+        others = [c for c in loaded if c != cls]
+        for st, path in zip(stages, where, strict=True):
+            if st.applies_to is None or cls in st.applies_to or len(others) < 2:
+                continue
+            if all(c in st.applies_to for c in others):
+                out.append(
+                    (
+                        (*path, "applies_to"),
+                        st.applies_to,
+                        f"expected '{cls}' in it: {cid} {direction} accepts the loaded class '{cls}', and "
+                        f"stage {st.name}, which applies to every other loaded class the route accepts, "
+                        "would let it through uncleared",
+                    )
+                )
+    return out
 
 
 def expected_trucks(s: Scenario) -> float:

@@ -6,11 +6,29 @@ function :func:`queue_lengths` below. They are the straightforward per-stage cod
 fast versions must reproduce (tests/test_readouts_equivalence.py); do not edit them to make
 that test pass. The engine modules they import (capacity, calendar, records, run) are the
 package's own: the fast code changed only ``RunResult.queue_lengths`` among them.
+
+Changes of meaning made since are carried into both, in the plainest form here:
+
+* issue 22: a truck on a metered route reaches the border at its slot (``t_slot``; NaN for
+  one still at, or given up at, its origin), and the border's figures count from then
+  (:func:`border`): time in system, same-day share, backlog, perishables delayed, queueing
+  cost, trucks in the system over time; place ``outside`` is now ``origin``; new keys
+  ``gave_up_per_day.later_stage``, ``turn_back_cost_h_per_day``, ``slot_wait_h.p95`` and
+  ``perishable_delayed_share.with_origin``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sim.engine.records import PLACES
+
+
+def border(t) -> np.ndarray:
+    """When each truck reached the border (issue 22): the slot on a metered route, NaN at its origin."""
+    at = np.where(np.isnan(t["t_slot"]), t["t_arrive"], t["t_slot"])
+    at[np.isnan(t["t_slot"]) & (t["place"] == PLACES.index("origin"))] = np.nan
+    return at
 
 
 def queue_lengths(result, step_min: float | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ from datetime import timedelta
 
 import numpy as np
 
+from readouts_reference import border
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.records import PLACES
 from sim.engine.run import RunResult
@@ -45,7 +46,7 @@ def daily_table(result: RunResult) -> dict[str, np.ndarray]:
     edges = np.arange(days + 1) * MINUTES_PER_DAY
     out_day = np.floor(np.nan_to_num(t["t_out"], nan=-1.0) / MINUTES_PER_DAY)
     arrive_day = np.floor(t["t_arrive"] / MINUTES_PER_DAY)
-    tis_h = (t["t_out"] - t["t_arrive"]) / 60.0
+    tis_h = (t["t_out"] - border(t)) / 60.0
     road_start, road_leave = road_span(result)
 
     columns: dict[str, list] = {k: [] for k in _COLUMNS}
@@ -95,7 +96,9 @@ def _per_day(day_of_event: np.ndarray, days: int) -> np.ndarray:
 
 
 def _in_system(t: dict[str, np.ndarray], mine: np.ndarray, times: np.ndarray) -> np.ndarray:
-    arrive = np.sort(t["t_arrive"][mine])
+    at = border(t)
+    mine = mine & ~np.isnan(at)
+    arrive = np.sort(at[mine])
     out = t["t_out"][mine]
     out = np.sort(out[~np.isnan(out)])
     return (np.searchsorted(arrive, times, "right") - np.searchsorted(out, times, "right")).astype(np.int64)
@@ -116,7 +119,7 @@ def road_span(result: RunResult) -> tuple[np.ndarray, np.ndarray]:
     leave = np.where(
         np.isnan(t["t_staged"]), np.where(np.isnan(t["t_yard"]), end, t["t_yard"]), t["t_staged"]
     )
-    outside = (t["place"] == PLACES.index("outside")) & np.isnan(t["t_slot"])
+    outside = (t["place"] == PLACES.index("origin")) & np.isnan(t["t_slot"])
     return start, np.where(outside, start, leave)
 
 

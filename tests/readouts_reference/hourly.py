@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from readouts_reference import queue_lengths
+from readouts_reference import border, queue_lengths
 from readouts_reference.daily import ALL, road_span
 from sim.engine.capacity import lane_minutes_function
 from sim.engine.run import RunResult
@@ -55,7 +55,8 @@ def queue_series(result: RunResult) -> dict[str, np.ndarray]:
     for name, trucks, stages in groups:
         cols["t_h"].append(times / 60.0)
         cols["crossing"].append(np.array([name] * times.size, dtype=object))
-        cols["in_system"].append(_count_between(t["t_arrive"][trucks], out_time[trucks], times))
+        at_border = trucks & ~np.isnan(border(t))
+        cols["in_system"].append(_count_between(border(t)[at_border], out_time[at_border], times))
         cols["road_queue"].append(_count_between(road_start[trucks], road_leave[trucks], times))
         cols["stage_queue"].append(waiting[stages].sum(axis=0).astype(np.int64))
     return {k: np.concatenate(v) for k, v in cols.items()}

@@ -75,6 +75,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from readouts_reference import border
+from readouts_reference.daily import _in_system as at_border_at
 from readouts_reference.daily import road_span
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.capacity import lane_minutes_function
@@ -106,7 +108,9 @@ def kpis(result: RunResult) -> dict[str, float]:
     gave_up = (t["outcome"] == GAVE_UP) & (t["t_out"] >= w0) & loaded
     out["gave_up_per_day"] = gave_up.sum() / days
     staged = bool(s.staging) or any(r.slots for x in s.crossings.values() for r in x.routes.values())
-    places = ["outside", "road", "staging", "yard"] if staged else ["road", "yard"]
+    places = ["origin", "road", "staging", "yard"] if staged else ["road", "yard"]
+    if any(c.patience is not None for c in s.cargo.values()):
+        places.append("later_stage")
     if any(x.eligibility for x in s.crossings.values()):
         places.append("rerouted")
     if any(x.diversions for x in s.crossings.values()):
@@ -115,19 +119,23 @@ def kpis(result: RunResult) -> dict[str, float]:
         places.append("balked")
     for place in places:
         out[f"gave_up_per_day.{place}"] = (gave_up & (t["place"] == PLACES.index(place))).sum() / days
+    if any(c.reimport_h > 0 for c in s.cargo.values()):
+        hours = np.array([s.cargo[c].reimport_h for c in result.cargo], float)[t["cargo"]]
+        late = t["reimported"] & loaded & ~(t["t_out"] < w0)
+        out["turn_back_cost_h_per_day"] = float(hours[late].sum()) / days
     if not loaded.all():
         out["empty_cleared_per_day"] = empty_cleared.sum() / days
         for xi, x in enumerate(result.crossings):
             out[f"empty_cleared_per_day.{x}"] = (empty_cleared & (t["crossing"] == xi)).sum() / days
 
     midnights = np.arange(s.warmup_days + 1, s.horizon_days + 1) * MINUTES_PER_DAY
-    backlog = in_system_at(result, midnights, loaded)
+    backlog = at_border_at(t, loaded, midnights)
     out["backlog_midnight.mean"] = float(backlog.mean())
     out["backlog_midnight.max"] = float(backlog.max())
     out["backlog_growth_per_day"] = _slope(backlog)
     for xi, x in enumerate(result.crossings):
         mine = loaded & (t["crossing"] == xi)
-        out[f"backlog_growth_per_day.{x}"] = _slope(in_system_at(result, midnights, mine))
+        out[f"backlog_growth_per_day.{x}"] = _slope(at_border_at(t, mine, midnights))
     recover = _days_to_recover(backlog, s.reporting.recovery_factor, s.reporting.normal_days)
     out["days_to_recover"] = recover
     out["days_to_recover.not_recovered"] = float(np.isnan(recover))
@@ -138,16 +146,17 @@ def kpis(result: RunResult) -> dict[str, float]:
     arrivals_per_day = arrived.sum() / days
     out["unstable"] = float(_slope(second_half) > s.reporting.unstable_growth_share * arrivals_per_day)
 
+    at = border(t)
     done = arrived & (t["outcome"] == CLEARED)
     waiting = arrived & (t["outcome"] == IN_SYSTEM)
     out["in_system_share_end"] = waiting.sum() / arrived.sum() if arrived.any() else np.nan
-    tis = (t["t_out"][done] - t["t_arrive"][done]) / 60.0
+    tis = (t["t_out"][done] - at[done]) / 60.0
     for name, value in _summary(tis).items():
         out[f"time_in_system_h.{name}"] = value
     out["time_in_system_h.trucks"] = float(done.sum())
-    censored = np.concatenate([tis, (h - t["t_arrive"][waiting]) / 60.0])
+    censored = np.concatenate([tis, (h - at[waiting & ~np.isnan(at)]) / 60.0])
     out["time_in_system_h.lower_bound"] = float(censored.mean()) if censored.size else np.nan
-    hours_in_system = (t["t_out"] - t["t_arrive"]) / 60.0
+    hours_in_system = (t["t_out"] - at) / 60.0
     for xi, x in enumerate(result.crossings):
         mine = done & (t["crossing"] == xi)
         out[f"time_in_system_h.mean.{x}"] = hours_in_system[mine].mean() if mine.any() else np.nan
@@ -159,19 +168,27 @@ def kpis(result: RunResult) -> dict[str, float]:
         for label, flag in (("equipped", True), ("conventional", False)):
             mine = done & (t["equipped"] == flag)
             out[f"time_in_system_h.mean.{label}"] = hours_in_system[mine].mean() if mine.any() else np.nan
-    same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(t["t_arrive"] / MINUTES_PER_DAY))
+    same_day = done & (np.floor(t["t_out"] / MINUTES_PER_DAY) == np.floor(at / MINUTES_PER_DAY))
     out["same_day_share"] = same_day.sum() / arrived.sum() if arrived.any() else np.nan
 
     perishable = np.array([s.cargo[c].perishable for c in result.cargo], bool)[t["cargo"]] & arrived
     end = np.where(np.isnan(t["t_out"]), h, t["t_out"])
+    at_or_end = np.where(np.isnan(at), end, at)
     late = perishable & (
-        ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0) | (t["outcome"] == GAVE_UP)
+        ((end - at_or_end) > s.reporting.perishable_delay_h * 60.0) | (t["outcome"] == GAVE_UP)
     )
     out["perishable_delayed_share"] = late.sum() / perishable.sum() if perishable.any() else np.nan
+    if staged:
+        late_all = perishable & (
+            ((end - t["t_arrive"]) > s.reporting.perishable_delay_h * 60.0) | (t["outcome"] == GAVE_UP)
+        )
+        out["perishable_delayed_share.with_origin"] = (
+            late_all.sum() / perishable.sum() if perishable.any() else np.nan
+        )
     value = np.array([s.cargo[c].value_per_truck_vnd() for c in result.cargo], float)[t["cargo"]]
     out["value_at_risk_vnd_per_day"] = float(value[late].sum()) / days
     # Loaded truck-hours in the system within the measured days [w0, h].
-    inside = np.clip(end, w0, h) - np.clip(t["t_arrive"], w0, h)
+    inside = np.clip(end, w0, h) - np.clip(at_or_end, w0, h)
     truck_hours = float(inside[loaded].sum()) / 60.0
     out["queue_cost_vnd_per_day"] = truck_hours * s.reporting.queue_cost_vnd_per_truck_hour / days
 
@@ -257,7 +274,7 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
     metered = [any(r.slots for r in s.crossings[x].routes.values()) for x in result.crossings]
     on_metered = np.asarray(metered, bool)[t["crossing"]]
     got = np.where(np.isnan(t["t_slot"]), end, t["t_slot"])
-    outside = on_metered & ((t["place"] == PLACES.index("outside")) | ~np.isnan(t["t_slot"]))
+    outside = on_metered & ((t["place"] == PLACES.index("origin")) | ~np.isnan(t["t_slot"]))
     peaks = _peaks(
         result, t["t_arrive"], np.where(outside, got, t["t_arrive"]), t["crossing"], len(result.crossings)
     )
@@ -272,6 +289,8 @@ def _staging_kpis(result: RunResult, out: dict[str, float], end: np.ndarray) -> 
         if slot_wait.any()
         else np.nan
     )
+    waits = (t["t_slot"][slot_wait] - t["t_arrive"][slot_wait]) / 60.0
+    out["slot_wait_h.p95"] = float(np.percentile(waits, 95)) if waits.size else np.nan
     out["called_per_day"] = float((t["t_called"] >= w0).sum()) / days
 
 

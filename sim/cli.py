@@ -460,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
-    if getattr(args, "worlds", None):
+    if args.command in ("run", "compare", "table", "capacity", "sweep") and args.worlds:
         return _in_worlds(args, argv)
     if args.command == "run":
         return _run(args, argv)
@@ -1034,7 +1034,6 @@ def _table(args: argparse.Namespace) -> int:
 
 def _capacity(args: argparse.Namespace) -> int:
     from sim.experiments.capacity import as_rows, capacity, markdown
-    from sim.reporting.report import build_capacity_report
 
     if args.overload <= 1:
         print(f"bordersim capacity: --overload = {args.overload:g}: expected more than 1", file=sys.stderr)
@@ -1059,6 +1058,8 @@ def _capacity(args: argparse.Namespace) -> int:
     if args.json:
         write_atomic(Path(args.json), json.dumps(as_rows(result), indent=2) + "\n")
     if args.out:
+        from sim.reporting.report import build_capacity_report  # matplotlib and the report: only for --out
+
         target = build_capacity_report(result, scenario, args.out)
         _say(f"bordersim: capacity report in {target}/report.html")
     return 0

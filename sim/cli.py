@@ -164,7 +164,9 @@ def _add_worlds(p: argparse.ArgumentParser) -> None:
         help="answer in every plausible world of FILE (seeds/worlds.toml, from `bordersim history-match`): "
         "the median, the 90%% range across worlds and the share of worlds where each conclusion holds",
     )
-    p.add_argument("--world-count", type=_positive, default=None, metavar="N", help="with --worlds: the first N")
+    p.add_argument(
+        "--world-count", type=_positive, default=None, metavar="N", help="with --worlds: the first N worlds"
+    )
 
 
 class _Version(argparse.Action):
@@ -1389,40 +1391,38 @@ def _in_worlds(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from sim.reporting import worlds_answers as wa
 
     worlds = load_worlds(args.worlds).first(args.world_count)
-    workers = args.workers or (os.cpu_count() or 1)
     settings = parse_settings(getattr(args, "settings", []))
     command = "bordersim " + shlex.join(argv)
-    jobs = len(worlds) * getattr(args, "replications", 1)
-    with _progress(jobs, 0, "worlds") as bar:
+    run = {"workers": args.workers or (os.cpu_count() or 1), "scheduler": args.scheduler}
+    with _progress(len(worlds) * args.replications, 0, "worlds") as bar:
         if args.command == "run":
-            text = wa.run(args.scenario or "baseline", worlds, args.replications, _overrides(args), workers,
-                          args.scheduler, bar.update, settings, args.out)  # fmt: skip
+            text = wa.run(args.scenario or "baseline", worlds, args.replications, _overrides(args), **run,
+                          on_done=bar.update, settings=settings, out=args.out)  # fmt: skip
         elif args.command == "compare":
-            text = wa.compare(args.a, args.b, worlds, args.replications, args.days, args.rng_seed, workers,
-                              args.scheduler, bar.update, settings, args.out)  # fmt: skip
+            text = wa.compare(args.a, args.b, worlds, args.replications, args.days, args.rng_seed, **run,
+                              on_done=bar.update, settings=settings, out=args.out)  # fmt: skip
         elif args.command == "table":
             from sim.readouts.headline import HEADLINE, Headline
 
             columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
-            text, data = wa.table(args.scenarios, worlds, args.baseline, args.replications, args.days, workers,
-                                  args.scheduler, bar.update, columns, settings, command)  # fmt: skip
+            text, data = wa.table(args.scenarios, worlds, args.baseline, args.replications, args.days, **run,
+                                  on_done=bar.update, columns=columns, settings=settings,
+                                  command=command)  # fmt: skip
             if args.json and _emit_json(args.json, {"version": __version__, **data}):
                 return 0
             if args.out:
                 update_file(args.out, text, args.block)
         elif args.command == "capacity" and args.targets:
-            text = wa.smart_gate_targets(args.targets, worlds, args.replications, args.days, args.overload, workers,
-                                         args.scheduler, command)  # fmt: skip
+            text = wa.smart_gate_targets(args.targets, worlds, args.replications, args.days, args.overload,
+                                         **run, command=command)  # fmt: skip
             if args.update:
                 update_file(args.update, text, "smart_gate_targets_worlds")
         elif args.command == "capacity":
-            text = wa.capacity(args.scenario or "baseline", worlds, args.replications, args.days, args.overload,
-                               workers, args.scheduler, args.rng_seed)  # fmt: skip
-        elif args.command == "sweep":
-            text = wa.sweep(_sweep_plan(args, settings), worlds, args.scenario, args.kpi, workers, args.scheduler,
-                            bar.update)  # fmt: skip
-        else:
-            raise ScenarioError([f"--worlds: not available for {args.command}"])
+            text = wa.capacity(args.scenario or "baseline", worlds, args.replications, args.days,
+                               args.overload, **run, rng_seed=args.rng_seed)  # fmt: skip
+        else:  # sweep
+            text = wa.sweep(_sweep_plan(args, settings), worlds, args.scenario, args.kpi, **run,
+                            on_done=bar.update)  # fmt: skip
     print(text, end="")
     return 0
 
@@ -1437,7 +1437,7 @@ def _add_history_match(sub) -> None:  # noqa: ANN001
     hm.add_argument("--settings", metavar="FILE", help="how observations enter (seeds/history_matching.toml)")
     hm.add_argument("--targets", metavar="FILE", help="the observations (default: seeds/targets.toml)")
     hm.add_argument("--out", metavar="FOLDER", default="results/history_matching",
-                    help="the runs, one file a point (kept: a rerun continues; default results/history_matching)")
+                    help="the runs, one file a point (a rerun continues; default results/history_matching)")
     hm.add_argument("--worlds", metavar="FILE", default="seeds/worlds.toml", help="the worlds file to write")
     hm.add_argument("--report", metavar="FILE.md", default="scenarios/WORLDS.md", help="the report to write")
     _add_execution(hm)

@@ -133,8 +133,14 @@ why = "The model is the truth's structure."
 def _match(root, out, workers):
     space = load_space(root / "uncertain.toml")
     truth = np.array([values_to_unit(space, {"check_lanes": 1.0, "inspect_time": 1.0})])
-    h = history_match(out, root / "uncertain.toml", root / "settings.toml", root / "targets.toml",
-                      workers=workers, probes=truth)  # fmt: skip
+    h = history_match(
+        out,
+        root / "uncertain.toml",
+        root / "settings.toml",
+        root / "targets.toml",
+        workers=workers,
+        probes=truth,
+    )
     return h, space
 
 
@@ -147,9 +153,15 @@ def test_history_matching_keeps_the_truth_and_rules_out_most_of_the_space(truth_
     # The truth itself, run: not ruled out.
     targets = load_targets(truth_problem / "targets.toml")
     p = problem(space, targets, truth_problem)
-    runs = np.array([evaluate_point(p, {"check_lanes": 1.0, "inspect_time": 1.0}, r) for r in range(REPLICATIONS)])
-    impl = implausibility(runs.mean(axis=0, keepdims=True), runs.var(axis=0, ddof=1, keepdims=True), REPLICATIONS,
-                          observed(p, h.settings))  # fmt: skip
+    runs = np.array(
+        [evaluate_point(p, {"check_lanes": 1.0, "inspect_time": 1.0}, r) for r in range(REPLICATIONS)]
+    )
+    impl = implausibility(
+        runs.mean(axis=0, keepdims=True),
+        runs.var(axis=0, ddof=1, keepdims=True),
+        REPLICATIONS,
+        observed(p, h.settings),
+    )
     assert ranked(impl, h.obs.use, 1)[0] <= h.settings.cutoff, f"the truth is ruled out: I = {impl}"
     # Most of the space is ruled out: the inspection's time is pinned by the throughput.
     assert h.waves[-1].kept_share_of_space < 0.3, h.waves[-1]
@@ -177,7 +189,9 @@ def test_the_worlds_cover_the_truths_answer(truth_problem, tmp_path):
         e = estimate(kpis(run_once(s, r))["time_in_system_h.mean"] for r in range(REPLICATIONS))
         lows.append(e.low)
         highs.append(e.high)
-    assert min(lows) <= truth <= max(highs), f"truth {truth:.3f} h outside the worlds' {min(lows):.3f}-{max(highs):.3f}"
+    assert min(lows) <= truth <= max(highs), (
+        f"truth {truth:.3f} h outside the worlds' {min(lows):.3f}-{max(highs):.3f}"
+    )
 
 
 @pytest.mark.slow

@@ -65,7 +65,8 @@ def dask_map(
 
             def submit() -> Any:
                 r = todo.pop()
-                future = client.submit(_in_worker, work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")
+                key = f"bordersim-{run}-r{r}"
+                future = client.submit(_in_worker, work, shared, r, *extra, pure=False, key=key)
                 futures[future] = r
                 return future
 

@@ -44,7 +44,6 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -136,7 +135,9 @@ def load_settings(path: str | Path | None = None, targets: Mapping[str, Target] 
     if targets is not None:
         missing = [n for n in targets if n not in settings.observations]
         unknown = [n for n in settings.observations if n not in targets]
-        problems = [f"{path}: observations.{n}: missing: every target enters or is excluded with why" for n in missing]
+        problems = [
+            f"{path}: observations.{n}: missing: every target enters or is excluded with why" for n in missing
+        ]
         problems += [f"{path}: observations.{n}: no such target in targets.toml" for n in unknown]
         if problems:
             raise ScenarioError(problems)
@@ -170,9 +171,7 @@ def problem(
     overrides = {"horizon_days": days} if days is not None else None
     scenarios = tuple(load_scenario(f, overrides=overrides) for f in files)
     eras = tuple(era_of(f, space) for f in files)
-    named = tuple(
-        (n, t, files.index(resolve(t.scenario, relative_to).resolve())) for n, t in targets.items()
-    )
+    named = tuple((n, t, files.index(resolve(t.scenario, relative_to).resolve())) for n, t in targets.items())
     keys = tuple(
         tuple(dict.fromkeys(k for _, t, i in named if i == j for k in (*t.keys, *t.divisors)))
         for j in range(len(files))
@@ -425,7 +424,9 @@ def run_points(
         points = tuple(unit_to_values(p.space, unit[i]) for i in todo)
         got: dict[int, dict[int, list[float]]] = {k: {} for k in range(len(todo))}
         jobs = range(len(todo) * replications)
-        for job, values in run_replications(_job, (p, points), jobs, workers, scheduler, extra=(replications,)):
+        for job, values in run_replications(
+            _job, (p, points), jobs, workers, scheduler, extra=(replications,)
+        ):
             k, r = divmod(job, replications)
             got[k][r] = values
             if on_done is not None:
@@ -440,7 +441,9 @@ def run_points(
                     "targets": [n for n, _, _ in p.targets],
                     "runs": runs,
                 }
-                write_atomic(folder / f"{_key(unit[i], inputs, replications)}.json", json.dumps(payload) + "\n")
+                write_atomic(
+                    folder / f"{_key(unit[i], inputs, replications)}.json", json.dumps(payload) + "\n"
+                )
     return [results[i] for i in range(len(unit))]
 
 
@@ -485,7 +488,9 @@ def history_match(
     unit = initial_design(d, settings.wave_points, settings.seed)
     wave_of = np.ones(len(unit), int)
     empty = np.empty((0, len(obs.names)))
-    history = History(space, settings, obs, np.empty((0, d)), np.empty(0, int), empty, empty, [], combined(digests))
+    history = History(
+        space, settings, obs, np.empty((0, d)), np.empty(0, int), empty, empty, [], combined(digests)
+    )
     kept_before = 1.0
     inputs_of = relevant_inputs(p)
     for number in range(1, settings.max_waves + 1):
@@ -512,10 +517,14 @@ def history_match(
         )
         if probes is not None:
             m, v = emulators.predict(np.atleast_2d(probes))
-            kept_probe = ranked(implausibility(m, pooled, R, obs, v), obs.use, settings.rank) <= settings.cutoff
+            kept_probe = (
+                ranked(implausibility(m, pooled, R, obs, v), obs.use, settings.rank) <= settings.cutoff
+            )
             wave.probes_kept = [bool(k) for k in kept_probe]
         history.waves.append(wave)
-        stop = number == settings.max_waves or (number > 1 and wave.kept_share_of_space > settings.stop_shrink * kept_before)
+        stop = number == settings.max_waves or (
+            number > 1 and wave.kept_share_of_space > settings.stop_shrink * kept_before
+        )
         if not stop:
             alive = history.unit[history.kept]
             if len(alive) == 0:
@@ -587,13 +596,19 @@ def worlds_toml(history: History, chosen: Sequence[int], digests: Mapping[str, s
             f"kept_share_of_space = {round(w.kept_share_of_space, 5)!r}",
             f"candidates_screened = {w.candidates_screened}",
             f"candidates_kept = {w.candidates_kept}",
-            "ruled_out_by = { " + ", ".join(f"{k} = {round(v, 4)!r}" for k, v in w.ruled_out_by.items()) + " }",
+            "ruled_out_by = { "
+            + ", ".join(f"{k} = {round(v, 4)!r}" for k, v in w.ruled_out_by.items())
+            + " }",
             "",
         ]
     kept = history.unit[history.kept] if history.kept.any() else history.unit[:0]
     for k, (name, q) in enumerate(history.space.parameters.items()):
         lo, hi = q.range
-        rng_ = [lo + (hi - lo) * float(kept[:, k].min()), lo + (hi - lo) * float(kept[:, k].max())] if len(kept) else []
+        rng_ = (
+            [lo + (hi - lo) * float(kept[:, k].min()), lo + (hi - lo) * float(kept[:, k].max())]
+            if len(kept)
+            else []
+        )
         lines += [
             f"[parameters.{name}]",
             f"prior = [{lo!r}, {hi!r}]",
@@ -630,7 +645,9 @@ def run_and_write(
     space_file = Path(space_file) if space_file else default_space_path()
     settings_file = Path(settings_file) if settings_file else default_settings_path()
     targets_file = Path(targets_file) if targets_file else default_targets_path()
-    history = history_match(out, space_file, settings_file, targets_file, workers, scheduler, on_wave, on_done)
+    history = history_match(
+        out, space_file, settings_file, targets_file, workers, scheduler, on_wave, on_done
+    )
     chosen = choose_worlds(history, history.settings.worlds)
     targets = load_targets(targets_file)
     p = problem(history.space, targets, targets_file.parent)

@@ -83,7 +83,9 @@ def load_worlds(path: str | Path | None = None, space_file: str | Path | None = 
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ScenarioError([f"--worlds {path}: not valid TOML: {err}"]) from None
     if raw.get("format") != "bordersim-worlds/1":
-        raise ScenarioError([f"--worlds {path}: format = {raw.get('format')!r}: expected 'bordersim-worlds/1'"])
+        raise ScenarioError(
+            [f"--worlds {path}: format = {raw.get('format')!r}: expected 'bordersim-worlds/1'"]
+        )
     space = load_space(space_file)
     entries = raw.get("worlds", [])
     if not entries:
@@ -96,12 +98,16 @@ def load_worlds(path: str | Path | None = None, space_file: str | Path | None = 
             if q is None:
                 problems.append(f"--worlds {path}: worlds[{k}].values.{name}: no such parameter in the space")
             elif not isinstance(x, int | float) or not q.range[0] <= x <= q.range[1]:
-                problems.append(f"--worlds {path}: worlds[{k}].values.{name} = {x!r}: expected in {list(q.range)}")
+                problems.append(
+                    f"--worlds {path}: worlds[{k}].values.{name} = {x!r}: expected in {list(q.range)}"
+                )
         ids.append(str(w.get("id", f"w{k + 1:02d}")))
         values.append({n: float(v.get(n, 1.0)) for n in space.parameters})
     if problems:
         raise ScenarioError(problems)
-    return Worlds(path, space, ids, values, hashlib.sha256(data).hexdigest(), str(raw.get("inputs_sha256", "")))
+    return Worlds(
+        path, space, ids, values, hashlib.sha256(data).hexdigest(), str(raw.get("inputs_sha256", ""))
+    )
 
 
 # -- running in every world ---------------------------------------------------------------------------------
@@ -143,8 +149,9 @@ def run_in_worlds(
     bundle = Bundle(tuple(scenarios), tuple(eras), worlds.space, tuple(worlds.values), work)
     n = len(worlds.values)
     out: list[list[list[Any]]] = [[[None] * replications for _ in scenarios] for _ in range(n)]
-    for job, results in run_replications(_job, bundle, range(n * replications), workers, scheduler,
-                                         extra=(replications,)):  # fmt: skip
+    for job, results in run_replications(
+        _job, bundle, range(n * replications), workers, scheduler, extra=(replications,)
+    ):
         w, r = divmod(job, replications)
         for i, value in enumerate(results):
             out[w][i][r] = value
@@ -306,11 +313,20 @@ def table_in_worlds(
         TableResults(scenarios, runs[w], columns, replications, days, list(settings), parents).comparisons()
         for w in range(len(worlds))
     ]
-    rows = [across([by_world[w][i] for w in range(len(worlds))], parents[i] is None) for i in range(len(files))]
+    rows = [
+        across([by_world[w][i] for w in range(len(worlds))], parents[i] is None) for i in range(len(files))
+    ]
     return WorldsTable(
-        [s.name for s in scenarios], parents, rows, columns, replications, worlds, seed, days,
+        [s.name for s in scenarios],
+        parents,
+        rows,
+        columns,
+        replications,
+        worlds,
+        seed,
+        days,
         inputs_sha256(worlds, files),
-    )  # fmt: skip
+    )
 
 
 def compare_in_worlds(
@@ -355,8 +371,16 @@ def run_scenario_in_worlds(
     from sim.scenario.overrides import load_with_settings
 
     scenario = load_with_settings(str(source), settings, overrides)
-    runs = run_in_worlds(headline_kpis_of, [scenario], eras_of([source], worlds.space), worlds, replications,
-                         workers, scheduler, on_done)  # fmt: skip
+    runs = run_in_worlds(
+        headline_kpis_of,
+        [scenario],
+        eras_of([source], worlds.space),
+        worlds,
+        replications,
+        workers,
+        scheduler,
+        on_done,
+    )
     keys = list(keys or list(runs[0][0][0]))
     by_world = [compare_runs(runs[w][0], runs[w][0], keys) for w in range(len(worlds))]
     return across(by_world, reference=True)

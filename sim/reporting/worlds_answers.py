@@ -34,7 +34,9 @@ from sim.scenario.uncertain import world_scenario
 ANSWER_FILE = "worlds_answer.json"
 
 
-def _write_folder(out: str | Path, payload: dict[str, Any], rows: Sequence[WorldsKpi], title: str, text: str) -> Path:
+def _write_folder(
+    out: str | Path, payload: dict[str, Any], rows: Sequence[WorldsKpi], title: str, text: str
+) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / ANSWER_FILE, json.dumps(payload, indent=1, allow_nan=True) + "\n")
@@ -55,38 +57,81 @@ def _payload(kind: str, worlds: Worlds, replications: int, rows: Sequence[Worlds
     }
 
 
-def run(source: str, worlds: Worlds, replications: int, overrides: dict, workers: int, scheduler: str | None,
-        on_done: Callable[[], object] | None, settings: Sequence[Any], out: str | None) -> str:  # fmt: skip
+def run(
+    source: str,
+    worlds: Worlds,
+    replications: int,
+    overrides: dict,
+    workers: int,
+    scheduler: str | None,
+    on_done: Callable[[], object] | None,
+    settings: Sequence[Any],
+    out: str | None,
+) -> str:
     from sim.readouts.headline import HEADLINE
 
     keys = [h.key for h in HEADLINE] + ["backlog_growth_per_day"]
-    rows = run_scenario_in_worlds(source, worlds, replications, overrides, workers, scheduler, on_done, settings, keys)
+    rows = run_scenario_in_worlds(
+        source, worlds, replications, overrides, workers, scheduler, on_done, settings, keys
+    )
     title = f"{source} across plausible worlds"
     text = wt.kpis_markdown(rows, len(worlds), replications, title)
     if out:
-        _write_folder(out, _payload("run", worlds, replications, rows, scenario=str(source)), rows, title, text)
+        _write_folder(
+            out, _payload("run", worlds, replications, rows, scenario=str(source)), rows, title, text
+        )
     return text
 
 
-def compare(a: str, b: str, worlds: Worlds, replications: int, days: int | None, rng_seed: int | None,
-            workers: int, scheduler: str | None, on_done: Callable[[], object] | None, settings: Sequence[Any],
-            out: str | None) -> str:  # fmt: skip
-    rows, scenarios = compare_in_worlds(a, b, worlds, replications, days, rng_seed, workers, scheduler, on_done,
-                                        settings)  # fmt: skip
+def compare(
+    a: str,
+    b: str,
+    worlds: Worlds,
+    replications: int,
+    days: int | None,
+    rng_seed: int | None,
+    workers: int,
+    scheduler: str | None,
+    on_done: Callable[[], object] | None,
+    settings: Sequence[Any],
+    out: str | None,
+) -> str:
+    rows, scenarios = compare_in_worlds(
+        a, b, worlds, replications, days, rng_seed, workers, scheduler, on_done, settings
+    )
     title = f"{scenarios[1].name} (B) against {scenarios[0].name} (A) across plausible worlds"
     text = wt.kpis_markdown(rows, len(worlds), replications, title)
     if out:
-        payload = _payload("compare", worlds, replications, rows, a=str(a), b=str(b),
-                           rng_seed=scenarios[0].rng_seed, inputs_sha256=inputs_sha256(worlds, [a, b]))  # fmt: skip
+        payload = _payload(
+            "compare",
+            worlds,
+            replications,
+            rows,
+            a=str(a),
+            b=str(b),
+            rng_seed=scenarios[0].rng_seed,
+            inputs_sha256=inputs_sha256(worlds, [a, b]),
+        )
         _write_folder(out, payload, rows, title, text)
     return text
 
 
-def table(paths: Sequence[str], worlds: Worlds, baseline: str | None, replications: int, days: int | None,
-          workers: int, scheduler: str | None, on_done: Callable[[], object] | None, columns: Sequence[Any],
-          settings: Sequence[Any], command: str) -> tuple[str, dict]:  # fmt: skip
-    t = table_in_worlds(paths, worlds, baseline, replications, days, workers, scheduler, on_done, columns,
-                        settings)  # fmt: skip
+def table(
+    paths: Sequence[str],
+    worlds: Worlds,
+    baseline: str | None,
+    replications: int,
+    days: int | None,
+    workers: int,
+    scheduler: str | None,
+    on_done: Callable[[], object] | None,
+    columns: Sequence[Any],
+    settings: Sequence[Any],
+    command: str,
+) -> tuple[str, dict]:
+    t = table_in_worlds(
+        paths, worlds, baseline, replications, days, workers, scheduler, on_done, columns, settings
+    )
     data = {
         "worlds_file": str(worlds.file),
         "worlds_sha256": worlds.sha256,
@@ -101,8 +146,16 @@ def table(paths: Sequence[str], worlds: Worlds, baseline: str | None, replicatio
     return wt.table_markdown(t, command), data
 
 
-def capacity(source: str, worlds: Worlds, replications: int, days: int | None, overload: float, workers: int,
-             scheduler: str | None, rng_seed: int | None) -> str:  # fmt: skip
+def capacity(
+    source: str,
+    worlds: Worlds,
+    replications: int,
+    days: int | None,
+    overload: float,
+    workers: int,
+    scheduler: str | None,
+    rng_seed: int | None,
+) -> str:
     """Each crossing's capacity (saturated alone) and what binds it, in every world."""
     from sim.experiments.capacity import capacity as capacity_of
     from sim.scenario.files import load_scenario
@@ -113,9 +166,12 @@ def capacity(source: str, worlds: Worlds, replications: int, days: int | None, o
     per_world = []
     for values in worlds.values:
         s = world_scenario(base, era, worlds.space, values)
-        per_world.append(capacity_of(s, replications, workers, overload, days, scheduler=scheduler, together=False))
+        per_world.append(
+            capacity_of(s, replications, workers, overload, days, scheduler=scheduler, together=False)
+        )
     lines = [
-        f"Capacity of `{base.name}` in {len(worlds)} plausible worlds (loaded trucks a day, each route's share "
+        f"Capacity of `{base.name}` in {len(worlds)} plausible worlds (loaded trucks a day, each route's "
+        "share "
         f"when every crossing is saturated at once; {replications} replications a world): median [90% range "
         "across worlds], and the stage that binds in most worlds.",
         "",
@@ -127,13 +183,24 @@ def capacity(source: str, worlds: Worlds, replications: int, days: int | None, o
         s = spread(values)
         binding = Counter(w[k].binding_stage for w in per_world if w[k].binding_stage)
         stage = ", ".join(f"{b} ({n / len(per_world):.0%})" for b, n in binding.most_common(2)) or "–"
-        lines.append(f"| {row.crossing} | {row.direction} | {s.median:,.0f} [{s.low:,.0f} to {s.high:,.0f}] | {stage} |")
+        lines.append(
+            f"| {row.crossing} | {row.direction} | {s.median:,.0f} [{s.low:,.0f} to {s.high:,.0f}] "
+            f"| {stage} |"
+        )
     lines += ["", wt.SHARE_NOTE]
     return "\n".join(lines) + "\n"
 
 
-def smart_gate_targets(targets_file: str, worlds: Worlds, replications: int, days: int | None, overload: float,
-                       workers: int, scheduler: str | None, command: str) -> str:  # fmt: skip
+def smart_gate_targets(
+    targets_file: str,
+    worlds: Worlds,
+    replications: int,
+    days: int | None,
+    overload: float,
+    workers: int,
+    scheduler: str | None,
+    command: str,
+) -> str:
     """Each phase's road capacities against Decision 865's targets, in every world: the capacity's
     median and 90% range across worlds, and the share of worlds in which the target is met (the
     world's mean capacity over its replications at least the target's lower end)."""
@@ -143,12 +210,15 @@ def smart_gate_targets(targets_file: str, worlds: Worlds, replications: int, day
 
     targets = sgt.load_targets(targets_file)
     lines = [
-        f"The same targets in {len(worlds)} plausible worlds ({worlds.file.name}; {replications} replications "
-        "of each road saturated alone in each world): capacity median [90% range across worlds], and the share "
+        f"The same targets in {len(worlds)} plausible worlds ({worlds.file.name}; {replications} "
+        "replications "
+        "of each road saturated alone in each world): capacity median [90% range across worlds], and the "
+        "share "
         "of worlds in which the capacity reaches the target's lower end. Generated by "
         f"`{command}`.",
         "",
-        "| phase | road | today → target (F71) | capacity across worlds | target met in | binding stage (share of worlds) |",
+        "| phase | road | today → target (F71) | capacity across worlds | target met in "
+        "| binding stage (share of worlds) |",
         "|---|---|---:|---:|---:|---|",
     ]
     sources = []
@@ -157,8 +227,15 @@ def smart_gate_targets(targets_file: str, worlds: Worlds, replications: int, day
         sources.append(phase.scenario)
         era = era_of(phase.scenario, worlds.space)
         caps = [
-            crossing_capacity(world_scenario(base, era, worlds.space, v), [r.crossing for r in targets.roads],
-                              replications, workers, overload, days, scheduler=scheduler)  # fmt: skip
+            crossing_capacity(
+                world_scenario(base, era, worlds.space, v),
+                [r.crossing for r in targets.roads],
+                replications,
+                workers,
+                overload,
+                days,
+                scheduler=scheduler,
+            )
             for v in worlds.values
         ]
         for road in targets.roads:
@@ -166,32 +243,52 @@ def smart_gate_targets(targets_file: str, worlds: Worlds, replications: int, day
             s = spread(values)
             met = share([v >= road.target[0] for v in values])
             binding = Counter(
-                "; ".join(f"{d}: {sgt._short(ch['conventional'], road.crossing)}"
-                          for d, ch in c[road.crossing].binding_by_channel.items())  # fmt: skip
+                "; ".join(
+                    f"{d}: {sgt._short(ch['conventional'], road.crossing)}"
+                    for d, ch in c[road.crossing].binding_by_channel.items()
+                )
                 for c in caps
             )
             stage = ", ".join(f"{b} ({n / len(caps):.0%})" for b, n in binding.most_common(2))
             low, high = road.target
             lines.append(
-                f"| {phase.name} (`{phase.scenario}`) | {road.name} | {road.today:,.0f} → {low:,.0f}–{high:,.0f} | "
+                f"| {phase.name} (`{phase.scenario}`) | {road.name} | "
+                f"{road.today:,.0f} → {low:,.0f}–{high:,.0f} | "
                 f"{s.median:,.0f} [{s.low:,.0f} to {s.high:,.0f}] | {met:.0%} of worlds | {stage} |"
             )
     lines += ["", wt.SHARE_NOTE, "", f"<!-- inputs sha256 {inputs_sha256(worlds, sources)} -->"]
     return "\n".join(lines) + "\n"
 
 
-def sweep(plan: Any, worlds: Worlds, source: str, kpi: str, workers: int, scheduler: str | None,
-          on_done: Callable[[], object] | None) -> str:  # fmt: skip
+def sweep(
+    plan: Any,
+    worlds: Worlds,
+    source: str,
+    kpi: str,
+    workers: int,
+    scheduler: str | None,
+    on_done: Callable[[], object] | None,
+) -> str:
     """Every point of a sweep in every world: the KPI's median and 90% range across worlds per point."""
     from sim.experiments.comparison import headline_kpis_of
     from sim.experiments.worlds import run_in_worlds
 
     era = era_of(source, worlds.space)
-    runs = run_in_worlds(headline_kpis_of, plan.scenarios, [era] * len(plan.scenarios), worlds,
-                         plan.replications, workers, scheduler, on_done)  # fmt: skip
+    runs = run_in_worlds(
+        headline_kpis_of,
+        plan.scenarios,
+        [era] * len(plan.scenarios),
+        worlds,
+        plan.replications,
+        workers,
+        scheduler,
+        on_done,
+    )
     dims = [d.name for d in plan.dims]
-    lines = ["| point | " + " | ".join(dims) + f" | {kpi}: median [90% range across worlds] |",
-             "|---|" + "---:|" * (len(dims) + 1)]  # fmt: skip
+    lines = [
+        "| point | " + " | ".join(dims) + f" | {kpi}: median [90% range across worlds] |",
+        "|---|" + "---:|" * (len(dims) + 1),
+    ]
     for i, pt in enumerate(plan.points):
         means = []
         for w in range(len(worlds)):
@@ -200,7 +297,10 @@ def sweep(plan: Any, worlds: Worlds, source: str, kpi: str, workers: int, schedu
         s = spread(means)
         values = [f"{pt[d]:.4g}" if isinstance(pt[d], float) else str(pt[d]) for d in dims]
         lines.append(f"| p{i:04d} | " + " | ".join(values) + f" | {wt.spread_text(s, kpi)} |")
-    lines += ["", f"{len(worlds)} plausible worlds × {plan.replications} replications a point. {wt.SHARE_NOTE}"]
+    lines += [
+        "",
+        f"{len(worlds)} plausible worlds × {plan.replications} replications a point. {wt.SHARE_NOTE}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -219,12 +319,21 @@ def report(folder: str | Path, out: str | Path | None = None) -> Path:
         return None if d is None else Spread(d["median"], d["low"], d["high"], d["worlds"])
 
     rows = [
-        WorldsKpi(k["kpi"], sp(k["value"]), sp(k["difference"]), k["share_higher"], k["share_lower"],
-                  k["per_world"], k["per_world_difference"])  # fmt: skip
+        WorldsKpi(
+            k["kpi"],
+            sp(k["value"]),
+            sp(k["difference"]),
+            k["share_higher"],
+            k["share_lower"],
+            k["per_world"],
+            k["per_world_difference"],
+        )
         for k in data["kpis"]
     ]
-    title = {"run": f"{data.get('scenario')} across plausible worlds",
-             "compare": f"{data.get('b')} (B) against {data.get('a')} (A) across plausible worlds"}[data["kind"]]  # fmt: skip
+    title = {
+        "run": f"{data.get('scenario')} across plausible worlds",
+        "compare": f"{data.get('b')} (B) against {data.get('a')} (A) across plausible worlds",
+    }[data["kind"]]
     text = wt.kpis_markdown(rows, len(data["worlds"]), data["replications"], title)
     target = Path(out) if out else folder
     target.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,9 @@ def conclusion_text(x: WorldsKpi) -> str:
 def cell(x: WorldsKpi, reference: bool) -> str:
     if reference or x.difference is None:
         return spread_text(x.value, x.key)
-    return f"{spread_text(x.value, x.key)} ({spread_text(x.difference, x.key, sign=True)}; {conclusion_text(x)})"
+    return (
+        f"{spread_text(x.value, x.key)} ({spread_text(x.difference, x.key, sign=True)}; {conclusion_text(x)})"
+    )
 
 
 def table_markdown(t: WorldsTable, command: str | None = None) -> str:
@@ -65,7 +67,8 @@ def table_markdown(t: WorldsTable, command: str | None = None) -> str:
     horizon = f"{t.days} days" if t.days is not None else "each scenario's horizon"
     lines += [
         "",
-        f"{len(t.worlds)} plausible worlds ({t.worlds.file.name}) × {t.replications} replications of {horizon}, "
+        f"{len(t.worlds)} plausible worlds ({t.worlds.file.name}) × {t.replications} replications of "
+        f"{horizon}, "
         f"rng_seed {t.rng_seed}, common random numbers within each world. Cell: median over worlds of the "
         "world's mean [90% range across worlds]; in brackets: the paired difference from the scenario in "
         "'compared with', median [90% range], and the share of worlds in which it is significantly "
@@ -81,9 +84,12 @@ def table_markdown(t: WorldsTable, command: str | None = None) -> str:
 
 def kpis_markdown(rows: Sequence[WorldsKpi], worlds: int, replications: int, title: str) -> str:
     """One scenario (or one comparison) across worlds, a row per KPI."""
-    lines = [f"{title}: {worlds} plausible worlds × {replications} replications", "",
-             "| KPI | median [90% range across worlds] | difference B − A, median [90% range] | share of worlds |",
-             "|---|---:|---:|---|"]  # fmt: skip
+    lines = [
+        f"{title}: {worlds} plausible worlds × {replications} replications",
+        "",
+        "| KPI | median [90% range across worlds] | difference B − A, median [90% range] | share of worlds |",
+        "|---|---:|---:|---|",
+    ]
     for x in rows:
         label = headline_for(x.key).label
         diff = "" if x.difference is None else spread_text(x.difference, x.key, sign=True)

@@ -284,7 +284,9 @@ def _at(data: Any, path: Sequence[str | int]) -> Any:
     return data
 
 
-def world_scenario(scenario: Scenario, era: str | None, space: Space, values: Mapping[str, float]) -> Scenario:
+def world_scenario(
+    scenario: Scenario, era: str | None, space: Space, values: Mapping[str, float]
+) -> Scenario:
     """The scenario in the world ``values`` (factors by parameter name; missing ones are 1)."""
     if all(float(values.get(n, 1.0)) == 1.0 or not applies(p, era) for n, p in space.parameters.items()):
         return scenario

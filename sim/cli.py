@@ -1445,7 +1445,7 @@ def _add_history_match(sub) -> None:  # noqa: ANN001
 
 def _history_match(args: argparse.Namespace, argv: Sequence[str]) -> int:
     """``bordersim history-match``: the waves, then the worlds file and the report."""
-    from sim.experiments.history_matching import run_and_write
+    from sim.reporting.worlds_report import run_and_write
 
     workers = args.workers or (os.cpu_count() or 1)
     command = "bordersim " + shlex.join(argv)

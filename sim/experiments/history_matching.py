@@ -626,39 +626,3 @@ def worlds_toml(history: History, chosen: Sequence[int], digests: Mapping[str, s
             "",
         ]
     return "\n".join(lines)
-
-
-def run_and_write(
-    out: str | Path,
-    worlds_file: str | Path,
-    report_file: str | Path | None,
-    command: str,
-    space_file: str | Path | None = None,
-    settings_file: str | Path | None = None,
-    targets_file: str | Path | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-    on_wave: Callable[[Wave], object] | None = None,
-    on_done: Callable[[], object] | None = None,
-) -> str:
-    """History matching, then the worlds file and the report; returns a short summary."""
-    space_file = Path(space_file) if space_file else default_space_path()
-    settings_file = Path(settings_file) if settings_file else default_settings_path()
-    targets_file = Path(targets_file) if targets_file else default_targets_path()
-    history = history_match(
-        out, space_file, settings_file, targets_file, workers, scheduler, on_wave, on_done
-    )
-    chosen = choose_worlds(history, history.settings.worlds)
-    targets = load_targets(targets_file)
-    p = problem(history.space, targets, targets_file.parent)
-    digests = inputs_digest(space_file, settings_file, targets_file, p)
-    write_atomic(Path(worlds_file), worlds_toml(history, chosen, digests, command))
-    if report_file is not None:
-        from sim.reporting.worlds_report import write_report
-
-        write_report(history, chosen, Path(report_file), command)
-    waves = ", ".join(f"wave {w.number}: {w.points} run, {w.ruled_out:.0%} out" for w in history.waves)
-    return (
-        f"{len(history.unit)} points run ({waves}); {int(history.kept.sum())} not ruled out; "
-        f"{len(chosen)} worlds written to {worlds_file}"
-    )

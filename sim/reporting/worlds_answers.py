@@ -32,6 +32,8 @@ from sim.reporting import worlds_tables as wt
 from sim.scenario.uncertain import world_scenario
 
 ANSWER_FILE = "worlds_answer.json"
+# Besides the headline KPIs, `run --worlds` answers: does the backlog grow, and does it recover?
+RUN_EXTRA = ("backlog_growth_per_day", "days_to_recover.lower_bound", "days_to_recover.not_recovered")
 
 
 def _write_folder(
@@ -70,7 +72,7 @@ def run(
 ) -> str:
     from sim.readouts.headline import HEADLINE
 
-    keys = [h.key for h in HEADLINE] + ["backlog_growth_per_day"]
+    keys = [h.key for h in HEADLINE] + [*RUN_EXTRA]
     rows = run_scenario_in_worlds(
         source, worlds, replications, overrides, workers, scheduler, on_done, settings, keys
     )

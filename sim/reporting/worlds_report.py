@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from sim.experiments import history_matching as hm
 from sim.experiments.atomic import write_atomic, write_atomic_bytes
 from sim.experiments.history_matching import History, ranked
+from sim.scenario.targets import default_targets_path, load_targets
+from sim.scenario.uncertain import default_space_path
 
 PAIRS = 8  # parameters in the pairs plot: those the observations narrowed most
 
@@ -152,3 +155,37 @@ def write_report(history: History, chosen: Sequence[int], markdown_file: Path, c
         write_atomic_bytes(figure, pairs_png(history, names))
     write_atomic(markdown_file, report_markdown(history, chosen, figure.name, command))
     return figure
+
+
+def run_and_write(
+    out: str | Path,
+    worlds_file: str | Path,
+    report_file: str | Path | None,
+    command: str,
+    space_file: str | Path | None = None,
+    settings_file: str | Path | None = None,
+    targets_file: str | Path | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_wave: Callable[[hm.Wave], object] | None = None,
+    on_done: Callable[[], object] | None = None,
+) -> str:
+    """History matching, then the worlds file and the report; returns a short summary."""
+    space_file = Path(space_file) if space_file else default_space_path()
+    settings_file = Path(settings_file) if settings_file else hm.default_settings_path()
+    targets_file = Path(targets_file) if targets_file else default_targets_path()
+    history = hm.history_match(
+        out, space_file, settings_file, targets_file, workers, scheduler, on_wave, on_done
+    )
+    chosen = hm.choose_worlds(history, history.settings.worlds)
+    targets = load_targets(targets_file)
+    p = hm.problem(history.space, targets, targets_file.parent)
+    digests = hm.inputs_digest(space_file, settings_file, targets_file, p)
+    write_atomic(Path(worlds_file), hm.worlds_toml(history, chosen, digests, command))
+    if report_file is not None:
+        write_report(history, chosen, Path(report_file), command)
+    waves = ", ".join(f"wave {w.number}: {w.points} run, {w.ruled_out:.0%} out" for w in history.waves)
+    return (
+        f"{len(history.unit)} points run ({waves}); {int(history.kept.sum())} not ruled out; "
+        f"{len(chosen)} worlds written to {worlds_file}"
+    )

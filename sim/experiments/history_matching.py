@@ -238,7 +238,9 @@ def ranked(impl: np.ndarray, use: np.ndarray, rank: int) -> np.ndarray:
 class Emulators:
     """One Gaussian process per target on the unit cube, each on the parameters that can move it."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, inputs: list[np.ndarray], seed: int):
+    def __init__(
+        self, x: np.ndarray, y: np.ndarray, inputs: list[np.ndarray], seed: int, use: np.ndarray | None = None
+    ):
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
@@ -255,7 +257,9 @@ class Emulators:
                 np.full(len(cols), 0.5), (1e-2, 1e2)
             ) + WhiteKernel(1e-2, (1e-6, 1.0))
             gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, n_restarts_optimizer=0)
-            if ok.sum() >= 3 and np.ptp(y[ok, t]) > 0:
+            if use is not None and not use[t]:  # a target not in use decides nothing: not emulated
+                self.models.append(math.nan)
+            elif ok.sum() >= 3 and np.ptp(y[ok, t]) > 0:
                 with warnings.catch_warnings():  # a length scale at its bound: that input does not matter
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     gp.fit(x[np.ix_(ok, cols)], y[ok, t])
@@ -277,6 +281,18 @@ class Emulators:
             mean[:, t] = m
             var[:, t] = np.maximum(sd**2 - noise, 0.0)
         return mean, var
+
+
+TRAINING_POINTS = 300  # the emulators' fit grows as the cube of their points: the most relevant 300
+
+
+def training_points(history: History, n: int) -> np.ndarray:
+    """The points the emulators learn from: every point run while there are at most ``n``, then the
+    ``n`` least implausible (the region the next wave refines; those far out are ruled out anyway)."""
+    if len(history.unit) <= n:
+        return np.arange(len(history.unit))
+    score = ranked(history.implausibility, history.obs.use, history.settings.rank)
+    return np.sort(np.argsort(score, kind="stable")[:n])
 
 
 def relevant_inputs(p: Problem) -> list[np.ndarray]:
@@ -504,7 +520,8 @@ def history_match(
         impl = implausibility(mean, var, R, obs)
         over = impl > settings.cutoff
         ruled = ranked(impl, obs.use, settings.rank) > settings.cutoff
-        emulators = Emulators(history.unit, history.mean, inputs_of, settings.seed)
+        train = training_points(history, TRAINING_POINTS)
+        emulators = Emulators(history.unit[train], history.mean[train], inputs_of, settings.seed, obs.use)
         pooled = np.nanmedian(history.var, axis=0)
         m, v = emulators.predict(prior_sample)
         kept_prior = ranked(implausibility(m, pooled, R, obs, v), obs.use, settings.rank) <= settings.cutoff

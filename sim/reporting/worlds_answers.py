@@ -158,7 +158,8 @@ def capacity(
     scheduler: str | None,
     rng_seed: int | None,
 ) -> str:
-    """Each crossing's capacity (saturated alone) and what binds it, in every world."""
+    """Each route's share of the province's capacity (every crossing saturated at once), the province's
+    totals, and what binds each route, in every world."""
     from sim.experiments.capacity import capacity as capacity_of
     from sim.scenario.files import load_scenario
 
@@ -169,7 +170,7 @@ def capacity(
     for values in worlds.values:
         s = world_scenario(base, era, worlds.space, values)
         per_world.append(
-            capacity_of(s, replications, workers, overload, days, scheduler=scheduler, together=False)
+            capacity_of(s, replications, workers, overload, days, scheduler=scheduler, per_crossing=False)
         )
     lines = [
         f"Capacity of `{base.name}` in {len(worlds)} plausible worlds (loaded trucks a day, each route's "

@@ -82,8 +82,18 @@ def table_markdown(t: WorldsTable, command: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+# For one scenario (no comparison), the conclusions a KPI above zero states in a world.
+CONCLUSIONS = {
+    "backlog_growth_per_day": "the backlog grows",
+    "days_to_recover.not_recovered": "not recovered within the run",
+    "unstable": "unstable (the backlog keeps growing)",
+}
+
+
 def kpis_markdown(rows: Sequence[WorldsKpi], worlds: int, replications: int, title: str) -> str:
-    """One scenario (or one comparison) across worlds, a row per KPI."""
+    """One scenario (or one comparison) across worlds, a row per KPI. For one scenario the last
+    column says in how many worlds each conclusion of :data:`CONCLUSIONS` holds (significantly above
+    zero in that world); for a comparison, in how many worlds B is significantly higher or lower."""
     lines = [
         f"{title}: {worlds} plausible worlds × {replications} replications",
         "",
@@ -93,7 +103,12 @@ def kpis_markdown(rows: Sequence[WorldsKpi], worlds: int, replications: int, tit
     for x in rows:
         label = headline_for(x.key).label
         diff = "" if x.difference is None else spread_text(x.difference, x.key, sign=True)
-        lines.append(f"| {label} | {spread_text(x.value, x.key)} | {diff} | {conclusion_text(x)} |")
+        if x.difference is None:
+            said = CONCLUSIONS.get(x.key)
+            verdict = f"{said} in {x.higher:.0%}" if said else "–"
+        else:
+            verdict = conclusion_text(x)
+        lines.append(f"| {label} | {spread_text(x.value, x.key)} | {diff} | {verdict} |")
     lines += ["", SHARE_NOTE]
     return "\n".join(lines) + "\n"
 

@@ -62,7 +62,7 @@ from sim.scenario.uncertain import world_scenario
 #
 # * **a busy day**: 20 trucks an hour arrived and the gate cleared **240 a day** (its
 #   capacity: `c` lanes × 60/`s` an hour);
-# * **a normal day**: 5 trucks an hour, and trucks spent on average **about 26 minutes**
+# * **a normal day**: 5 trucks an hour, and trucks spent on average **about 21 minutes**
 #   at the gate.
 #
 # Both figures come from theory at the truth, `c = 3`, `s = 18` (capacity 3 × 60/18 × 24 =
@@ -123,9 +123,10 @@ print(f"{kept.sum()} of {kept.size} points not ruled out:",
 
 # %% [markdown]
 # The busy day pins the *ratio* `c / s` (the capacity): a diagonal band. The normal day
-# separates points on that band — one fast lane or three slow ones give the same capacity
-# but not the same wait. The truth is inside; most of the grid is ruled out. Nothing here
-# is a best fit: every point left is a world the two reports cannot tell from the truth.
+# narrows that band — two fast lanes or four slow ones give the same capacity but not the
+# same time at the gate (service is most of it). The truth is inside; most of the grid is
+# ruled out. Nothing here is a best fit: every point left is a world the two reports cannot
+# tell from the truth, and a more precise report would leave fewer (exercise 1).
 #
 # ## The real model: waves, an emulator, and the worlds
 #
@@ -168,7 +169,7 @@ for values in worlds.values:
     per_world.append(estimate(kpis(run_once(s, r))[KEY] for r in range(REPLICATIONS - 1)))
 grows = [e.low > 0 for e in per_world]
 sp = spread([e.mean for e in per_world])
-print(f"backlog growth, trucks a day: median {sp.median:.0f}, 90% range {sp.low:.0f} to {sp.high:.0f}")
+print(f"backlog growth, trucks a day: median {sp.median:.1f}, 90% range {sp.low:.1f} to {sp.high:.1f}")
 print(f"the backlog grows (95% CI above 0) in {share(grows):.0%} of these {len(worlds)} plausible worlds")
 
 # %% [markdown]

@@ -155,6 +155,18 @@ def _add_set(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_worlds(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--worlds",
+        metavar="FILE",
+        help="answer in every plausible world of FILE (seeds/worlds.toml, from `bordersim history-match`): "
+        "the median, the 90%% range across worlds and the share of worlds where each conclusion holds",
+    )
+    p.add_argument(
+        "--world-count", type=_positive, default=None, metavar="N", help="with --worlds: the first N worlds"
+    )
+
+
 class _Version(argparse.Action):
     """``--version``: the version, and whether the per-truck path runs compiled (imported only
     here, so that ``--help`` stays quick)."""
@@ -185,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--replications", type=_positive, default=1, help="replications (default 1)")
     _add_execution(run)
+    _add_worlds(run)
     _add_scenario_path(run)
     run.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     run.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
@@ -213,6 +226,7 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("b", help="results folder or scenario B")
     cmp_.add_argument("--replications", type=_positive, default=10, help="replications of each (default 10)")
     _add_execution(cmp_)
+    _add_worlds(cmp_)
     _add_scenario_path(cmp_)
     cmp_.add_argument("--days", type=_positive, default=None, help="override horizon_days of both")
     cmp_.add_argument("--rng-seed", type=int, default=None, help="seed of both (default: A's)")
@@ -248,6 +262,7 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--days", type=_positive, default=None, help="override horizon_days of all")
     _add_set(tab)
     _add_execution(tab)
+    _add_worlds(tab)
     _add_scenario_path(tab)
     tab.add_argument(
         "--kpi",
@@ -300,6 +315,7 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--out", metavar="FOLDER", required=True, help="the sweep folder (kept points reused)")
     swp.add_argument("--force", action="store_true", help="replace another sweep in --out")
     _add_execution(swp)
+    _add_worlds(swp)
 
     sen = sub.add_parser(
         "sensitivity", help="rank the assumed parameters by their effect on the headline KPIs (Morris)"
@@ -336,6 +352,7 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("scenario", nargs="?", help="scenario file or packaged name (default: the baseline)")
     cap.add_argument("--replications", type=_positive, default=10, help="replications (default 10)")
     _add_execution(cap)
+    _add_worlds(cap)
     cap.add_argument("--days", type=_positive, default=None, help="override horizon_days")
     cap.add_argument("--rng-seed", type=int, default=None, help="override the scenario's rng_seed")
     cap.add_argument(
@@ -419,6 +436,8 @@ def _parser() -> argparse.ArgumentParser:
         "--json", metavar="FILE", help="also write the results as JSON ('-': JSON on standard output only)"
     )
 
+    _add_history_match(sub)
+
     asm = sub.add_parser(
         "assumptions", help="what stays an assumption after calibration: KPIs at ±20%% of each, with CRN"
     )
@@ -470,6 +489,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
 
     if getattr(args, "replications", None) is not None:
         check_replications(args.replications)  # before anything is read or run
+    if args.command in ("run", "compare", "table", "capacity", "sweep") and args.worlds:
+        return _in_worlds(args, argv)
     if args.command == "run":
         return _run(args, argv)
     if args.command == "compare":
@@ -496,6 +517,8 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return _calibrate(args)
     if args.command == "assumptions":
         return _assumptions(args)
+    if args.command == "history-match":
+        return _history_match(args, argv)
     if args.command == "schema":
         print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return 0
@@ -946,6 +969,12 @@ def _nulls(value):
 
 
 def _report(args: argparse.Namespace) -> int:
+    from sim.reporting import worlds_answers
+
+    if worlds_answers.is_worlds_folder(args.folder):
+        target = worlds_answers.report(args.folder, args.out)
+        print(f"Report: {target / 'report.md'} (figure: {target / 'spread.png'})")
+        return 0
     from sim.reporting.report import build_report
 
     target = build_report(args.folder, args.out)
@@ -1052,7 +1081,6 @@ def _capacity(args: argparse.Namespace) -> int:
     from sim.experiments.capacity import as_rows, capacity, markdown
     from sim.experiments.confine import check_folder_kind, check_output_file, check_output_folder
     from sim.experiments.results_folder import input_paths
-    from sim.reporting.report import build_capacity_report
 
     check_overload(args.overload)
     if args.targets is not None or args.update is not None:
@@ -1080,6 +1108,8 @@ def _capacity(args: argparse.Namespace) -> int:
     if not (args.json and _emit_json(args.json, as_rows(result))):  # '-': the JSON alone on stdout
         print(markdown(result, scenario), end="")
     if args.out:
+        from sim.reporting.report import build_capacity_report  # matplotlib and the report: only for --out
+
         target = build_capacity_report(result, scenario, args.out)
         _say(f"bordersim: capacity report in {target}/report.html")
     return 0
@@ -1143,16 +1173,14 @@ def _run_plan(plan, args: argparse.Namespace, argv: Sequence[str], desc: str) ->
     return sweep.point_runs(args.out, plan)
 
 
-def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+def _sweep_plan(args: argparse.Namespace, settings: list):
+    """The sweep's design and the scenario of each point (``--vary`` grid or ``--design lhs:N``)."""
     from sim.experiments import sweep
-    from sim.readouts.headline import HEADLINE
-    from sim.reporting.sweeps import sweep_markdown, write_sweep
 
     if bool(args.vary) == bool(args.design):
         raise ScenarioError(
             ["sweep: give either --vary PATH=V1,V2,... (repeatable) or --design lhs:N PATH=LOW:HIGH"]
         )
-    settings = parse_settings(args.settings)
     overrides = {"horizon_days": args.days} if args.days else {}
     if args.vary:
         varies = [sweep.parse_vary(v) for v in args.vary]
@@ -1167,6 +1195,16 @@ def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
     plan = sweep.plan("sweep", args.scenario, dims, points, args.replications, settings, overrides, design)
     for s in plan.scenarios:
         _check_days(s)
+    return plan
+
+
+def _sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from sim.experiments import sweep
+    from sim.readouts.headline import HEADLINE
+    from sim.reporting.sweeps import sweep_markdown, write_sweep
+
+    settings = parse_settings(args.settings)
+    plan = _sweep_plan(args, settings)
     runs = _run_plan(plan, args, argv, "sweep")
     if runs is None:
         return EXIT_INTERRUPTED
@@ -1428,6 +1466,83 @@ def _assumptions(args: argparse.Namespace) -> int:
     print(table, end="")
     if args.table:
         update_file(args.table, table, f"assumptions-{scenario.name}")
+    return 0
+
+
+def _in_worlds(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``--worlds FILE`` on run, compare, table, capacity and sweep: the same question in every
+    plausible world (sim/reporting/worlds_answers.py does the work)."""
+    from sim.experiments.comparison import update_file
+    from sim.experiments.worlds import load_worlds
+    from sim.reporting import worlds_answers as wa
+
+    worlds = load_worlds(args.worlds).first(args.world_count)
+    settings = parse_settings(getattr(args, "settings", []))
+    command = "bordersim " + shlex.join(argv)
+    run = {"workers": args.workers or (os.cpu_count() or 1), "scheduler": args.scheduler}
+    with _progress(len(worlds) * args.replications, 0, "worlds") as bar:
+        if args.command == "run":
+            text = wa.run(args.scenario or "baseline", worlds, args.replications, _overrides(args), **run,
+                          on_done=bar.update, settings=settings, out=args.out)  # fmt: skip
+        elif args.command == "compare":
+            text = wa.compare(args.a, args.b, worlds, args.replications, args.days, args.rng_seed, **run,
+                              on_done=bar.update, settings=settings, out=args.out)  # fmt: skip
+        elif args.command == "table":
+            from sim.readouts.headline import HEADLINE, Headline
+
+            columns = [Headline(key, key) for key in args.kpi] if args.kpi else HEADLINE
+            text, data = wa.table(args.scenarios, worlds, args.baseline, args.replications, args.days, **run,
+                                  on_done=bar.update, columns=columns, settings=settings,
+                                  command=command)  # fmt: skip
+            if args.json and _emit_json(args.json, {"version": __version__, **data}):
+                return 0
+            if args.out:
+                update_file(args.out, text, args.block)
+        elif args.command == "capacity" and args.targets:
+            text = wa.smart_gate_targets(args.targets, worlds, args.replications, args.days, args.overload,
+                                         **run, command=command)  # fmt: skip
+            if args.update:
+                update_file(args.update, text, "smart_gate_targets_worlds")
+        elif args.command == "capacity":
+            text = wa.capacity(args.scenario or "baseline", worlds, args.replications, args.days,
+                               args.overload, **run, rng_seed=args.rng_seed)  # fmt: skip
+        else:  # sweep
+            text = wa.sweep(_sweep_plan(args, settings), worlds, args.scenario, args.kpi, **run,
+                            on_done=bar.update)  # fmt: skip
+    print(text, end="")
+    return 0
+
+
+def _add_history_match(sub) -> None:  # noqa: ANN001
+    hm = sub.add_parser(
+        "history-match",
+        help="rule out the parameter points the observations cannot have come from (waves, emulators); "
+        "write the plausible worlds",
+    )
+    hm.add_argument("--uncertain", metavar="FILE", help="the parameters (default: seeds/uncertain.toml)")
+    hm.add_argument("--settings", metavar="FILE", help="how observations enter (seeds/history_matching.toml)")
+    hm.add_argument("--targets", metavar="FILE", help="the observations (default: seeds/targets.toml)")
+    hm.add_argument("--out", metavar="FOLDER", default="results/history_matching",
+                    help="the runs, one file a point (a rerun continues; default results/history_matching)")
+    hm.add_argument("--worlds", metavar="FILE", default="seeds/worlds.toml", help="the worlds file to write")
+    hm.add_argument("--report", metavar="FILE.md", default="scenarios/WORLDS.md", help="the report to write")
+    _add_execution(hm)
+
+
+def _history_match(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """``bordersim history-match``: the waves, then the worlds file and the report."""
+    from sim.reporting.worlds_report import run_and_write
+
+    workers = args.workers or (os.cpu_count() or 1)
+    command = "bordersim " + shlex.join(argv)
+    with _progress(0, 0, "history matching") as bar:
+        summary = run_and_write(
+            args.out, args.worlds, args.report, command, args.uncertain, args.settings, args.targets,
+            workers, args.scheduler, on_wave=lambda w: _say(
+                f"wave {w.number}: {w.points} points, {w.ruled_out:.0%} ruled out, "
+                f"{w.kept_share_of_space:.2%} of the space left"), on_done=lambda: bar.update(1),
+        )  # fmt: skip
+    print(summary)
     return 0
 
 

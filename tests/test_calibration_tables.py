@@ -4,9 +4,11 @@
   regenerate each with the page's own command and fail when it is stale.
 - The 2024 baseline's capacity (`bordersim capacity`): throughput comes from demand
   *within* capacity, the binding stages are Chinese where the sources put them (F20,
-  F38, F39, F43), and the two dedicated roads' capacities are checked against what
-  Decision 865 calls current (F71). F71 figures are capacities, not KPIs of a run, so
-  they are checked here rather than as entries of seeds/targets.toml.
+  F38, F39, F43), and each dedicated road can carry at least what it was counted carrying.
+  Decision 865's "from 800" and "from 400" a day (F71) are **flows**, not capacities: they
+  match the counted flows of 22 and 29 Aug 2024 (F07: the Hữu Nghị pair 784, road
+  1088/2-1089 347; F08: 861 and 437), and the decision's aim is more traffic a day
+  (seeds/history_matching.toml, facts.F71). A road's capacity must be at least its flow.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from sim.scenario.targets import load_targets
 PAGE = Path(__file__).resolve().parents[1] / "scenarios" / "CALIBRATION.md"
 CAPACITY_REPLICATIONS = 5
 
-# F71 (Decision 865/QĐ-TTg, Hanoi Times): "from 800" on route 1119-1120 and "from 400" on
-# 1088/2-1089 vehicles a day, round planning figures of what the roads take today: a
-# quarter either way (the decision does not say whether it counts loaded trucks only).
-F71_CURRENT = {"road_1119_1120": (800, 0.25), "road_1088_1089": (400, 0.25)}
+# F71 (Decision 865/QĐ-TTg, Hanoi Times): "from 800" on road 1119-1120 and "from 400" on road
+# 1088/2-1089, the flows a day when the decision was taken, rounded (a tenth below for rounding).
+F71_FLOW = {"road_1119_1120": 800, "road_1088_1089": 400}
+F71_ROUNDING = 0.10
+# F08 (29 Aug 2024): road 1088/2-1089 cleared 437 loaded vehicles, of which 302 imports.
+F08_ROAD_1088 = {"both": 437, "import": 302}
 
 
 @pytest.mark.slow
@@ -84,22 +88,24 @@ def _road_capacity(rows, crossing):
 
 
 @pytest.mark.slow
-def test_f71_road_1119_1120_current_capacity(capacity_2024):
-    """F71: road 1119-1120 takes about 800 vehicles a day today (Decision 865, Aug 2024)."""
-    value, share = F71_CURRENT["road_1119_1120"]
-    got = _road_capacity(capacity_2024, "road_1119_1120")
-    assert value * (1 - share) <= got <= value * (1 + share), f"model {got:.0f}/day, F71 about {value}"
+@pytest.mark.parametrize("crossing", sorted(F71_FLOW))
+def test_f71_each_road_can_carry_its_flow(capacity_2024, crossing):
+    """F71 as flows: each road's capacity (saturated with every crossing) reaches its 2024 flow."""
+    got = _road_capacity(capacity_2024, crossing)
+    need = F71_FLOW[crossing] * (1 - F71_ROUNDING)
+    assert got >= need, f"{crossing}: capacity {got:.0f}/day, below its F71 flow ({F71_FLOW[crossing]})"
 
 
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="FINDING: the model's road 1088/2-1089 takes about a third more loaded trucks a day than "
-    "F71's 400: the Puzhai berths and the road's customs lanes (ASSUMPTIONS, not identified by the "
-    "throughput targets) are generous; F07 counted 347 there on 22 Aug 2024, near F71's figure.",
+    reason="FINDING (F08): road 1088/2-1089 cleared 302 imports on 29 Aug 2024; the packaged "
+    "baseline_2024's import capacity there (Vietnamese customs 5 lanes, Puzhai 5 import berths) is "
+    "below it: a road cannot clear more than its capacity. (History matching rules the packaged point "
+    "out by F15 and F18; F08's one-day count alone does not, being noisy.) The plausible worlds "
+    "(seeds/worlds.toml) carry more import capacity there: median factors 1.61 on the road's customs "
+    "lanes and 1.59 on Puzhai's import berths (scenarios/WORLDS.md).",
 )
-def test_f71_road_1088_1089_current_capacity(capacity_2024):
-    """F71: road 1088/2-1089 takes about 400 vehicles a day today (Decision 865, Aug 2024)."""
-    value, share = F71_CURRENT["road_1088_1089"]
-    got = _road_capacity(capacity_2024, "road_1088_1089")
-    assert value * (1 - share) <= got <= value * (1 + share), f"model {got:.0f}/day, F71 about {value}"
+def test_f08_road_1088_1089_can_clear_the_imports_it_cleared(capacity_2024):
+    got = capacity_2024[("road_1088_1089", "import")].loaded_per_day
+    assert got.high >= F08_ROAD_1088["import"], f"import capacity {got.mean:.0f} ± {got.half_width:.0f}/day"

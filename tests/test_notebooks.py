@@ -45,6 +45,8 @@ PUBLIC_MODULES = {
     "sim.scenario.figures",
     "sim.scenario.files",
     "sim.reporting.plots",
+    "sim.experiments.worlds",
+    "sim.scenario.uncertain",
 }
 
 

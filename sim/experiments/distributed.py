@@ -22,6 +22,15 @@ CONNECT_TIMEOUT_S = 30
 POLL_S = 0.05  # how often a stop request (Ctrl-C, kill) is looked at while waiting
 
 
+def _in_worker(work: Callable[..., T], *args: Any) -> T:
+    """A task on a Dask worker: the worker keeps freed memory for its next replication, as the
+    process pool's workers do (sim/experiments/memory.py; once per process, then a no-op)."""
+    from sim.experiments.memory import keep_freed_memory
+
+    keep_freed_memory()
+    return work(*args)
+
+
 class SchedulerError(Exception):
     """The cluster cannot be used; the message is one line."""
 
@@ -56,7 +65,8 @@ def dask_map(
 
             def submit() -> Any:
                 r = todo.pop()
-                future = client.submit(work, shared, r, *extra, pure=False, key=f"bordersim-{run}-r{r}")
+                key = f"bordersim-{run}-r{r}"
+                future = client.submit(_in_worker, work, shared, r, *extra, pure=False, key=key)
                 futures[future] = r
                 return future
 

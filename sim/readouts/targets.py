@@ -7,7 +7,9 @@ day, ``cleared_day_max.<crossings>``, and the 90th percentile of measured days,
 several joined by ``+`` (their trucks added day by day before the peak is taken: the
 busiest day of a pair is not the sum of each one's busiest day). Counts by cargo class
 ("new cars 50–91 a day") are ``cleared_per_day_cargo.<class>``: loaded or empty trucks of
-that class cleared per measured day.
+that class cleared per measured day. Counts by crossing and direction ("road 1088/2–1089
+cleared 302 imports", F08) are ``cleared_per_day_route.<crossing>.<direction>``: loaded
+trucks of that route cleared per measured day.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from sim.engine.run import RunResult
 from sim.readouts.daily import daily_table
-from sim.readouts.kpis import CLEARED, kpis
+from sim.readouts.kpis import CLEARED, kpis, loaded_trucks
 from sim.scenario.targets import Target
 
 DAY_STATISTICS = {"cleared_day_max": np.max, "cleared_day_p90": lambda days: np.percentile(days, 90)}
@@ -39,6 +41,11 @@ def target_kpis(result: RunResult, keys: Iterable[str] = ()) -> dict[str, float]
     days = result.scenario.horizon_days - result.scenario.warmup_days
     for ci, c in enumerate(result.cargo):
         out[f"cleared_per_day_cargo.{c}"] = float((cleared & (t["cargo"] == ci)).sum() / days)
+    loaded = loaded_trucks(result)
+    for xi, x in enumerate(result.crossings):
+        for di, d in enumerate(result.directions):
+            mine = cleared & loaded & (t["crossing"] == xi) & (t["direction"] == di)
+            out[f"cleared_per_day_route.{x}.{d}"] = float(mine.sum() / days)
     wanted = [k for k in keys if k.partition(".")[0] in DAY_STATISTICS]
     if not wanted:
         return out

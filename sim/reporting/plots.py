@@ -28,7 +28,10 @@ import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from scipy import stats
+
+# Student's t quantile from scipy.special (stdtrit, the same bits as scipy.stats.t.ppf): importing
+# scipy.stats took ~1 s of every sweep, report and capacity figure (issue 23).
+from sim.experiments.replications import _t_quantile
 
 COLOURS = ("#1f5fa8", "#d0582a", "#2b8a3e", "#7b3fa0")
 DPI = 110
@@ -52,7 +55,7 @@ def band(label: str, x: np.ndarray, values: np.ndarray, confidence: float = 0.95
     if n > 1:
         with np.errstate(invalid="ignore"):
             sd = np.nanstd(v, axis=0, ddof=1)
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+        half = _t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
     else:
         half = np.zeros(len(x))
     return Band(label, np.asarray(x, float), mean, np.nan_to_num(half))

@@ -57,6 +57,7 @@ from sim.engine.calendar import (
     to_model_minutes,
 )
 from sim.engine.capacity import Segment, Version, ramp_of, reopenings, stage_timeline, versions
+from sim.engine.clock import run_until
 from sim.engine.demand import Arrivals, sample_demand
 from sim.engine.path import (  # noqa: F401 (after, Pass: re-exported, used by tests)
     CLEARED,
@@ -717,7 +718,7 @@ class Model:
             self.admit(truck)
         if self.n_backlog < len(self.t_arr):  # the first arrival; each pushes the next
             after(env, self.t_arr[self.n_backlog], self.n_backlog, self.feed.cbs)
-        env.run(until=self.horizon)
+        run_until(env, self.horizon)  # env.run(until=...), its loop inlined: sim/engine/clock.py
         self._close_records()
         self._dismantle()
         return self.records

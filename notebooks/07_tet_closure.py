@@ -24,10 +24,12 @@
 #
 # `scenarios/pre_tet.toml` puts these facts on Tết 2024 (10 February), on the calibrated
 # 2024 baseline (`baseline_2024`): fruit exports ×1.33 from 26 January, both sides paused
-# 9–12 February (the lunar days of F49's 2025 pause: an assumption), a first day back that
-# clears half a normal day, and few trucks during the pause: the others wait upstream and
-# come back over the three days after it (assumptions: no source counts them; F51: drivers
-# cross every 2–3 days). Three files change one thing each:
+# 9–12 February (the lunar days of F49's 2025 pause: an assumption), a first day back on
+# which the Chinese side clears half a normal day (a ramp "of a normal day": DOMAIN.md says
+# "a fraction", the half is an assumption), and a pause in demand: 30% of the trucks keep
+# coming, the others wait upstream and come back over the three days after it (F51: drivers
+# cross every 2–3 days; the shares are assumptions, but no truck is lost or added). Three
+# files change one thing each:
 #
 # | scenario | what changes |
 # |---|---|
@@ -180,7 +182,9 @@ for other in SCENARIOS[1:]:
 # utilisation KPI (busy share of the open lane-time) shows which stages run near full:
 
 # %%
-util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean for s in results["pre_tet"][0].stage_names}
+first = results["pre_tet"][0]
+util = {s: estimate(r[f"utilisation.{s}"] for r in runs["pre_tet"]).mean
+        for s, kind in zip(first.stage_names, first.stage_kinds) if kind != "hold"}  # dwells: no lanes
 print("busiest stages in pre_tet (share of open lane-time busy):")
 for s, u in sorted(util.items(), key=lambda kv: -kv[1])[:6]:
     print(f"    {s:42} {u:.0%}")

@@ -28,9 +28,9 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing the pack
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.cli import execute  # noqa: E402
-from sim.experiments.results_folder import ResultsFolder  # noqa: E402
 from sim.scenario.files import load_scenario  # noqa: E402
+from sim.study.execution import Execution  # noqa: E402
+from sim.study.runs import run_scenario  # noqa: E402
 
 FIGURE = Path(__file__).resolve().parent / "replications_per_minute.png"
 
@@ -40,9 +40,9 @@ def timed_run(scenario, replications: int, workers: int) -> float:
     folder_root = Path(tempfile.mkdtemp(prefix="bordersim-bench-"))
     try:
         start = time.perf_counter()
-        folder = ResultsFolder.start(folder_root / "r", scenario, replications, "baseline")
-        execute(scenario, replications, workers, None, folder)
-        folder.finish()
+        out = folder_root / "r"
+        run_scenario(scenario, "baseline", replications, [], out, False, False, False, None, None, (),
+                     Execution(workers=workers))  # fmt: skip
         return time.perf_counter() - start
     finally:
         shutil.rmtree(folder_root, ignore_errors=True)

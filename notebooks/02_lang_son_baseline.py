@@ -256,21 +256,12 @@ plt.show()
 # capacity next to its demand in the baseline.
 
 # %%
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+from sim.study import Execution, capacity
 
 
 def capacity_readout(name, replications=2, days=10):
-    """`bordersim capacity NAME` as a list of rows (its --json output)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "capacity.json"
-        subprocess.run([sys.executable, "-m", "sim", "capacity", name, "--replications", str(replications),
-                        "--days", str(days), "--workers", "1", "--json", str(out)],
-                       check=True, capture_output=True)
-        return json.loads(out.read_text())
+    """`bordersim capacity NAME` through the study API (sim.study): its rows, as --json writes them."""
+    return capacity(name, replications=replications, days=days, execution=Execution(workers=1)).as_rows()
 
 
 cap = capacity_readout("baseline")

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -122,21 +122,12 @@ plt.show()
 # ## Throughput, backlog and waits
 #
 # %%
-import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+from sim.study import Execution, capacity
 
 
 def capacity_readout(name, replications=2, days=10):
-    """`bordersim capacity NAME` as a list of rows (its --json output)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "capacity.json"
-        subprocess.run([sys.executable, "-m", "sim", "capacity", name, "--replications", str(replications),
-                        "--days", str(days), "--workers", "1", "--json", str(out)],
-                       check=True, capture_output=True)
-        return json.loads(out.read_text())
+    """`bordersim capacity NAME` through the study API (sim.study): its rows, as --json writes them."""
+    return capacity(name, replications=replications, days=days, execution=Execution(workers=1)).as_rows()
 
 
 capacities = {name: capacity_readout(name) for name in ["baseline", "office_hours"]}

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -48,22 +48,12 @@ HORIZON_DAYS = 10
 PHASES = ["smart_gate_pilot", "smart_gate_phase1", "smart_gate_full"]
 
 # %%
-import subprocess
-import sys
-
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
 from sim import estimate, load_scenario, run_once
-
-
-def bordersim(*args: str) -> str:
-    """Run the command line (`bordersim ...`) and return what it prints."""
-    done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr)
-    return done.stdout
+from sim.study import capacity, capacity_targets  # what `bordersim capacity` calls
 
 
 scenarios = {name: load_scenario(name) for name in ["baseline_2024", *PHASES]}
@@ -91,8 +81,7 @@ for st in stages:
 # the figure is what the road can clear when the automated channel is full.
 
 # %%
-table = bordersim("capacity", "smart_gate_phase1", "--replications", str(CAPACITY_REPLICATIONS),
-                  "--days", str(CAPACITY_DAYS))
+table = capacity("smart_gate_phase1", replications=CAPACITY_REPLICATIONS, days=CAPACITY_DAYS).markdown()
 display(Markdown(table))
 
 # %% [markdown]
@@ -119,8 +108,7 @@ display(Markdown(table))
 # and the search moves on to the stage that binds next, until the road reaches the target.
 
 # %%
-targets = bordersim("capacity", "--targets", "../seeds/decision_865.toml", "--replications",
-                    str(CAPACITY_REPLICATIONS), "--days", str(CAPACITY_DAYS))
+targets = capacity_targets("../seeds/decision_865.toml", replications=CAPACITY_REPLICATIONS, days=CAPACITY_DAYS)
 display(Markdown(targets))
 
 # %% [markdown]
@@ -228,7 +216,6 @@ plt.show()
 # the number below.
 
 # %% jupyter={"source_hidden": true, "outputs_hidden": true} tags=["worked-answer"]
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -245,9 +232,7 @@ windows = [{ days = "daily", open = "00:00", close = "24:00" }]
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "smart_gate_pilot_24h.toml"
     path.write_text(text, encoding="utf-8")
-    out = bordersim("capacity", str(path), "--replications", str(CAPACITY_REPLICATIONS),
-                    "--days", str(CAPACITY_DAYS), "--json", str(Path(folder) / "cap.json"))
-    rows_24h = json.loads((Path(folder) / "cap.json").read_text(encoding="utf-8"))
+    rows_24h = capacity(str(path), replications=CAPACITY_REPLICATIONS, days=CAPACITY_DAYS).as_rows()
 road = [r for r in rows_24h if r["crossing"] == "road_1088_1089"]
 total = sum(r["loaded_per_day"] for r in road)
 for r in road:

@@ -47,6 +47,7 @@ PUBLIC_MODULES = {
     "sim.reporting.plots",
     "sim.experiments.worlds",
     "sim.scenario.uncertain",
+    "sim.study",  # the study API the command line and the workbench call (capacity, ...)
 }
 
 

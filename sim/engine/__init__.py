@@ -9,8 +9,8 @@ hold a truck without a lane (``dwell``), ramps of a normal day's clearances afte
 scenario uses it (route choice and re-routing: ``route_choice``; patience and turning back:
 ``patience``; registration slots and waiting at the origin: ``slots``; suspensions acting on
 waiting trucks: ``suspension``; where a waiting truck is: ``waiting``), named random streams
-(``randomness``), the records a run leaves (``records``) and ``run_once`` with its
-``RunResult`` (``run``).
+(``randomness``), the records a run leaves (``records``), ``run_once`` with its ``RunResult``
+(``run``), and how far a replication has got, for a face that asks (``progress``).
 
 May import: ``sim.scenario``. It reads no files, prints nothing, plots nothing, touches no
 global random state and imports no pandas, pyarrow or matplotlib (``tests/test_layers.py``).

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.engine.calendar import MINUTES_PER_DAY
 from sim.engine.model import Model
+from sim.engine.progress import current_hook, midnights
 from sim.scenario.schema import DIRECTIONS, Scenario
 
 
@@ -102,6 +103,9 @@ def run_once(scenario: Scenario, replication: int = 0, rng_seed: int | None = No
     """Simulate one replication; same scenario, seed and replication give the same result."""
     start = time.perf_counter()
     model = Model(scenario, replication=replication, rng_seed=rng_seed)
+    hook = current_hook()  # a face following this replication (sim.engine.progress); usually none
+    if hook is not None:
+        model.env.process(midnights(model.env, scenario.horizon_days * MINUTES_PER_DAY, hook))
     records = model.run()
     return RunResult(
         scenario=scenario,

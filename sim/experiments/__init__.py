@@ -6,7 +6,8 @@ Holds running replications serially, in worker processes or on Dask (``replicati
 (``question``) and instability and censoring (``stability``), the results folder
 (``results_folder``), comparison folders (``comparison_folder``), paths kept inside their folder
 and outputs never over inputs (``confine``), the limits of a study (``bounds``), atomic writes
-(``atomic``), event-log files (``event_log_file``) and stopping safely (``interrupts``).
+(``atomic``), event-log files (``event_log_file``), stopping safely (``interrupts``) and what a face
+asks of a study's replications: cancel, progress, worker processes (``control``).
 
 May import: ``sim.scenario``, ``sim.engine``, ``sim.readouts``.
 """

@@ -39,6 +39,7 @@ from sim.engine.run import run_once
 from sim.experiments.replications import Estimate, estimate, run_replications
 from sim.readouts.targets import target_kpis, target_value
 from sim.scenario.files import ScenarioError, load_scenario, normalised, resolve, resolved_data
+from sim.scenario.inspect import toml_value
 from sim.scenario.overrides import Setting, apply, as_overrides, dotted, parse_path, value_at
 from sim.scenario.schema import Scenario
 from sim.scenario.targets import Target
@@ -302,21 +303,7 @@ def profile_interval(profile: Sequence[tuple[float, float]], minimum: float) -> 
     return (low, high)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"cannot write {value!r} as TOML")
-
+_toml_value = toml_value  # moved to sim.scenario.inspect (the web's [set] files use it too)
 
 #: The first line of a file ``calibrate --out`` writes says so; it writes over such files only.
 CALIBRATED_MARK = "calibrated by `bordersim calibrate`"
@@ -348,7 +335,7 @@ def calibrated_file(parent: str, source: str | Path, result: Fit, header: Sequen
     """
     settings = settings_for(result.values)
     changed = apply(resolved_data(source), settings)
-    lines = [f"# {h}" for h in header] + ["", f"extends = {_toml_value(parent)}", ""]
+    lines = [f"# {h}" for h in header] + ["", f"extends = {toml_value(parent)}", ""]
     in_lists: dict[tuple, list[str]] = {}
     for setting in settings:
         path, value = setting.path, setting.value
@@ -361,11 +348,11 @@ def calibrated_file(parent: str, source: str | Path, result: Fit, header: Sequen
         comment = f"{text}: fitted {value!r}, {verdict}"
         cut = next((i for i, step in enumerate(path) if isinstance(step, int)), None)
         if cut is None:
-            lines.append(f"{text} = {_toml_value(value)}  # {comment}")
+            lines.append(f"{text} = {toml_value(value)}  # {comment}")
         else:
             in_lists.setdefault(path[:cut], []).append(comment)
     for key, comments in in_lists.items():
         lines += [f"# {c}" for c in comments]
         whole = value_at(changed, Setting(dotted(key), key, None, "--free"))
-        lines.append(f"{dotted(key)} = {_toml_value(whole)}")
+        lines.append(f"{dotted(key)} = {toml_value(whole)}")
     return "\n".join(lines) + "\n"

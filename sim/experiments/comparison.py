@@ -404,15 +404,15 @@ def comparison_markdown(comparisons: Sequence[KpiComparison], name_a: str, name_
         h = headline_for(c.key)
         digits = decimals_for(c.unpaired.half_width * h.scale, h.digits)
         lines.append(
-            f"| {h.label} | {_mark(c.a_censored)}{_estimate_text(c.a, h)} | "
-            f"{_mark(c.b_censored)}{_estimate_text(c.b, h)} | {_difference_mark(c)}"
+            f"| {h.label} | {_mark(c.a_censored)}{estimate_text(c.a, h)} | "
+            f"{_mark(c.b_censored)}{estimate_text(c.b, h)} | {_difference_mark(c)}"
             f"{format_difference(c.paired, h)} | ± {_number(c.unpaired.half_width * h.scale, digits)} | "
             f"{smallest_text(c) or '–'} | {VERDICT_WORDS[c.verdict]} |"
         )
     return "\n".join(lines)
 
 
-def _estimate_text(e: Estimate, h: Headline) -> str:
+def estimate_text(e: Estimate, h: Headline) -> str:
     digits = decimals_for(e.half_width * h.scale, h.digits)
     text = _number(e.mean * h.scale, digits)
     if not math.isnan(e.half_width):

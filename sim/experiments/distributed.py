@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from sim.experiments.interrupts import deferred_stop
+from sim.experiments.interrupts import Token, deferred_stop
 from sim.scenario.schema import Scenario
 
 T = TypeVar("T")
@@ -41,8 +41,10 @@ def dask_map(
     replications: list[int],
     address: str,
     extra: tuple[Any, ...] = (),
+    cancel: Token | None = None,
 ) -> Iterator[tuple[int, T]]:
-    """``work(scenario, r, *extra)`` for each ``r`` on the cluster at ``address``, yielded as they finish."""
+    """``work(scenario, r, *extra)`` for each ``r`` on the cluster at ``address``, yielded as they finish;
+    ``cancel``, a token, stops them as Ctrl-C does."""
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -55,7 +57,7 @@ def dask_map(
     except (OSError, TimeoutError, ValueError) as err:
         raise SchedulerError(f"--scheduler {address}: cannot connect to a Dask scheduler ({err})") from None
     futures = {}
-    with deferred_stop() as stop:
+    with deferred_stop(cancel) as stop:
         try:
             shared = client.scatter(scenario, broadcast=True)
             run = uuid.uuid4().hex  # task keys unique on a cluster shared with other clients

@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from sim.engine.progress import reporting_progress
 from sim.engine.run import run_once
+from sim.experiments.control import current
 from sim.experiments.interrupts import deferred_stop
 from sim.experiments.workers import map_in_workers
 from sim.readouts.kpis import kpis
@@ -101,18 +103,36 @@ def run_replications(
 
         raise ScenarioError([f"{len(reps):,} replication runs asked at once: expected at most "
                              f"{MAX_POINT_RUNS:,}"])
+    control = current()  # a face's cancel token, progress and processes (sim.experiments.control)
+    if control is not None:
+        control.check()
+    for r, result in _dispatch(work, scenario, reps, workers, scheduler, extra, control):
+        if control is not None and control.on_replication is not None:
+            control.on_replication(r)
+        yield r, result
+
+
+def _dispatch(work, scenario, reps, workers, scheduler, extra, control) -> Iterator[tuple[int, Any]]:
+    """Where the replications run: on Dask, in this process, or in worker processes."""
+    cancel = control.cancel if control is not None else None
     if scheduler is not None:
         from sim.experiments.distributed import dask_map
 
-        yield from dask_map(work, scenario, reps, scheduler, extra)
+        yield from dask_map(work, scenario, reps, scheduler, extra, cancel)
         return
-    if workers <= 1 or len(reps) <= 1:
+    on_share = control.on_share if control is not None else None
+    if (workers <= 1 or len(reps) <= 1) and not (control is not None and control.processes):
         for r in reps:
-            yield r, work(scenario, r, *extra)
+            if control is not None:
+                control.check()
+            hook = None if on_share is None else functools.partial(on_share, r)
+            with reporting_progress(hook):
+                result = work(scenario, r, *extra)
+            yield r, result
         return
-    with deferred_stop() as stop:
+    with deferred_stop(cancel) as stop:
         tasks = [(r, (scenario, r, *extra)) for r in reps]
-        yield from map_in_workers(work, tasks, workers, stop)
+        yield from map_in_workers(work, tasks, max(1, workers), stop, on_share)
 
 
 def replicate(

@@ -71,6 +71,8 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker_main(conn: Connection, parent: int) -> None:
+    from sim.engine.progress import reporting_progress  # the engine: in the workers, not in the parent
+
     _worker_signals()
     _die_with_parent(parent)
     keep_freed_memory()  # replications back to back reuse one replication's memory
@@ -81,9 +83,11 @@ def _worker_main(conn: Connection, parent: int) -> None:
             return
         if task is None:
             return
-        work, args, key = task
+        work, args, key, *follow = task
+        hook = _progress_sender(conn, key) if follow and follow[0] else None
         try:
-            reply: tuple[Any, bool, Any] = (key, True, work(*args))
+            with reporting_progress(hook):
+                reply: tuple[Any, bool | None, Any] = (key, True, work(*args))
         except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises it
             text = "".join(traceback.format_exception_only(type(err), err)).strip()
             reply = (key, False, f"{text}\n{traceback.format_exc()}")
@@ -91,6 +95,18 @@ def _worker_main(conn: Connection, parent: int) -> None:
             conn.send(reply)
         except (OSError, ValueError):
             return
+
+
+def _progress_sender(conn: Connection, key: Any):
+    """In a worker: tell the parent how far the replication ``key`` has got (``ok`` None)."""
+
+    def send(share: float) -> None:
+        try:
+            conn.send((key, None, share))
+        except (OSError, ValueError):
+            pass
+
+    return send
 
 
 class Worker:
@@ -107,18 +123,20 @@ def map_in_workers(
     tasks: Sequence[tuple[Any, tuple[Any, ...]]],
     workers: int,
     stop: StopRequest,
+    on_progress: Callable[[Any, float], object] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """``work(*args)`` for each ``(key, args)`` of ``tasks`` in ``workers`` processes, yielded as
     ``(key, result)`` when done (in completion order; ties in key order). At most one task per
     worker is in flight, and at most one result per worker waits for the consumer.
     ``stop.check()`` is called between waits; on any early exit (a stop, an error, the consumer
-    closing the generator) the workers are terminated."""
+    closing the generator) the workers are terminated. With ``on_progress``, each worker also
+    says how far its replication has got (:mod:`sim.engine.progress`): ``on_progress(key, share)``."""
     ctx = multiprocessing.get_context()
     pool = [Worker(ctx) for _ in range(max(1, min(workers, len(tasks))))]
     queue = list(reversed(tasks))
     finished_normally = False
     try:
-        _hand_out(pool, queue, work)
+        _hand_out(pool, queue, work, on_progress is not None)
         while any(w.key is not None for w in pool):
             stop.check()
             busy = [w for w in pool if w.key is not None]
@@ -127,12 +145,20 @@ def map_in_workers(
             for w in busy:
                 if w.conn in ready:
                     try:
-                        replies.append((w, w.conn.recv()))
+                        reply = w.conn.recv()
+                        while reply[1] is None:  # how far its replication has got; the result follows
+                            if on_progress is not None:
+                                on_progress(reply[0], reply[2])
+                            reply = w.conn.recv() if w.conn.poll() else None
+                            if reply is None:
+                                break
                     except (EOFError, OSError):
                         raise WorkerError(
                             f"a worker process died (exit code {w.process.exitcode}) while running "
                             f"replication {w.key}"
                         ) from None
+                    if reply is not None:
+                        replies.append((w, reply))
                 elif w.process.sentinel in ready:
                     w.process.join(timeout=1)
                     raise WorkerError(
@@ -146,7 +172,7 @@ def map_in_workers(
                 # The next tasks go out before the consumer sees these results: its work on them
                 # (the parent writing the manifest) overlaps the workers' next runs instead of
                 # leaving the workers that just finished idle meanwhile.
-                _hand_out(pool, queue, work)
+                _hand_out(pool, queue, work, on_progress is not None)
             for _, (key, ok, value) in replies:
                 if not ok:
                     raise WorkerError(f"replication {key} failed in a worker: {value}")
@@ -157,12 +183,18 @@ def map_in_workers(
         _shut_down(pool, stop, graceful=finished_normally)
 
 
-def _hand_out(pool: list[Worker], queue: list[tuple[Any, tuple[Any, ...]]], work: Callable[..., Any]) -> None:
-    """Give each idle worker the next task of ``queue`` (popped from its end)."""
+def _hand_out(
+    pool: list[Worker],
+    queue: list[tuple[Any, tuple[Any, ...]]],
+    work: Callable[..., Any],
+    follow: bool = False,
+) -> None:
+    """Give each idle worker the next task of ``queue`` (popped from its end); ``follow``: the worker
+    reports how far the replication has got."""
     for w in pool:
         if w.key is None and queue:
             key, args = queue.pop()
-            w.conn.send((work, args, key))
+            w.conn.send((work, args, key, follow))
             w.key = key
 
 
@@ -176,7 +208,7 @@ def _shut_down(pool: list[Worker], stop: StopRequest, graceful: bool) -> None:
             except (OSError, ValueError):
                 pass
         deadline = time.monotonic() + 30
-        while any(w.process.is_alive() for w in pool) and time.monotonic() < deadline and not stop.requested:
+        while any(w.process.is_alive() for w in pool) and time.monotonic() < deadline and not stop.pending():
             wait([w.process.sentinel for w in pool if w.process.is_alive()], timeout=POLL_S)
     for w in pool:
         if w.process.is_alive():
@@ -189,5 +221,5 @@ def _shut_down(pool: list[Worker], stop: StopRequest, graceful: bool) -> None:
             w.process.kill()
             w.process.join(timeout=5)
         w.conn.close()
-    if graceful and stop.requested:
-        raise KeyboardInterrupt
+    if graceful and stop.pending():
+        stop.check()

@@ -312,8 +312,10 @@ def _band(label: str, table: pa.Table, crossing: str, x_col: str, metric: str) -
 
 
 # -- the reports ----------------------------------------------------------------------------------------
-def build_report(path: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of a results or comparison folder; returns the report folder."""
+def build_report(path: str | Path, out: str | Path | None = None, root: str | Path | None = None) -> Path:
+    """Write the report of a results or comparison folder; returns the report folder.
+
+    ``root``: a folder that a comparison's A and B must lie in (a workspace; None: anywhere)."""
     path = Path(path)
     if not path.exists():
         raise FolderError(f"{path}: no such folder")
@@ -324,7 +326,7 @@ def build_report(path: str | Path, out: str | Path | None = None) -> Path:
     target = report_target(path, out)
     manifest = read_manifest(path / MANIFEST)
     if manifest.get("kind") == COMPARISON_KIND:
-        report = _comparison_report(path)
+        report = _comparison_report(path, root)
     else:
         folder = ResultsFolder.open(path)
         report = _run_report(RunData.read(folder, folder.manifest().get("scenario_name", "run")))
@@ -617,8 +619,8 @@ def build_capacity_report(capacities: Sequence[RouteCapacity], scenario: Scenari
     return target
 
 
-def _comparison_report(path: Path) -> Report:
-    fa, fb, manifest = open_comparison(path)  # sealed, and A and B the very folders compared
+def _comparison_report(path: Path, root: str | Path | None = None) -> Report:
+    fa, fb, manifest = open_comparison(path, root=root)  # sealed, and A and B the very folders compared
     counts = (len(fa.replications()), len(fb.replications()))
     n = min(counts)
     a = RunData.read(fa, "A", n)

@@ -20,6 +20,7 @@ TOML dates are checked as their ISO text, as TOML editors hand them to JSON Sche
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from sim.scenario.schema import Scenario
@@ -147,3 +148,60 @@ def toml_as_json(value: Any) -> Any:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return value
+
+
+def field_schema(path: tuple[str | int, ...], data: Any = None) -> dict[str, Any]:
+    """The schema of the field at ``path`` of a complete scenario (``{}`` where none is known):
+    its type, bounds, pattern, choices and description, as an editor or a form shows them.
+
+    ``data``, the scenario's data, picks the branch of a tagged union (a distribution's ``kind``).
+    """
+    defs = _defs()
+    node: Any = defs["Scenario"]
+    here = data
+    for part in path:
+        node = _branch(node, here, defs)
+        if isinstance(part, int):
+            node = node.get("items", {})
+        elif part in node.get("properties", {}):
+            node = node["properties"][part]
+        else:  # a table of named entries: its values' schema
+            named = [*node.get("patternProperties", {}).values(), node.get("additionalProperties")]
+            node = next((n for n in named if isinstance(n, dict)), {})
+        try:
+            here = here[part] if here is not None else None
+        except (KeyError, IndexError, TypeError):
+            here = None
+    return _branch(node, here, defs)
+
+
+@functools.cache
+def _defs() -> dict[str, Any]:
+    """The schema's definitions, built once (read, never changed)."""
+    return editor_schema()["$defs"]
+
+
+def _branch(node: Any, value: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with references followed and, for a union, the branch that fits ``value``."""
+    for _ in range(20):  # references and unions nest a few levels at most
+        if not isinstance(node, dict):
+            return {}
+        if "$ref" in node:
+            node = {**defs[node["$ref"].removeprefix(_REF)], **{k: v for k, v in node.items() if k != "$ref"}}
+            continue
+        options = node.get("anyOf") or node.get("oneOf")
+        if not options:
+            return node
+        rest = {k: v for k, v in node.items() if k not in ("anyOf", "oneOf", "discriminator")}
+        tag = next((value.get(t) for t in _TAGS if isinstance(value, dict) and t in value), None)
+        chosen = None
+        for option in options:
+            resolved = _branch(option, None, defs)
+            tags = [resolved.get("properties", {}).get(t, {}) for t in _TAGS]
+            if tag is not None and any(t.get("const") == tag or t.get("enum") == [tag] for t in tags):
+                chosen = option
+                break
+            if chosen is None and resolved.get("type") != "null":
+                chosen = option
+        node = {**rest, **(chosen if isinstance(chosen, dict) else {})}
+    return node if isinstance(node, dict) else {}

@@ -11,7 +11,7 @@ are compared by position, as the loader replaces them (a route's stages).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +45,23 @@ def show_value(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def toml_value(value: Any) -> str:
+    """A value as TOML text that reads back as the same value (an inline table for a table)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot write {value!r} as TOML")
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,27 @@ def test_run_compare_report_and_capacity_as_jobs(client, workspace):
     assert "all crossings" in page and "report.html" in page
 
 
+def test_a_comparison_across_the_plausible_worlds_says_in_how_many_worlds_it_holds(client, workspace):
+    """Issue 25 with issue 23: the same comparison in the first worlds of the shipped worlds file,
+    as `bordersim compare A B --worlds seeds/worlds.toml --world-count 2` gives it."""
+    r = client.post("/compare-worlds", data={"a": "packaged:baseline", "b": "packaged:office_hours",
+                                             "worlds": "51", "replications": "1", "days": "3"})  # fmt: skip
+    assert r.status_code == 400 and "worlds 51: expected 1 to " in r.text  # above the worlds file or limit
+    job = _start(client, "/compare-worlds", {"a": "packaged:baseline", "b": "packaged:office_hours",
+                                             "worlds": "2", "replications": "1", "days": DAYS})  # fmt: skip
+    state = _wait(client, job)
+    assert state["state"] == "done", state
+    folder = workspace / "studies" / state["folder"]
+    assert (folder / "worlds_answer.json").is_file() and (folder / "spread.png").is_file()
+    page = client.get(f"/studies/{state['folder']}").text
+    assert "worlds" in page and 'id="spread"' in page
+    assert "2 plausible worlds × 1 replications" in page and "share of worlds" in page
+    image = re.search(r'<img src="/files/([^"]+spread\.png)"', page)[1]
+    assert client.get(f"/files/{image}").headers["content-type"] == "image/png"
+    home = client.get("/").text
+    assert state["folder"] in home
+
+
 def test_studies_are_found_again_after_a_restart(workspace):
     with TestClient(create_app(workspace, workers=1)) as c:
         state = _wait(c, _start(c, "/run", {"ref": "packaged:baseline", "replications": "1", "days": DAYS}))
@@ -298,6 +319,7 @@ def test_serve_help_lists_its_options(capsys):
         "--jobs",
         "--max-replications",
         "--max-days",
+        "--max-worlds",
     ):
         assert option in out
 

@@ -20,6 +20,8 @@ def add(sub) -> None:
     p.add_argument("--max-replications", type=options.positive, default=50,
                    help="most replications one study may ask (default 50)")  # fmt: skip
     p.add_argument("--max-days", type=options.positive, default=366, help="longest horizon (default 366)")
+    p.add_argument("--max-worlds", type=options.positive, default=50,
+                   help="most plausible worlds one study may ask (default 50)")  # fmt: skip
     options.execution(p, scheduler=False)
 
 
@@ -31,4 +33,5 @@ def main(args: argparse.Namespace) -> int:
                     "pip install 'bordersim[web]'")  # fmt: skip
         return options.EXIT_BAD_INPUT
     return serve(args.workspace, host=args.host, port=args.port, token=args.token, jobs=args.jobs,
-                 max_replications=args.max_replications, max_days=args.max_days, workers=args.workers)
+                 max_replications=args.max_replications, max_days=args.max_days, max_worlds=args.max_worlds,
+                 workers=args.workers)

@@ -51,6 +51,7 @@ class Limits:
     replications: int = 50
     days: int = 366
     jobs: int = 1
+    worlds: int = 50  # plausible worlds per study (each runs every replication)
 
 
 def create_app(
@@ -185,6 +186,21 @@ def create_app(
         out = ws.new_study("compare", f"{Path(b).stem}_vs_{Path(a).stem}")
         call = {"a": a, "b": b, "replications": n, "days": days, "out": str(out)}
         return launch("compare", f"compare {Path(b).stem} with {Path(a).stem} × {n}", call, out)
+
+    @app.post("/compare-worlds")
+    async def compare_worlds(request: Request):
+        """B against A in each plausible world (seeds/worlds.toml, shipped with the package)."""
+        from sim.experiments.worlds import default_worlds_path, load_worlds
+
+        form = await request.form()
+        (a, days, n), (b, _, _) = _checked_study(ws, limits, form, "a"), _checked_study(ws, limits, form, "b")
+        available = len(load_worlds(default_worlds_path()))
+        count = _whole(form.get("worlds"), "worlds", 1, min(limits.worlds, available), 10)
+        out = ws.new_study("worlds", f"{Path(b).stem}_vs_{Path(a).stem}")
+        call = {"a": a, "b": b, "worlds": str(default_worlds_path()), "world_count": count,
+                "replications": n, "days": days, "out": str(out)}  # fmt: skip
+        return launch("worlds_compare", f"compare {Path(b).stem} with {Path(a).stem} in {count} worlds × {n}",
+                      call, out)  # fmt: skip
 
     @app.post("/capacity")
     async def capacity(request: Request):
@@ -350,6 +366,10 @@ def _study_view(ws: Workspace, name: str) -> dict[str, Any]:
     elif study.kind == "capacity":
         view["report"] = ws.relative(path / "report.html")
         view["text"] = (path / "report.md").read_text(encoding="utf-8")
+    elif study.kind == "worlds":
+        text = (path / "report.md").read_text(encoding="utf-8")
+        view["text"] = text.split("![", 1)[0].strip()  # the figure is shown as an image below
+        view["spread"] = ws.relative(path / "spread.png")
     return view
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KINDS = ("run", "resume", "compare", "capacity", "report", "animate")
+KINDS = ("run", "resume", "compare", "worlds_compare", "capacity", "report", "animate")
 
 
 class Busy(Exception):
@@ -267,6 +267,13 @@ def _compare(study, call, execution) -> dict:
     return {"replications": done.replications, "warnings": done.comparison.warnings()}
 
 
+def _worlds_compare(study, call, execution) -> dict:
+    from sim.study import worlds
+
+    worlds.compare(**call, execution=execution)
+    return {}
+
+
 def _capacity(study, call, execution) -> dict:
     study.capacity(**call, execution=execution)
     return {}
@@ -284,7 +291,8 @@ def _animate(study, call, execution) -> dict:
 
 
 _CALLS: dict[str, Callable[..., dict]] = {
-    "run": _run, "resume": _resume, "compare": _compare, "capacity": _capacity, "report": _report,
+    "run": _run, "resume": _resume, "compare": _compare, "worlds_compare": _worlds_compare,
+    "capacity": _capacity, "report": _report,
     "animate": _animate,
 }  # fmt: skip
 

@@ -22,6 +22,7 @@ def serve(
     jobs: int = 1,
     max_replications: int = 50,
     max_days: int = 366,
+    max_worlds: int = 50,
     workers: int | None = None,
 ) -> int:
     """Serve the workbench until Ctrl-C; running studies are then cancelled (their folders resumable)."""
@@ -34,7 +35,7 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     hosts = {f"{shown}:{port}"} | ({f"{h}:{port}" for h in ("127.0.0.1", "localhost", "[::1]")}
                                    if host in LOOPBACK else set())  # fmt: skip
-    limits = Limits(max_replications, max_days, jobs)
+    limits = Limits(max_replications, max_days, jobs, max_worlds)
     app = create_app(workspace, token=token, limits=limits, workers=workers, hosts=hosts)
     address = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     print(f"bordersim workbench on {address}  (workspace: {Path(workspace).resolve()}; Ctrl-C stops it)",

@@ -159,6 +159,10 @@ def describe(path: Path) -> Study:
                 else f"stopped ({done} of {m.get('replications')})"
             )
             return Study(path.name, "run", status, str(m.get("scenario_name", "?")), modified)
+        if (path / "worlds_answer.json").is_file() and (path / "report.md").is_file():
+            with open(path / "report.md", encoding="utf-8") as f:  # "# TITLE"
+                title = f.readline(300).lstrip("# ").strip() or "?"
+            return Study(path.name, "worlds", "complete", title, modified)
         if (path / "capacity.json").is_file() and (path / "report.md").is_file():
             with open(path / "report.md", encoding="utf-8") as f:  # "# bordersim capacity — NAME"
                 name = f.readline(200).rpartition("— ")[2].strip() or "?"

@@ -132,10 +132,12 @@ print(f"{kept.sum()} of {kept.size} points not ruled out:",
 #
 # For the border the unknowns are factors on groups of numbers (`seeds/uncertain.toml`:
 # Vietnamese customs lanes per road and direction, in 2023 and in 2024; Chinese inspection
-# berths per port and direction; service times; patience; routing; growth), and the
+# berths per port and direction; service times; the border guard's lanes; the dwells (papers,
+# declarations, quarantine booking); day-to-day dispersion; patience; route choice; the
+# restart after Tết; routing; growth), and the
 # observations are the calibration targets and the reported episodes (`seeds/targets.toml`),
 # each entering with its discrepancy or excluded with the reason
-# (`seeds/history_matching.toml`). Twenty parameters are too many for a grid: `bordersim
+# (`seeds/history_matching.toml`). Thirty parameters are too many for a grid: `bordersim
 # history-match` runs **waves** — a space-filling design, then a Gaussian-process
 # **emulator** per observation, which predicts the model (with its own uncertainty added to
 # the denominator) at thousands of candidates in a second, and the next wave runs only

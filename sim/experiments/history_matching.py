@@ -370,21 +370,23 @@ class History:
         return unit_to_values(self.space, self.unit[i])
 
 
+def repository_name(f: Path) -> str:
+    """A file's path from the repository's top (its bare name when outside it): how the recorded
+    digests name their inputs, the same on every machine."""
+    f = Path(f).resolve()
+    try:
+        return f.relative_to(Path(__file__).resolve().parents[2]).as_posix()
+    except ValueError:
+        return f.name
+
+
 def inputs_digest(
     space_file: Path, settings_file: Path, targets_file: Path, p: Problem, files: Sequence[Path] = ()
 ) -> dict[str, str]:
     """SHA-256 of everything the worlds depend on: the three seeds files, every scenario file in
     the targets' chains, and the engine's and readouts' sources (a model change makes them stale)."""
     out = {}
-    root = Path(__file__).resolve().parents[2]
-
-    def name(f: Path) -> str:
-        f = f.resolve()
-        try:
-            return f.relative_to(root).as_posix()
-        except ValueError:
-            return f.name
-
+    name = repository_name
     for f in (space_file, settings_file, targets_file, *files):
         out[name(f)] = hashlib.sha256(f.read_bytes()).hexdigest()
     for _, t, _ in p.targets:

@@ -223,15 +223,7 @@ def worlds_inputs(worlds: Worlds, sources: Sequence[str | Path]) -> dict[str, st
     scenario file in the sources' chains and the model's sources (a generated table records it,
     so a test can tell it is stale without rerunning it)."""
     from sim.experiments.history_matching import model_sources
-
-    root = Path(__file__).resolve().parents[2]
-
-    def name(f: Path) -> str:
-        f = f.resolve()
-        try:
-            return f.relative_to(root).as_posix()
-        except ValueError:
-            return f.name
+    from sim.experiments.history_matching import repository_name as name
 
     out = {name(worlds.file): worlds.sha256}
     space = default_space_path()

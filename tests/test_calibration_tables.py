@@ -103,8 +103,8 @@ def test_f71_each_road_can_carry_its_flow(capacity_2024, crossing):
     "baseline_2024's import capacity there (Vietnamese customs 5 lanes, Puzhai 5 import berths) is "
     "below it: a road cannot clear more than its capacity. (History matching rules the packaged point "
     "out by F15 and F18; F08's one-day count alone does not, being noisy.) The plausible worlds "
-    "(seeds/worlds.toml) carry more import capacity there: median factors 1.61 on the road's customs "
-    "lanes and 1.59 on Puzhai's import berths (scenarios/WORLDS.md).",
+    "(seeds/worlds.toml) carry more import capacity there: median factors 1.70 on the road's customs "
+    "lanes and 1.60 on Puzhai's import berths (scenarios/WORLDS.md).",
 )
 def test_f08_road_1088_1089_can_clear_the_imports_it_cleared(capacity_2024):
     got = capacity_2024[("road_1088_1089", "import")].loaded_per_day
